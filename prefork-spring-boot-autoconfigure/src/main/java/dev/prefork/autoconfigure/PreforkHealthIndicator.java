@@ -1,0 +1,38 @@
+package dev.prefork.autoconfigure;
+
+import dev.prefork.master.Master;
+import dev.prefork.master.MasterState;
+import dev.prefork.master.MasterStatus;
+
+import org.springframework.boot.health.contributor.AbstractHealthIndicator;
+import org.springframework.boot.health.contributor.Health;
+
+/**
+ * The master is healthy while at least one worker is ready.
+ */
+class PreforkHealthIndicator extends AbstractHealthIndicator {
+
+	private final Master master;
+
+	PreforkHealthIndicator(Master master) {
+		this.master = master;
+	}
+
+	@Override
+	protected void doHealthCheck(Health.Builder builder) {
+		MasterStatus status = this.master.status();
+		if (status.state() == MasterState.STOPPING || status.state() == MasterState.STOPPED) {
+			builder.outOfService();
+		}
+		else if (status.readyWorkers() > 0) {
+			builder.up();
+		}
+		else {
+			builder.down();
+		}
+		builder.withDetail("state", status.state())
+			.withDetail("readyWorkers", status.readyWorkers())
+			.withDetail("targetWorkers", status.targetWorkers());
+	}
+
+}

@@ -1,0 +1,101 @@
+package dev.prefork.autoconfigure;
+
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import dev.prefork.master.Command;
+import dev.prefork.master.Master;
+import dev.prefork.master.Source;
+import dev.prefork.master.StopMode;
+import dev.prefork.os.ListenSocket;
+import dev.prefork.os.MasterSignals;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import org.springframework.boot.Banner;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.util.ClassUtils;
+
+/**
+ * Runs this JVM as the master: starts the master's own small application with the user's
+ * arguments and configuration sources, runs the master loop on the {@code prefork-master}
+ * thread until every worker is gone, and returns the process exit code.
+ */
+final class PreforkMasterRunner {
+
+	private static final Log logger = LogFactory.getLog(PreforkMasterRunner.class);
+
+	private static final List<String> SIGNALS = List.of("TERM", "INT", "HUP");
+
+	private PreforkMasterRunner() {
+	}
+
+	static int run(SpringApplication userApplication, String[] args) {
+		if (!ClassUtils.isPresent("org.apache.catalina.startup.Tomcat", userApplication.getClassLoader())) {
+			throw new PreforkStartupException(
+					"prefork needs Tomcat: workers serve the master's socket through Tomcat's inherited-channel connector.",
+					"Use spring-boot-starter-webmvc with its default Tomcat server, or set prefork.enabled=false.");
+		}
+		SpringApplication application = new SpringApplication(userApplication.getResourceLoader(),
+				PreforkMasterApplication.class);
+		application.setWebApplicationType(WebApplicationType.SERVLET);
+		application.setBannerMode(Banner.Mode.OFF);
+		application.setLogStartupInfo(false);
+		application.setAdditionalProfiles(userApplication.getAdditionalProfiles().toArray(String[]::new));
+		application.setEnvironmentPrefix(userApplication.getEnvironmentPrefix());
+		application.setDefaultProperties(MasterEnvironment.defaults());
+		application.addListeners(new MasterEnvironment());
+		logger.info("Starting prefork master (pid " + ProcessHandle.current().pid() + ") for "
+				+ describe(userApplication));
+		ConfigurableApplicationContext context;
+		try {
+			context = application.run(args);
+		}
+		catch (RuntimeException ex) {
+			// Spring Boot has already reported why (failure analysis).
+			return 1;
+		}
+		try {
+			logger.info("Listening on " + context.getBean(ListenSocket.class) + " for workers");
+			return runLoop(context.getBean(Master.class));
+		}
+		finally {
+			context.close();
+		}
+	}
+
+	private static String describe(SpringApplication application) {
+		Class<?> main = application.getMainApplicationClass();
+		return (main != null) ? main.getSimpleName() : "the application";
+	}
+
+	private static int runLoop(Master master) {
+		List<String> failed = MasterSignals.install(SIGNALS, (signal) -> onSignal(master, signal));
+		if (!failed.isEmpty()) {
+			logger.error("Cannot handle SIG" + String.join(", SIG", failed) + " in this JVM (-Xrs?); "
+					+ "the master cannot be stopped gracefully with those signals");
+		}
+		AtomicInteger exitCode = new AtomicInteger(1);
+		Thread loop = new Thread(() -> exitCode.set(master.run()), "prefork-master");
+		loop.start();
+		try {
+			loop.join();
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			loop.interrupt();
+		}
+		return exitCode.get();
+	}
+
+	private static void onSignal(Master master, String signal) {
+		switch (signal) {
+			case "TERM" -> master.submit(new Command.Stop(StopMode.GRACEFUL, Source.SIGNAL));
+			case "INT" -> master.submit(new Command.Stop(StopMode.QUICK, Source.SIGNAL));
+			default -> logger.warn("SIG" + signal + " is not supported by this version of prefork yet; ignored");
+		}
+	}
+
+}

@@ -1,0 +1,98 @@
+package dev.prefork.autoconfigure;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import dev.prefork.os.WorkerEnvironment;
+import dev.prefork.worker.WorkerAgent;
+
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.SpringApplicationRunListener;
+import org.springframework.boot.bootstrap.ConfigurableBootstrapContext;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.core.Ordered;
+import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.core.env.MapPropertySource;
+
+/**
+ * Where prefork takes over {@code java -jar app.jar}: once the environment is prepared
+ * (configuration read, logging set up, no bean created yet), a master runs the master and
+ * exits, so the user's context is never created in it; a worker gets its overrides and
+ * reports its readiness to the master.
+ */
+public class PreforkRunListener implements SpringApplicationRunListener, Ordered {
+
+	private final SpringApplication application;
+
+	private final String[] args;
+
+	private WorkerAgent worker;
+
+	public PreforkRunListener(SpringApplication application, String[] args) {
+		this.application = application;
+		this.args = args;
+	}
+
+	@Override
+	public int getOrder() {
+		// After Spring Boot's EventPublishingRunListener (0), so logging is initialized.
+		return 10;
+	}
+
+	@Override
+	public void starting(ConfigurableBootstrapContext bootstrapContext) {
+		if (WorkerEnvironment.ROLE_WORKER.equals(System.getenv(WorkerEnvironment.ROLE))) {
+			this.worker = WorkerAgent.start(Thread.currentThread());
+		}
+	}
+
+	@Override
+	public void environmentPrepared(ConfigurableBootstrapContext bootstrapContext, ConfigurableEnvironment environment) {
+		PreforkRole role = PreforkRole.decide(this.application, environment, Thread.currentThread().getStackTrace(),
+				Thread.currentThread().getName());
+		if (role == PreforkRole.MASTER) {
+			System.exit(PreforkMasterRunner.run(this.application, this.args));
+		}
+		if (role == PreforkRole.WORKER) {
+			this.worker.checkInheritedSocket();
+			applyWorkerOverrides(environment);
+		}
+	}
+
+	private void applyWorkerOverrides(ConfigurableEnvironment environment) {
+		Map<String, Object> overrides = new LinkedHashMap<>();
+		// The management port is the master's; workers serve only the shared socket.
+		overrides.put("management.server.port", "-1");
+		environment.getPropertySources().addFirst(new MapPropertySource("preforkWorker", overrides));
+		Map<String, Object> defaults = new LinkedHashMap<>();
+		defaults.put("server.shutdown", "graceful");
+		String gracefulTimeout = System.getenv(WorkerEnvironment.GRACEFUL_TIMEOUT);
+		if (gracefulTimeout != null) {
+			defaults.put("spring.lifecycle.timeout-per-shutdown-phase", Duration.ofMillis(Long.parseLong(gracefulTimeout)));
+		}
+		environment.getPropertySources().addLast(new MapPropertySource("preforkWorkerDefaults", defaults));
+	}
+
+	@Override
+	public void contextPrepared(ConfigurableApplicationContext context) {
+		if (this.worker != null) {
+			this.worker.contextPrepared(context);
+		}
+	}
+
+	@Override
+	public void ready(ConfigurableApplicationContext context, Duration timeTaken) {
+		if (this.worker != null) {
+			this.worker.ready(context);
+		}
+	}
+
+	@Override
+	public void failed(ConfigurableApplicationContext context, Throwable exception) {
+		if (this.worker != null) {
+			this.worker.failed(exception);
+		}
+	}
+
+}

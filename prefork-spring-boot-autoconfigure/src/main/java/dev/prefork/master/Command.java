@@ -1,0 +1,25 @@
+package dev.prefork.master;
+
+/**
+ * Everything that can happen to the master arrives as one of these on the master's queue.
+ * Signal handlers, HTTP endpoints, channel readers and reapers only ever enqueue them.
+ */
+public sealed interface Command {
+
+	/** Stop the master and all workers. */
+	record Stop(StopMode mode, Source source) implements Command {
+	}
+
+	/** A worker said {@code READY} on its channel. */
+	record WorkerReady(long workerId) implements Command {
+	}
+
+	/** A worker's periodic heartbeat. */
+	record WorkerHeartbeat(long workerId, long requestsServed, int inflight) implements Command {
+	}
+
+	/** A worker process was reaped. */
+	record WorkerExited(long workerId, ExitStatus status) implements Command {
+	}
+
+}

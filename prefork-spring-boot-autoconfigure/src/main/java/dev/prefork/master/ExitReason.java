@@ -1,0 +1,28 @@
+package dev.prefork.master;
+
+import java.util.Locale;
+
+/** Why a worker left the table; logged, and later a metric tag. */
+public enum ExitReason {
+
+	/** Stopped by the master with TERM or INT and exited in time. */
+	GRACEFUL,
+
+	/** Exited without being asked to. */
+	CRASH,
+
+	/** Sent no heartbeat within the timeout, or no READY within the boot timeout. */
+	TIMEOUT,
+
+	/** Exited before it was ready. */
+	BOOT_FAILURE,
+
+	/** Did not stop within its grace period and was killed. */
+	KILLED;
+
+	@Override
+	public String toString() {
+		return name().toLowerCase(Locale.ROOT);
+	}
+
+}

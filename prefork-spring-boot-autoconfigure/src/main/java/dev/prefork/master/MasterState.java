@@ -1,0 +1,25 @@
+package dev.prefork.master;
+
+import java.util.Locale;
+
+/** The master's own life: {@code STARTING → RUNNING → STOPPING → STOPPED}. */
+public enum MasterState {
+
+	/** The first generation of workers is booting; a boot failure now halts the master. */
+	STARTING,
+
+	/** All workers of the first generation were ready once; crashes are respawned. */
+	RUNNING,
+
+	/** Workers are being stopped; nothing is respawned. */
+	STOPPING,
+
+	/** Every worker is gone; the loop has ended. */
+	STOPPED;
+
+	@Override
+	public String toString() {
+		return name().toLowerCase(Locale.ROOT);
+	}
+
+}

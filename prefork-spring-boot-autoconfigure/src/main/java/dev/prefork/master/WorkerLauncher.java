@@ -1,0 +1,31 @@
+package dev.prefork.master;
+
+import java.io.IOException;
+import java.util.function.Consumer;
+
+/**
+ * Starts worker processes: the master's boundary to the operating system.
+ */
+public interface WorkerLauncher {
+
+	/**
+	 * Starts one worker. From then on the launcher reports the worker's {@code READY},
+	 * heartbeats and exit to {@code events}, each tagged with {@code spec.id()}.
+	 * @param spec which worker to start
+	 * @param events where the worker's messages and exit go
+	 * @return the started process
+	 * @throws IOException if the process could not be started
+	 */
+	WorkerProcess launch(WorkerSpec spec, Consumer<Command> events) throws IOException;
+
+	/**
+	 * What the master tells a new worker about itself.
+	 *
+	 * @param id unique for the life of the master, never reused
+	 * @param slot 0..workers-1, reused when a worker is replaced
+	 * @param generation incremented by every reload
+	 */
+	record WorkerSpec(long id, int slot, int generation) {
+	}
+
+}

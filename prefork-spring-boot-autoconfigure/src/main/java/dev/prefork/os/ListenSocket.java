@@ -1,0 +1,136 @@
+package dev.prefork.os;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * The listening socket the master owns for its whole life and hands to every worker as
+ * fd 0. The master never accepts on it; the kernel's one accept queue is shared by all
+ * workers. Created close-on-exec: only the spawn file action gives it to workers.
+ */
+public final class ListenSocket implements Closeable {
+
+	private final int fd;
+
+	private final InetAddress address;
+
+	private final int port;
+
+	private boolean closed;
+
+	private ListenSocket(int fd, InetAddress address, int port) {
+		this.fd = fd;
+		this.address = address;
+		this.port = port;
+	}
+
+	/**
+	 * Binds and listens.
+	 * @param address the address to bind, or {@code null} for every address (IPv6 and IPv4)
+	 * @param port the port, or 0 for any free port
+	 * @param backlog the accept queue length
+	 * @return the listening socket
+	 * @throws BindException if the address is in use or cannot be bound
+	 * @throws IOException on any other failure
+	 */
+	public static ListenSocket bind(InetAddress address, int port, int backlog) throws IOException {
+		LibC libc = Native.libc();
+		InetAddress bindAddress = (address != null) ? address : InetAddress.getByName("::");
+		boolean ipv6 = bindAddress instanceof Inet6Address;
+		int fd = libc.socket(ipv6 ? LibC.AF_INET6 : LibC.AF_INET, LibC.SOCK_STREAM | LibC.SOCK_CLOEXEC, 0);
+		if (fd < 0 && address == null) {
+			// No IPv6 on this host: fall back to every IPv4 address.
+			bindAddress = InetAddress.getByName("0.0.0.0");
+			ipv6 = false;
+			fd = libc.socket(LibC.AF_INET, LibC.SOCK_STREAM | LibC.SOCK_CLOEXEC, 0);
+		}
+		if (fd < 0) {
+			throw Native.error("socket");
+		}
+		try {
+			fd = Descriptors.moveAbove(fd, 2);
+			setOption(fd, LibC.SOL_SOCKET, LibC.SO_REUSEADDR, 1);
+			if (ipv6 && bindAddress.isAnyLocalAddress()) {
+				setOption(fd, LibC.IPPROTO_IPV6, LibC.IPV6_V6ONLY, 0);
+			}
+			byte[] sockaddr = sockaddr(bindAddress, port);
+			if (libc.bind(fd, sockaddr, sockaddr.length) != 0) {
+				int errno = Native.errno();
+				String where = bindAddress.getHostAddress() + " port " + port;
+				throw new BindException(
+						(errno == LibC.EADDRINUSE ? "Address already in use: " : libc.strerror(errno) + ": ") + where);
+			}
+			if (libc.listen(fd, backlog) != 0) {
+				throw Native.error("listen");
+			}
+			return new ListenSocket(fd, bindAddress, localPort(fd));
+		}
+		catch (IOException | RuntimeException ex) {
+			Native.closeQuietly(fd);
+			throw ex;
+		}
+	}
+
+	public int fd() {
+		return this.fd;
+	}
+
+	public int port() {
+		return this.port;
+	}
+
+	public InetAddress address() {
+		return this.address;
+	}
+
+	@Override
+	public synchronized void close() {
+		if (!this.closed) {
+			this.closed = true;
+			Native.closeQuietly(this.fd);
+		}
+	}
+
+	@Override
+	public String toString() {
+		String host = this.address.getHostAddress();
+		return (host.contains(":") ? "[" + host + "]" : host) + ":" + this.port + " (fd " + this.fd + ")";
+	}
+
+	private static void setOption(int fd, int level, int option, int value) throws IOException {
+		if (Native.libc().setsockopt(fd, level, option, new int[] { value }, 4) != 0) {
+			throw Native.error("setsockopt");
+		}
+	}
+
+	private static int localPort(int fd) throws IOException {
+		byte[] sockaddr = new byte[28];
+		if (Native.libc().getsockname(fd, sockaddr, new int[] { sockaddr.length }) != 0) {
+			throw Native.error("getsockname");
+		}
+		return ((sockaddr[2] & 0xff) << 8) | (sockaddr[3] & 0xff);
+	}
+
+	/** {@code struct sockaddr_in} or {@code sockaddr_in6}: family in host order, port in network order. */
+	static byte[] sockaddr(InetAddress address, int port) {
+		boolean ipv6 = address instanceof Inet6Address;
+		ByteBuffer buffer = ByteBuffer.allocate(ipv6 ? 28 : 16);
+		buffer.order(ByteOrder.nativeOrder()).putShort((short) (ipv6 ? LibC.AF_INET6 : LibC.AF_INET));
+		buffer.order(ByteOrder.BIG_ENDIAN).putShort((short) port);
+		if (ipv6) {
+			buffer.putInt(0).put(address.getAddress()).order(ByteOrder.nativeOrder())
+				.putInt(((Inet6Address) address).getScopeId());
+		}
+		else {
+			buffer.put(((Inet4Address) address).getAddress());
+		}
+		return buffer.array();
+	}
+
+}

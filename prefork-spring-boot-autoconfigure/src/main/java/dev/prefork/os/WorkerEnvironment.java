@@ -1,0 +1,35 @@
+package dev.prefork.os;
+
+/**
+ * The environment variables through which the master tells a worker what it is. Spring's
+ * relaxed binding makes them readable as properties too, e.g. {@code prefork.worker.slot}.
+ */
+public final class WorkerEnvironment {
+
+	/** {@code worker} in workers; absent in the master. */
+	public static final String ROLE = "PREFORK_ROLE";
+
+	public static final String ROLE_WORKER = "worker";
+
+	/** The worker's slot, 0..workers-1. */
+	public static final String SLOT = "PREFORK_WORKER_SLOT";
+
+	/** The worker's generation, incremented by every reload. */
+	public static final String GENERATION = "PREFORK_WORKER_GENERATION";
+
+	/** The descriptor of the worker's channel to the master. */
+	public static final String CHANNEL_FD = "PREFORK_CHANNEL_FD";
+
+	/** Milliseconds between heartbeats. */
+	public static final String HEARTBEAT_INTERVAL = "PREFORK_HEARTBEAT_INTERVAL_MS";
+
+	/** Milliseconds a worker may take to stop gracefully. */
+	public static final String GRACEFUL_TIMEOUT = "PREFORK_GRACEFUL_TIMEOUT_MS";
+
+	/** The master's pid, for log lines. */
+	public static final String MASTER_PID = "PREFORK_MASTER_PID";
+
+	private WorkerEnvironment() {
+	}
+
+}

@@ -1,0 +1,42 @@
+package dev.prefork.worker;
+
+import org.apache.catalina.startup.Tomcat;
+
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.boot.tomcat.TomcatConnectorCustomizer;
+import org.springframework.context.annotation.Bean;
+import org.springframework.core.Ordered;
+
+/**
+ * Worker side of prefork, active only in workers the master started
+ * ({@code PREFORK_ROLE=worker}): Tomcat serves the socket inherited on fd 0, and requests
+ * are counted for the heartbeat.
+ */
+@AutoConfiguration
+@ConditionalOnClass(Tomcat.class)
+@ConditionalOnProperty(prefix = "prefork", name = "role", havingValue = "worker")
+public final class PreforkWorkerAutoConfiguration {
+
+	@Bean
+	TomcatConnectorCustomizer preforkInheritedChannelCustomizer() {
+		return (connector) -> connector.setProperty("useInheritedChannel", "true");
+	}
+
+	@Bean
+	WorkerRequestStats preforkWorkerRequestStats() {
+		return new WorkerRequestStats();
+	}
+
+	@Bean
+	FilterRegistrationBean<RequestCountingFilter> preforkRequestCountingFilter(WorkerRequestStats stats) {
+		FilterRegistrationBean<RequestCountingFilter> registration = new FilterRegistrationBean<>(
+				new RequestCountingFilter(stats));
+		registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
+		registration.setName("preforkRequestCountingFilter");
+		return registration;
+	}
+
+}

@@ -1,0 +1,233 @@
+package dev.prefork.worker;
+
+import java.io.IOException;
+import java.nio.channels.Channel;
+import java.nio.channels.ServerSocketChannel;
+import java.time.Duration;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import dev.prefork.master.ExitStatus;
+import dev.prefork.os.ChannelProtocol;
+import dev.prefork.os.LineChannel;
+import dev.prefork.os.WorkerEnvironment;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import org.springframework.boot.tomcat.TomcatWebServer;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.support.DefaultLifecycleProcessor;
+
+/**
+ * The worker's side of its private channel to the master: says {@code READY}, sends
+ * heartbeats, and stops the worker when the master is gone.
+ *
+ * <p>
+ * A heartbeat is a task run on Tomcat's request thread pool: a worker whose request threads
+ * are all stuck sends none, and the master replaces it, as a gunicorn worker stuck in a
+ * request misses its heartbeat.
+ */
+public final class WorkerAgent {
+
+	private static final Log logger = LogFactory.getLog(WorkerAgent.class);
+
+	private final Thread mainThread;
+
+	private final LineChannel channel;
+
+	private final Duration heartbeatInterval;
+
+	private final Duration gracefulTimeout;
+
+	private final String masterPid;
+
+	private final AtomicBoolean heartbeatPending = new AtomicBoolean();
+
+	private volatile ConfigurableApplicationContext context;
+
+	private WorkerAgent(Thread mainThread, LineChannel channel, Duration heartbeatInterval, Duration gracefulTimeout,
+			String masterPid) {
+		this.mainThread = mainThread;
+		this.channel = channel;
+		this.heartbeatInterval = heartbeatInterval;
+		this.gracefulTimeout = gracefulTimeout;
+		this.masterPid = masterPid;
+	}
+
+	/**
+	 * Opens the channel the master passed and starts watching it.
+	 * @param mainThread the thread that runs the application
+	 * @return the agent
+	 */
+	public static WorkerAgent start(Thread mainThread) {
+		int fd = Integer.parseInt(env(WorkerEnvironment.CHANNEL_FD, "3"));
+		LineChannel channel;
+		try {
+			channel = LineChannel.inherited(fd);
+		}
+		catch (IOException ex) {
+			logger.error("PREFORK_ROLE=worker, but there is no channel to a master on fd " + fd
+					+ ": workers are started by the prefork master only", ex);
+			System.exit(ExitStatus.BOOT_ERROR);
+			throw new IllegalStateException(ex);
+		}
+		WorkerAgent agent = new WorkerAgent(mainThread, channel,
+				Duration.ofMillis(Long.parseLong(env(WorkerEnvironment.HEARTBEAT_INTERVAL, "7500"))),
+				Duration.ofMillis(Long.parseLong(env(WorkerEnvironment.GRACEFUL_TIMEOUT, "30000"))),
+				env(WorkerEnvironment.MASTER_PID, "?"));
+		Thread watcher = new Thread(() -> {
+			channel.readLines((line) -> logger.debug("Ignoring message from master: " + line));
+			agent.masterGone();
+		}, "prefork-master-channel");
+		watcher.setDaemon(true);
+		watcher.start();
+		sun.misc.Signal.handle(new sun.misc.Signal("INT"), (signal) -> agent.quickExit());
+		return agent;
+	}
+
+	private static String env(String name, String fallback) {
+		String value = System.getenv(name);
+		return (value != null) ? value : fallback;
+	}
+
+	/**
+	 * Fails the start if fd 0 is not the master's listening socket.
+	 */
+	public void checkInheritedSocket() {
+		Channel inherited;
+		try {
+			inherited = System.inheritedChannel();
+		}
+		catch (IOException ex) {
+			inherited = null;
+		}
+		if (!(inherited instanceof ServerSocketChannel)) {
+			throw new IllegalStateException("This worker has no listening socket on fd 0 (found " + inherited
+					+ "); workers are started by the prefork master only");
+		}
+	}
+
+	public void contextPrepared(ConfigurableApplicationContext context) {
+		this.context = context;
+	}
+
+	/**
+	 * The application is ready and Tomcat accepts on the shared socket: tell the master and
+	 * start the heartbeat.
+	 * @param context the application context
+	 */
+	public void ready(ConfigurableApplicationContext context) {
+		this.context = context;
+		send(ChannelProtocol.READY);
+		Executor requestThreads = requestThreads(context);
+		WorkerRequestStats stats = context.getBeanProvider(WorkerRequestStats.class).getIfAvailable(WorkerRequestStats::new);
+		ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor((task) -> {
+			Thread thread = new Thread(task, "prefork-heartbeat");
+			thread.setDaemon(true);
+			return thread;
+		});
+		long interval = this.heartbeatInterval.toMillis();
+		scheduler.scheduleAtFixedRate(() -> heartbeat(requestThreads, stats), 0, interval, TimeUnit.MILLISECONDS);
+	}
+
+	private void heartbeat(Executor requestThreads, WorkerRequestStats stats) {
+		// One probe at a time: a hung pool must not fill up with heartbeats.
+		if (!this.heartbeatPending.compareAndSet(false, true)) {
+			return;
+		}
+		try {
+			requestThreads.execute(() -> {
+				this.heartbeatPending.set(false);
+				send(ChannelProtocol.heartbeat(stats.served(), stats.inflight()));
+			});
+		}
+		catch (RejectedExecutionException ex) {
+			this.heartbeatPending.set(false);
+		}
+	}
+
+	private static Executor requestThreads(ConfigurableApplicationContext context) {
+		if (context instanceof WebServerApplicationContext webContext
+				&& webContext.getWebServer() instanceof TomcatWebServer tomcat) {
+			Executor executor = tomcat.getTomcat().getConnector().getProtocolHandler().getExecutor();
+			if (executor != null) {
+				return executor;
+			}
+		}
+		logger.warn("Tomcat's request thread pool not found; heartbeats only show that the JVM is alive");
+		return Runnable::run;
+	}
+
+	/**
+	 * The application failed to start: exit with the code that tells the master why, once
+	 * Spring Boot has reported the failure and the main thread has ended.
+	 * @param exception the failure
+	 */
+	public void failed(Throwable exception) {
+		int code = isClassLoadingFailure(exception) ? ExitStatus.APP_LOAD_ERROR : ExitStatus.BOOT_ERROR;
+		Thread exit = new Thread(() -> {
+			try {
+				this.mainThread.join();
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+			System.exit(code);
+		}, "prefork-boot-failure");
+		exit.start();
+	}
+
+	private static boolean isClassLoadingFailure(Throwable exception) {
+		for (Throwable cause = exception; cause != null; cause = cause.getCause()) {
+			if (cause instanceof ClassNotFoundException || cause instanceof LinkageError) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	private void send(String line) {
+		try {
+			this.channel.send(line);
+		}
+		catch (IOException ex) {
+			logger.debug("Cannot reach the master: " + ex.getMessage());
+		}
+	}
+
+	/** The channel reached end of file: the master died, even by SIGKILL. No orphan keeps serving. */
+	private void masterGone() {
+		logger.warn("Master (pid " + this.masterPid + ") is gone; stopping this worker gracefully within "
+				+ this.gracefulTimeout.toSeconds() + " s");
+		Thread watchdog = new Thread(() -> {
+			try {
+				Thread.sleep(this.gracefulTimeout.plusSeconds(5).toMillis());
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+			logger.error("Graceful stop took too long; halting");
+			Runtime.getRuntime().halt(1);
+		}, "prefork-orphan-watchdog");
+		watchdog.setDaemon(true);
+		watchdog.start();
+		new Thread(() -> System.exit(0), "prefork-orphan-exit").start();
+	}
+
+	/** SIGINT: stop now, without waiting for in-flight requests. */
+	private void quickExit() {
+		logger.info("SIGINT: quick shutdown");
+		ConfigurableApplicationContext context = this.context;
+		if (context != null && context.isActive()
+				&& context.getBean("lifecycleProcessor") instanceof DefaultLifecycleProcessor lifecycle) {
+			lifecycle.setTimeoutPerShutdownPhase(0);
+		}
+		System.exit(0);
+	}
+
+}

@@ -1,0 +1,76 @@
+package dev.prefork.sample;
+
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.tomcat.TomcatWebServer;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.http.HttpStatus;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.server.ResponseStatusException;
+
+/**
+ * Endpoints to see which worker answered, to hold requests, and to hang a worker.
+ */
+@RestController
+class SampleController {
+
+	static final long MAX_SLEEP_MILLIS = 60_000;
+
+	private final int slot;
+
+	private final int generation;
+
+	private final WebServerApplicationContext context;
+
+	SampleController(@Value("${prefork.worker.slot:-1}") int slot,
+			@Value("${prefork.worker.generation:0}") int generation, WebServerApplicationContext context) {
+		this.slot = slot;
+		this.generation = generation;
+		this.context = context;
+	}
+
+	@GetMapping("/whoami")
+	Map<String, Object> whoami() {
+		return Map.of("pid", ProcessHandle.current().pid(), "worker", this.slot, "generation", this.generation);
+	}
+
+	@GetMapping("/sleep")
+	Map<String, Object> sleep(@RequestParam long ms) throws InterruptedException {
+		if (ms < 0 || ms > MAX_SLEEP_MILLIS) {
+			throw new ResponseStatusException(HttpStatus.BAD_REQUEST, "ms must be between 0 and " + MAX_SLEEP_MILLIS);
+		}
+		Thread.sleep(ms);
+		return Map.of("pid", ProcessHandle.current().pid(), "worker", this.slot, "slept", ms);
+	}
+
+	/**
+	 * Hangs the worker that receives this request: every request thread of its Tomcat
+	 * blocks forever, as if all were stuck on a dead downstream service.
+	 */
+	@PostMapping("/hang")
+	Map<String, Object> hang() {
+		if (!(this.context.getWebServer() instanceof TomcatWebServer tomcat)
+				|| !(tomcat.getTomcat().getConnector().getProtocolHandler().getExecutor()
+						instanceof java.util.concurrent.ThreadPoolExecutor pool)) {
+			throw new ResponseStatusException(HttpStatus.NOT_IMPLEMENTED, "Cannot find Tomcat's thread pool");
+		}
+		CountDownLatch never = new CountDownLatch(1);
+		for (int i = 0; i < pool.getMaximumPoolSize(); i++) {
+			pool.execute(() -> {
+				try {
+					never.await();
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+				}
+			});
+		}
+		return Map.of("pid", ProcessHandle.current().pid(), "worker", this.slot, "hung", pool.getMaximumPoolSize());
+	}
+
+}
