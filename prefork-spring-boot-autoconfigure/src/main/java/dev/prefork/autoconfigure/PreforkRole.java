@@ -6,6 +6,7 @@ import dev.prefork.os.WorkerEnvironment;
 
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.core.env.Environment;
 
 /**
@@ -47,8 +48,9 @@ enum PreforkRole {
 				|| isTest(stack)) {
 			return NONE;
 		}
-		WebApplicationType type = environment.getProperty("spring.main.web-application-type", WebApplicationType.class,
-				application.getWebApplicationType());
+		WebApplicationType type = Binder.get(environment)
+			.bind("spring.main.web-application-type", WebApplicationType.class)
+			.orElse(application.getWebApplicationType());
 		if (type == WebApplicationType.REACTIVE) {
 			throw new PreforkStartupException(
 					"prefork does not support reactive (WebFlux) applications yet: workers serve the master's socket "

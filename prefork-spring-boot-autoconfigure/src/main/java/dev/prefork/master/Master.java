@@ -94,10 +94,7 @@ public final class Master {
 		logger.info("Master (pid " + this.pid + ") starting " + this.settings.workers() + " workers");
 		try {
 			while (this.state != MasterState.STOPPED) {
-				handleCommands();
-				killTimedOutWorkers();
-				reconcileWorkerCount();
-				publishStatus();
+				turn(TURN_MILLIS);
 			}
 		}
 		catch (InterruptedException ex) {
@@ -119,8 +116,19 @@ public final class Master {
 		return this.exitCode;
 	}
 
-	private void handleCommands() throws InterruptedException {
-		Command command = this.commands.poll(TURN_MILLIS, TimeUnit.MILLISECONDS);
+	/**
+	 * One turn of the loop.
+	 * @param waitMillis how long to wait for the first command
+	 */
+	void turn(long waitMillis) throws InterruptedException {
+		handleCommands(waitMillis);
+		killTimedOutWorkers();
+		reconcileWorkerCount();
+		publishStatus();
+	}
+
+	private void handleCommands(long waitMillis) throws InterruptedException {
+		Command command = this.commands.poll(waitMillis, TimeUnit.MILLISECONDS);
 		while (command != null) {
 			handle(command);
 			command = this.commands.poll();

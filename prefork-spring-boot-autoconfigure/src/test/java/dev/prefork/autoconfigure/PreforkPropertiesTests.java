@@ -1,0 +1,78 @@
+package dev.prefork.autoconfigure;
+
+import java.time.Duration;
+
+import dev.prefork.master.MasterSettings;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+class PreforkPropertiesTests {
+
+	private final PreforkProperties properties = new PreforkProperties();
+
+	@Test
+	void defaults() {
+		MasterSettings settings = this.properties.toMasterSettings();
+		assertThat(settings.workers()).isEqualTo(2);
+		assertThat(settings.timeout()).isEqualTo(Duration.ofSeconds(30));
+		assertThat(settings.heartbeatInterval()).isEqualTo(Duration.ofMillis(7500));
+		assertThat(settings.gracefulTimeout()).isEqualTo(Duration.ofSeconds(30));
+		assertThat(settings.bootTimeout()).isEqualTo(Duration.ofSeconds(120));
+	}
+
+	@Test
+	void rejectsZeroWorkers() {
+		this.properties.setWorkers(0);
+		assertInvalid("prefork.workers", "must be at least 1");
+	}
+
+	@Test
+	void rejectsNegativeWorkers() {
+		this.properties.setWorkers(-3);
+		assertInvalid("prefork.workers", "must be at least 1");
+	}
+
+	@Test
+	void rejectsZeroTimeout() {
+		this.properties.setTimeout(Duration.ZERO);
+		assertInvalid("prefork.timeout", "must be a positive duration");
+	}
+
+	@Test
+	void rejectsNegativeGracefulTimeout() {
+		this.properties.setGracefulTimeout(Duration.ofSeconds(-1));
+		assertInvalid("prefork.graceful-timeout", "must be a positive duration");
+	}
+
+	@Test
+	void rejectsZeroBootTimeout() {
+		this.properties.setBootTimeout(Duration.ZERO);
+		assertInvalid("prefork.boot-timeout", "must be a positive duration");
+	}
+
+	@Test
+	void rejectsZeroBacklog() {
+		this.properties.setBacklog(0);
+		assertInvalid("prefork.backlog", "must be at least 1");
+	}
+
+	@Test
+	void splitsWorkerJvmArgsOnWhitespace() {
+		this.properties.getWorker().setJvmArgs("  -Xmx256m   -XX:+UseSerialGC ");
+		assertThat(this.properties.getWorker().jvmArgList()).containsExactly("-Xmx256m", "-XX:+UseSerialGC");
+		this.properties.getWorker().setJvmArgs("");
+		assertThat(this.properties.getWorker().jvmArgList()).isEmpty();
+	}
+
+	private void assertInvalid(String name, String reason) {
+		assertThatExceptionOfType(InvalidConfigurationPropertyValueException.class)
+			.isThrownBy(this.properties::toMasterSettings)
+			.satisfies((ex) -> assertThat(ex.getName()).isEqualTo(name))
+			.satisfies((ex) -> assertThat(ex.getReason()).contains(reason));
+	}
+
+}

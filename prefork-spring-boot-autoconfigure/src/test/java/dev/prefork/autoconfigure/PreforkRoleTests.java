@@ -1,0 +1,75 @@
+package dev.prefork.autoconfigure;
+
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.mock.env.MockEnvironment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+class PreforkRoleTests {
+
+	private static final StackTraceElement[] LAUNCHED = { new StackTraceElement("com.example.App", "main", "App.java", 9) };
+
+	private final SpringApplication application = new SpringApplication(Object.class);
+
+	private final MockEnvironment environment = new MockEnvironment();
+
+	PreforkRoleTests() {
+		this.application.setWebApplicationType(WebApplicationType.SERVLET);
+	}
+
+	@Test
+	void servletApplicationLaunchedFromMainIsAMaster() {
+		assertThat(decide(LAUNCHED, "main")).isEqualTo(PreforkRole.MASTER);
+	}
+
+	@Test
+	void applicationStartedByATestIsNeverAMaster() {
+		assertThat(decide(Thread.currentThread().getStackTrace(), "main")).isEqualTo(PreforkRole.NONE);
+	}
+
+	@Test
+	void applicationStartedOffTheMainThreadIsNotAMaster() {
+		assertThat(decide(LAUNCHED, "restartedMain")).isEqualTo(PreforkRole.NONE);
+	}
+
+	@Test
+	void disabledPreforkRunsAPlainApplication() {
+		this.environment.setProperty("prefork.enabled", "false");
+		assertThat(decide(LAUNCHED, "main")).isEqualTo(PreforkRole.NONE);
+	}
+
+	@Test
+	void processStartedByAMasterIsAWorker() {
+		this.environment.setProperty("PREFORK_ROLE", "worker");
+		assertThat(decide(LAUNCHED, "main")).isEqualTo(PreforkRole.WORKER);
+	}
+
+	@Test
+	void nonWebApplicationRunsPlain() {
+		this.environment.setProperty("spring.main.web-application-type", "none");
+		assertThat(decide(LAUNCHED, "main")).isEqualTo(PreforkRole.NONE);
+	}
+
+	@Test
+	void reactiveApplicationIsRefusedWithAClearMessage() {
+		this.application.setWebApplicationType(WebApplicationType.REACTIVE);
+		assertThatExceptionOfType(PreforkStartupException.class).isThrownBy(() -> decide(LAUNCHED, "main"))
+			.withMessageContaining("does not support reactive (WebFlux) applications yet")
+			.satisfies((ex) -> assertThat(ex.getAction()).contains("prefork.enabled=false"));
+	}
+
+	@Test
+	void theMastersOwnApplicationIsNotAMaster() {
+		SpringApplication master = new SpringApplication(PreforkMasterApplication.class);
+		assertThat(PreforkRole.decide(master, this.environment, LAUNCHED, "main")).isEqualTo(PreforkRole.NONE);
+	}
+
+	private PreforkRole decide(StackTraceElement[] stack, String thread) {
+		return PreforkRole.decide(this.application, this.environment, stack, thread);
+	}
+
+}
