@@ -3,6 +3,8 @@ package dev.prefork.sample;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
+import org.apache.tomcat.util.threads.ThreadPoolExecutor;
+
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.tomcat.TomcatWebServer;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
@@ -56,7 +58,7 @@ class SampleController {
 	Map<String, Object> hang() {
 		if (!(this.context.getWebServer() instanceof TomcatWebServer tomcat)
 				|| !(tomcat.getTomcat().getConnector().getProtocolHandler().getExecutor()
-						instanceof java.util.concurrent.ThreadPoolExecutor pool)) {
+						instanceof ThreadPoolExecutor pool)) {
 			throw new ResponseStatusException(HttpStatus.NOT_IMPLEMENTED, "Cannot find Tomcat's thread pool");
 		}
 		CountDownLatch never = new CountDownLatch(1);

@@ -1,0 +1,322 @@
+package dev.prefork.sample;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
+
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+/**
+ * The built sample jar running as a real prefork master, for integration tests. Closing it
+ * stops the master by pid and fails if any worker it ever had outlives it.
+ */
+final class MasterProcess implements AutoCloseable {
+
+	static final Path JAR = Path.of(System.getProperty("sample.jar", "target/sample-app.jar")).toAbsolutePath();
+
+	static final String JAVA = System.getProperty("prefork.test.java",
+			Path.of(System.getProperty("java.home"), "bin", "java").toString());
+
+	static final Duration BOOT = Duration.ofSeconds(120);
+
+	private static final JsonMapper json = JsonMapper.builder().build();
+
+	final int port;
+
+	final int managementPort;
+
+	final Path log;
+
+	private final Process process;
+
+	private final Set<Long> workerPids = new LinkedHashSet<>();
+
+	private MasterProcess(Process process, int port, int managementPort, Path log) {
+		this.process = process;
+		this.port = port;
+		this.managementPort = managementPort;
+		this.log = log;
+	}
+
+	/**
+	 * Starts {@code java -jar sample-app.jar} on free ports.
+	 * @param args extra arguments, e.g. {@code --prefork.workers=3}
+	 */
+	static MasterProcess start(String... args) throws IOException {
+		return start(List.of(), args);
+	}
+
+	/**
+	 * Starts the master behind a command prefix, e.g. {@code sh -c 'trap "" HUP; exec "$@"' sh}.
+	 */
+	static MasterProcess start(List<String> prefix, String... args) throws IOException {
+		int port = portArgument(args, "--server.port=");
+		int managementPort = portArgument(args, "--management.server.port=");
+		List<String> command = new ArrayList<>(prefix);
+		command.addAll(List.of(JAVA, "-jar", JAR.toString()));
+		for (String arg : args) {
+			if (!arg.startsWith("--server.port=") && !arg.startsWith("--management.server.port=")) {
+				command.add(arg);
+			}
+		}
+		command.add("--server.port=" + port);
+		command.add("--management.server.port=" + managementPort);
+		Path log = Files.createTempFile("prefork-master-", ".log");
+		Process process = new ProcessBuilder(command).redirectErrorStream(true)
+			.redirectOutput(log.toFile())
+			.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+			.start();
+		return new MasterProcess(process, port, managementPort, log);
+	}
+
+	/** The port a test chose with {@code prefix}, or a free one. */
+	private static int portArgument(String[] args, String prefix) throws IOException {
+		for (String arg : args) {
+			if (arg.startsWith(prefix)) {
+				return Integer.parseInt(arg.substring(prefix.length()));
+			}
+		}
+		return freePort();
+	}
+
+	/** Runs a master that is expected to exit by itself, e.g. on bad configuration. */
+	static Exited runToExit(String... args) throws Exception {
+		try (MasterProcess master = start(args)) {
+			int code = master.awaitExit(BOOT);
+			return new Exited(code, master.output());
+		}
+	}
+
+	record Exited(int code, String output) {
+	}
+
+	long pid() {
+		return this.process.pid();
+	}
+
+	boolean isAlive() {
+		return this.process.isAlive();
+	}
+
+	String output() throws IOException {
+		return Files.readString(this.log, StandardCharsets.UTF_8);
+	}
+
+	/** {@code GET /actuator/prefork}, remembering every worker pid it names. */
+	JsonNode status() throws IOException {
+		JsonNode status = json.readTree(get(this.managementPort, "/actuator/prefork").body());
+		for (JsonNode worker : status.get("workers")) {
+			this.workerPids.add(worker.get("pid").asLong());
+		}
+		return status;
+	}
+
+	/** Waits until the master runs {@code count} ready workers and returns its status. */
+	JsonNode awaitReady(int count) throws Exception {
+		return awaitStatus("master running with " + count + " ready workers", (status) -> {
+			long ready = 0;
+			for (JsonNode worker : status.get("workers")) {
+				ready += worker.get("state").asString().equals("ready") ? 1 : 0;
+			}
+			return status.get("state").asString().equals("running") && ready == count
+					&& status.get("workers").size() == count;
+		});
+	}
+
+	JsonNode awaitStatus(String description, Predicate<JsonNode> condition) throws Exception {
+		long deadline = System.nanoTime() + BOOT.toNanos();
+		while (true) {
+			if (!isAlive()) {
+				fail("Master exited with " + this.process.exitValue() + " while waiting for: " + description + "\n"
+						+ tail());
+			}
+			try {
+				JsonNode status = status();
+				if (condition.test(status)) {
+					return status;
+				}
+			}
+			catch (IOException ex) {
+				// management server not up yet
+			}
+			if (System.nanoTime() > deadline) {
+				fail("Timed out waiting for: " + description + "\n" + tail());
+			}
+			Thread.sleep(100);
+		}
+	}
+
+	/** The pid of the worker in {@code slot}, from the master's status. */
+	static long pidOfSlot(JsonNode status, int slot) {
+		for (JsonNode worker : status.get("workers")) {
+			if (worker.get("slot").asInt() == slot) {
+				return worker.get("pid").asLong();
+			}
+		}
+		return -1;
+	}
+
+	static Set<Long> pids(JsonNode status) {
+		Set<Long> pids = new LinkedHashSet<>();
+		status.get("workers").forEach((worker) -> pids.add(worker.get("pid").asLong()));
+		return pids;
+	}
+
+	/** A request on a fresh connection, so the kernel may hand it to any worker. */
+	Response get(String path) throws IOException {
+		return get(this.port, path);
+	}
+
+	Response post(String path) throws IOException {
+		return request(this.port, "POST", path);
+	}
+
+	static Response get(int port, String path) throws IOException {
+		return request(port, "GET", path);
+	}
+
+	private static Response request(int port, String method, String path) throws IOException {
+		try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+			socket.setSoTimeout(30_000);
+			OutputStream out = socket.getOutputStream();
+			out.write((method + " " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
+				.getBytes(StandardCharsets.US_ASCII));
+			out.flush();
+			InputStream in = socket.getInputStream();
+			String response = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+			int status = Integer.parseInt(response.substring(9, 12));
+			String body = response.substring(response.indexOf("\r\n\r\n") + 4);
+			if (response.contains("Transfer-Encoding: chunked")) {
+				body = dechunk(body);
+			}
+			return new Response(status, body);
+		}
+	}
+
+	private static String dechunk(String chunked) {
+		StringBuilder body = new StringBuilder();
+		int at = 0;
+		while (true) {
+			int lineEnd = chunked.indexOf("\r\n", at);
+			int size = Integer.parseInt(chunked.substring(at, lineEnd).trim(), 16);
+			if (size == 0) {
+				return body.toString();
+			}
+			body.append(chunked, lineEnd + 2, lineEnd + 2 + size);
+			at = lineEnd + 2 + size + 2;
+		}
+	}
+
+	record Response(int status, String body) {
+
+		JsonNode json() {
+			return MasterProcess.json.readTree(this.body);
+		}
+
+	}
+
+	/** Sends a real signal with {@code kill}. */
+	static void kill(String signal, long pid) throws Exception {
+		Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
+		assertThat(kill.waitFor()).as("kill -" + signal + " " + pid).isZero();
+	}
+
+	void signal(String signal) throws Exception {
+		kill(signal, pid());
+	}
+
+	int awaitExit(Duration timeout) throws Exception {
+		if (!this.process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+			fail("Master did not exit within " + timeout + "\n" + tail());
+		}
+		return this.process.exitValue();
+	}
+
+	Set<Long> workerPidsSeen() {
+		return this.workerPids;
+	}
+
+	static void await(String description, Duration timeout, BooleanSupplier condition) throws InterruptedException {
+		long deadline = System.nanoTime() + timeout.toNanos();
+		while (!condition.getAsBoolean()) {
+			if (System.nanoTime() > deadline) {
+				fail("Timed out after " + timeout + " waiting for: " + description);
+			}
+			Thread.sleep(50);
+		}
+	}
+
+	static boolean isRunning(long pid) {
+		return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+	}
+
+	static boolean isPortFree(int port) {
+		try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+			return true;
+		}
+		catch (IOException ex) {
+			return false;
+		}
+	}
+
+	String tail() {
+		try {
+			List<String> lines = Files.readAllLines(this.log);
+			return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
+		}
+		catch (IOException ex) {
+			return "(no log: " + ex.getMessage() + ")";
+		}
+	}
+
+	/**
+	 * Stops the master by pid (TERM, then KILL) and fails if any of its workers is left.
+	 */
+	@Override
+	public void close() throws Exception {
+		this.process.descendants().forEach((child) -> this.workerPids.add(child.pid()));
+		if (this.process.isAlive()) {
+			kill("TERM", pid());
+			if (!this.process.waitFor(60, TimeUnit.SECONDS)) {
+				this.process.destroyForcibly().waitFor();
+			}
+		}
+		List<Long> orphans = new ArrayList<>();
+		long deadline = System.nanoTime() + Duration.ofSeconds(45).toNanos();
+		for (long pid : this.workerPids) {
+			while (isRunning(pid) && System.nanoTime() < deadline) {
+				Thread.sleep(50);
+			}
+			if (isRunning(pid)) {
+				orphans.add(pid);
+				ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+			}
+		}
+		assertThat(orphans).as("workers left behind by master " + pid()).isEmpty();
+	}
+
+	static int freePort() throws IOException {
+		try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+			return socket.getLocalPort();
+		}
+	}
+
+}

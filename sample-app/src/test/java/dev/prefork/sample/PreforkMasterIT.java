@@ -1,0 +1,205 @@
+package dev.prefork.sample;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+import static dev.prefork.sample.MasterProcess.await;
+import static dev.prefork.sample.MasterProcess.isPortFree;
+import static dev.prefork.sample.MasterProcess.isRunning;
+import static dev.prefork.sample.MasterProcess.pidOfSlot;
+import static dev.prefork.sample.MasterProcess.pids;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The built jar as a real master with real worker JVMs, real signals and real sockets.
+ */
+@Timeout(300)
+class PreforkMasterIT {
+
+	@TempDir
+	Path temp;
+
+	@Test
+	void servesFromWorkersReplacesAKilledOneAndStopsGracefully() throws Exception {
+		Path creations = this.temp.resolve("creations");
+		Path pidfile = this.temp.resolve("run/master.pid");
+		try (MasterProcess master = MasterProcess.start("--prefork.workers=3", "--sample.creation-log=" + creations,
+				"--prefork.pidfile=" + pidfile, "--prefork.timeout=4s")) {
+			JsonNode status = master.awaitReady(3);
+			Set<Long> workers = pids(status);
+			assertThat(workers).hasSize(3).doesNotContain(master.pid());
+			assertThat(status.get("pid").asLong()).isEqualTo(master.pid());
+			assertThat(pidfile).hasContent(Long.toString(master.pid()));
+
+			Set<Long> answered = new HashSet<>();
+			Set<Integer> slots = new HashSet<>();
+			for (int i = 0; i < 300 && answered.size() < 3; i++) {
+				JsonNode whoami = master.get("/whoami").json();
+				answered.add(whoami.get("pid").asLong());
+				slots.add(whoami.get("worker").asInt());
+			}
+			assertThat(answered).isEqualTo(workers);
+			assertThat(slots).containsExactlyInAnyOrder(0, 1, 2);
+
+			long killed = pidOfSlot(status, 1);
+			MasterProcess.kill("KILL", killed);
+			JsonNode respawned = master.awaitStatus("a new worker in slot 1", (s) -> {
+				long pid = pidOfSlot(s, 1);
+				return pid != -1 && pid != killed && s.get("workers").size() == 3;
+			});
+			long replacement = pidOfSlot(respawned, 1);
+			master.awaitReady(3);
+			assertThat(master.output()).contains("Worker 1 (pid " + killed + ") exited unexpectedly: crash (killed by signal 9)")
+				.contains("Booting worker 1 (pid " + replacement + ")");
+
+			assertThat(Files.readAllLines(creations)).as("user beans are created in workers only")
+				.map(Long::parseLong)
+				.doesNotContain(master.pid())
+				.containsAll(workers)
+				.contains(replacement);
+
+			CompletableFuture<MasterProcess.Response> inflight = CompletableFuture
+				.supplyAsync(() -> call(() -> master.get("/sleep?ms=3000")));
+			await("the slow request to reach a worker", Duration.ofSeconds(30), () -> call(() -> inflightCount(master)) > 0);
+			master.signal("TERM");
+			assertThat(inflight.get().status()).as("in-flight request finishes during a graceful stop").isEqualTo(200);
+			assertThat(master.awaitExit(Duration.ofSeconds(60))).isZero();
+			await("every worker to exit", Duration.ofSeconds(5),
+					() -> master.workerPidsSeen().stream().noneMatch(MasterProcess::isRunning));
+			assertThat(isPortFree(master.port)).as("port free after stop").isTrue();
+			assertThat(pidfile).doesNotExist();
+		}
+	}
+
+	@Test
+	void intStopsQuickly() throws Exception {
+		try (MasterProcess master = MasterProcess.start("--prefork.workers=1", "--prefork.graceful-timeout=60s",
+				"--prefork.timeout=4s")) {
+			long worker = pidOfSlot(master.awaitReady(1), 0);
+			CompletableFuture.runAsync(() -> call(() -> master.get("/sleep?ms=30000")));
+			await("the slow request to reach the worker", Duration.ofSeconds(30), () -> call(() -> inflightCount(master)) > 0);
+			long start = System.nanoTime();
+			master.signal("INT");
+			assertThat(master.awaitExit(Duration.ofSeconds(20))).isZero();
+			assertThat(Duration.ofNanos(System.nanoTime() - start)).as("no wait for the 30 s request")
+				.isLessThan(Duration.ofSeconds(15));
+			assertThat(isRunning(worker)).isFalse();
+			assertThat(isPortFree(master.port)).isTrue();
+		}
+	}
+
+	@Test
+	void workersExitWhenTheMasterIsKilled() throws Exception {
+		try (MasterProcess master = MasterProcess.start("--prefork.graceful-timeout=10s")) {
+			Set<Long> workers = pids(master.awaitReady(2));
+			master.signal("KILL");
+			master.awaitExit(Duration.ofSeconds(10));
+			await("orphaned workers to exit", Duration.ofSeconds(10 + 5),
+					() -> workers.stream().noneMatch(MasterProcess::isRunning));
+			assertThat(isPortFree(master.port)).as("no orphan keeps the port").isTrue();
+		}
+	}
+
+	@Test
+	void hungWorkerIsDumpedKilledAndReplaced() throws Exception {
+		try (MasterProcess master = MasterProcess.start("--prefork.workers=2", "--prefork.timeout=4s")) {
+			master.awaitReady(2);
+			JsonNode hung = master.post("/hang").json();
+			long pid = hung.get("pid").asLong();
+			int slot = hung.get("worker").asInt();
+			master.awaitStatus("a new worker in slot " + slot, (s) -> {
+				long current = pidOfSlot(s, slot);
+				return current != -1 && current != pid;
+			});
+			String output = master.output();
+			assertThat(output).contains("worker " + slot + " (pid " + pid + ") sent no heartbeat for")
+				.contains("sending SIGQUIT for a thread dump")
+				.contains("Full thread dump")
+				.contains("Worker " + slot + " (pid " + pid + ") exited: timeout");
+			master.awaitReady(2);
+		}
+	}
+
+	@Test
+	void workersGetOnlyTheirDescriptorsAndDefaultSignalsEvenUnderNohup() throws Exception {
+		// As under nohup: HUP ignored in the master's parent, and so in the master.
+		List<String> nohup = List.of("sh", "-c", "trap '' HUP; exec \"$@\"", "sh");
+		try (MasterProcess master = MasterProcess.start(nohup, "--prefork.workers=1")) {
+			long worker = pidOfSlot(master.awaitReady(1), 0);
+			Map<Integer, String> workerFds = descriptors(worker);
+			Set<String> masterSockets = new HashSet<>(descriptors(master.pid()).values());
+			masterSockets.removeIf((target) -> !target.startsWith("socket:"));
+			Set<String> shared = workerFds.values().stream().filter(masterSockets::contains).collect(Collectors.toSet());
+			assertThat(shared).as("the only socket shared with the master is the listening socket on fd 0")
+				.containsExactly(workerFds.get(0));
+			assertThat(workerFds.get(3)).as("channel on fd 3").startsWith("socket:");
+			long ignored = statusMask(worker, "SigIgn");
+			assertThat(ignored & 1).as("SIGHUP not ignored in the worker").isZero();
+			assertThat(statusMask(worker, "SigBlk")).isZero();
+			assertThat(master.output()).contains("SIGHUP was ignored when the master started (nohup?); resetting it");
+		}
+	}
+
+	/** In-flight requests as the workers' heartbeats report them. */
+	private static int inflightCount(MasterProcess master) throws Exception {
+		int inflight = 0;
+		for (JsonNode worker : master.status().get("workers")) {
+			inflight += worker.get("inflight").asInt();
+		}
+		return inflight;
+	}
+
+	private static Map<Integer, String> descriptors(long pid) throws Exception {
+		Map<Integer, String> descriptors = new TreeMap<>();
+		try (Stream<Path> fds = Files.list(Path.of("/proc/" + pid + "/fd"))) {
+			for (Path fd : fds.toList()) {
+				try {
+					descriptors.put(Integer.parseInt(fd.getFileName().toString()), Files.readSymbolicLink(fd).toString());
+				}
+				catch (java.nio.file.NoSuchFileException ex) {
+					// closed while listing
+				}
+			}
+		}
+		return descriptors;
+	}
+
+	private static long statusMask(long pid, String field) throws Exception {
+		return Files.readAllLines(Path.of("/proc/" + pid + "/status"))
+			.stream()
+			.filter((line) -> line.startsWith(field + ":"))
+			.map((line) -> Long.parseUnsignedLong(line.substring(field.length() + 1).trim(), 16))
+			.findFirst()
+			.orElseThrow();
+	}
+
+	interface ThrowingSupplier<T> {
+
+		T get() throws Exception;
+
+	}
+
+	static <T> T call(ThrowingSupplier<T> supplier) {
+		try {
+			return supplier.get();
+		}
+		catch (Exception ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+}
