@@ -263,14 +263,14 @@ public final class Master {
 		long now = now();
 		for (Worker worker : this.workers.all()) {
 			if (worker.state == WorkerState.BOOTING && now - worker.spawnedAt > this.settings.bootTimeout().toMillis()) {
-				logger.error(worker + " was not ready within prefork.boot-timeout (" + this.settings.bootTimeout()
-						+ "); sending SIGQUIT for a thread dump, SIGKILL in " + MasterSettings.THREAD_DUMP_GRACE.toSeconds() + " s");
+				logger.error(worker + " was not ready within prefork.boot-timeout ("
+						+ seconds(this.settings.bootTimeout().toMillis()) + " s); sending SIGQUIT for a thread dump, SIGKILL in " + MasterSettings.THREAD_DUMP_GRACE.toSeconds() + " s");
 				retire(worker, ExitReason.TIMEOUT, Signal.QUIT, MasterSettings.THREAD_DUMP_GRACE, now);
 			}
 			else if (worker.state == WorkerState.READY
 					&& now - worker.lastHeartbeatAt > this.settings.timeout().toMillis()) {
 				logger.error(worker + " sent no heartbeat for " + seconds(now - worker.lastHeartbeatAt)
-						+ " s (prefork.timeout=" + this.settings.timeout() + "); sending SIGQUIT for a thread dump, SIGKILL in "
+						+ " s (prefork.timeout is " + seconds(this.settings.timeout().toMillis()) + " s); sending SIGQUIT for a thread dump, SIGKILL in "
 						+ MasterSettings.THREAD_DUMP_GRACE.toSeconds() + " s");
 				retire(worker, ExitReason.TIMEOUT, Signal.QUIT, MasterSettings.THREAD_DUMP_GRACE, now);
 			}

@@ -49,7 +49,7 @@ final class Worker {
 
 	@Override
 	public String toString() {
-		return "worker " + this.slot + " (pid " + pid() + ")";
+		return "Worker " + this.slot + " (pid " + pid() + ")";
 	}
 
 }

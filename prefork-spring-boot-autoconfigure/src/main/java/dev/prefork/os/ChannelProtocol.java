@@ -1,7 +1,10 @@
 package dev.prefork.os;
 
 /**
- * The lines master and worker exchange on their private channel, one message a line.
+ * The lines master and worker exchange on their private channel, one message a line. The
+ * channel is a pair of pipes: a worker reads the master's lines on fd 3 and writes its own
+ * on fd 4. Plain pipes let the worker use them from Java alone, through
+ * {@code /proc/self/fd}, with no native code on its boot path.
  */
 public final class ChannelProtocol {
 
@@ -11,8 +14,11 @@ public final class ChannelProtocol {
 	/** Worker → master: {@code HEARTBEAT <requests served> <requests in flight>}. */
 	public static final String HEARTBEAT = "HEARTBEAT";
 
-	/** The descriptor number of the channel in every worker. */
-	public static final int WORKER_FD = 3;
+	/** The worker's end of the master → worker pipe. */
+	public static final int WORKER_READ_FD = 3;
+
+	/** The worker's end of the worker → master pipe. */
+	public static final int WORKER_WRITE_FD = 4;
 
 	private ChannelProtocol() {
 	}

@@ -29,7 +29,7 @@ public interface LibC {
 
 	int IPV6_V6ONLY = 26;
 
-	int SHUT_RDWR = 2;
+	int O_CLOEXEC = 0x80000;
 
 	int F_DUPFD_CLOEXEC = 1030;
 
@@ -72,7 +72,7 @@ public interface LibC {
 
 	int getsockname(int fd, @Out byte[] address, int[] length);
 
-	int shutdown(int fd, int how);
+	int pipe2(@Out int[] fds, int flags);
 
 	int fcntl(int fd, int command, int argument);
 

@@ -11,8 +11,8 @@ import dev.prefork.master.WorkerLauncher;
 import dev.prefork.master.WorkerProcess;
 
 /**
- * Spawns workers natively: the listening socket on fd 0, the worker's end of its private
- * channel on fd 3, the master's stdout and stderr on 1 and 2, and nothing else.
+ * Spawns workers natively: the listening socket on fd 0, the master's stdout and stderr on 1
+ * and 2, the worker's ends of its private channel on 3 and 4, and nothing else.
  */
 public final class NativeWorkerLauncher implements WorkerLauncher {
 
@@ -40,29 +40,52 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 
 	@Override
 	public WorkerProcess launch(WorkerSpec spec, Consumer<Command> events) throws IOException {
-		int[] pair = new int[2];
-		if (Native.posix().socketpair(LibC.AF_UNIX, LibC.SOCK_STREAM | LibC.SOCK_CLOEXEC, 0, pair) != 0) {
-			throw Native.error("socketpair");
-		}
-		int masterEnd = pair[0];
-		int workerEnd = pair[1];
+		int[] toWorker = pipe();
+		int[] fromWorker;
 		try {
-			workerEnd = Descriptors.moveAbove(workerEnd, ChannelProtocol.WORKER_FD);
+			fromWorker = pipe();
+		}
+		catch (IOException ex) {
+			closeAll(toWorker);
+			throw ex;
+		}
+		try {
+			// The worker's ends must not sit on the numbers they are moved to.
+			toWorker[0] = Descriptors.moveAbove(toWorker[0], ChannelProtocol.WORKER_WRITE_FD);
+			fromWorker[1] = Descriptors.moveAbove(fromWorker[1], ChannelProtocol.WORKER_WRITE_FD);
 			Map<Integer, Integer> descriptors = new LinkedHashMap<>();
 			descriptors.put(this.socket.fd(), 0);
-			descriptors.put(workerEnd, ChannelProtocol.WORKER_FD);
+			descriptors.put(toWorker[0], ChannelProtocol.WORKER_READ_FD);
+			descriptors.put(fromWorker[1], ChannelProtocol.WORKER_WRITE_FD);
 			int pid = Spawn.spawn(this.commandLine.executable(), this.commandLine.argv(), environment(spec),
 					descriptors);
-			NativeWorkerProcess process = new NativeWorkerProcess(spec.id(), pid, new LineChannel(masterEnd), events);
+			NativeWorkerProcess process = new NativeWorkerProcess(spec.id(), pid,
+					new MasterChannel(fromWorker[0], toWorker[1]), events);
 			process.start(spec.slot());
 			return process;
 		}
 		catch (IOException | RuntimeException ex) {
-			Native.closeQuietly(masterEnd);
+			Native.closeQuietly(fromWorker[0]);
+			Native.closeQuietly(toWorker[1]);
 			throw ex;
 		}
 		finally {
-			Native.closeQuietly(workerEnd);
+			Native.closeQuietly(toWorker[0]);
+			Native.closeQuietly(fromWorker[1]);
+		}
+	}
+
+	private static int[] pipe() throws IOException {
+		int[] fds = new int[2];
+		if (Native.libc().pipe2(fds, LibC.O_CLOEXEC) != 0) {
+			throw Native.error("pipe2");
+		}
+		return fds;
+	}
+
+	private static void closeAll(int[] fds) {
+		for (int fd : fds) {
+			Native.closeQuietly(fd);
 		}
 	}
 
@@ -73,7 +96,6 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 		environment.put(WorkerEnvironment.ROLE, WorkerEnvironment.ROLE_WORKER);
 		environment.put(WorkerEnvironment.SLOT, Integer.toString(spec.slot()));
 		environment.put(WorkerEnvironment.GENERATION, Integer.toString(spec.generation()));
-		environment.put(WorkerEnvironment.CHANNEL_FD, Integer.toString(ChannelProtocol.WORKER_FD));
 		return environment;
 	}
 

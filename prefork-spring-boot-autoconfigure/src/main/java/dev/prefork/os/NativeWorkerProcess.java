@@ -23,14 +23,14 @@ final class NativeWorkerProcess implements WorkerProcess {
 
 	private final int pid;
 
-	private final LineChannel channel;
+	private final MasterChannel channel;
 
 	private final Consumer<Command> events;
 
 	/** Guarded by {@code this}: once set, the pid may belong to another process. */
 	private boolean reaped;
 
-	NativeWorkerProcess(long id, int pid, LineChannel channel, Consumer<Command> events) {
+	NativeWorkerProcess(long id, int pid, MasterChannel channel, Consumer<Command> events) {
 		this.id = id;
 		this.pid = pid;
 		this.channel = channel;
@@ -96,7 +96,7 @@ final class NativeWorkerProcess implements WorkerProcess {
 				// retry
 			}
 		}
-		this.channel.shutdown();
+		this.channel.closeWriter();
 		this.events.accept(new Command.WorkerExited(this.id, ExitStatus.fromWaitStatus(status[0])));
 	}
 

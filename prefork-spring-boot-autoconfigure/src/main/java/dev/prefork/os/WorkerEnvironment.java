@@ -17,9 +17,6 @@ public final class WorkerEnvironment {
 	/** The worker's generation, incremented by every reload. */
 	public static final String GENERATION = "PREFORK_WORKER_GENERATION";
 
-	/** The descriptor of the worker's channel to the master. */
-	public static final String CHANNEL_FD = "PREFORK_CHANNEL_FD";
-
 	/** Milliseconds between heartbeats. */
 	public static final String HEARTBEAT_INTERVAL = "PREFORK_HEARTBEAT_INTERVAL_MS";
 

@@ -13,7 +13,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.prefork.master.ExitStatus;
 import dev.prefork.os.ChannelProtocol;
-import dev.prefork.os.LineChannel;
 import dev.prefork.os.WorkerEnvironment;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -38,7 +37,7 @@ public final class WorkerAgent {
 
 	private final Thread mainThread;
 
-	private final LineChannel channel;
+	private final WorkerChannel channel;
 
 	private final Duration heartbeatInterval;
 
@@ -50,7 +49,7 @@ public final class WorkerAgent {
 
 	private volatile ConfigurableApplicationContext context;
 
-	private WorkerAgent(Thread mainThread, LineChannel channel, Duration heartbeatInterval, Duration gracefulTimeout,
+	private WorkerAgent(Thread mainThread, WorkerChannel channel, Duration heartbeatInterval, Duration gracefulTimeout,
 			String masterPid) {
 		this.mainThread = mainThread;
 		this.channel = channel;
@@ -65,14 +64,13 @@ public final class WorkerAgent {
 	 * @return the agent
 	 */
 	public static WorkerAgent start(Thread mainThread) {
-		int fd = Integer.parseInt(env(WorkerEnvironment.CHANNEL_FD, "3"));
-		LineChannel channel;
+		WorkerChannel channel;
 		try {
-			channel = LineChannel.inherited(fd);
+			channel = WorkerChannel.open();
 		}
 		catch (IOException ex) {
-			logger.error("PREFORK_ROLE=worker, but there is no channel to a master on fd " + fd
-					+ ": workers are started by the prefork master only", ex);
+			logger.error("PREFORK_ROLE=worker, but there is no channel to a master on fds 3 and 4: "
+					+ "workers are started by the prefork master only", ex);
 			System.exit(ExitStatus.BOOT_ERROR);
 			throw new IllegalStateException(ex);
 		}

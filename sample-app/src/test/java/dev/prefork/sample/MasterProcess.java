@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 
+import org.junit.jupiter.api.Assumptions;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -68,6 +69,7 @@ final class MasterProcess implements AutoCloseable {
 	 * Starts the master behind a command prefix, e.g. {@code sh -c 'trap "" HUP; exec "$@"' sh}.
 	 */
 	static MasterProcess start(List<String> prefix, String... args) throws IOException {
+		Assumptions.assumeTrue(Files.isExecutable(Path.of(JAVA)), "no java at " + JAVA);
 		int port = portArgument(args, "--server.port=");
 		int managementPort = portArgument(args, "--management.server.port=");
 		List<String> command = new ArrayList<>(prefix);
