@@ -55,6 +55,11 @@ public class PreforkRunListener implements SpringApplicationRunListener, Ordered
 			System.exit(PreforkMasterRunner.run(this.application, this.args));
 		}
 		if (role == PreforkRole.WORKER) {
+			if (this.worker == null) {
+				throw new PreforkStartupException(
+						"PREFORK_ROLE=worker is set, but this process was not started by a prefork master.",
+						"Remove PREFORK_ROLE from the configuration; the master sets it for the workers it starts.");
+			}
 			this.worker.checkInheritedSocket();
 			applyWorkerOverrides(environment);
 		}
