@@ -6,7 +6,9 @@ import java.net.InetAddress;
 import java.util.Map;
 
 import dev.prefork.master.Master;
+import dev.prefork.logging.LogFiles;
 import dev.prefork.master.MasterSettings;
+import dev.prefork.master.SettingsLoader;
 import dev.prefork.os.ListenSocket;
 import dev.prefork.os.NativeWorkerLauncher;
 import dev.prefork.os.Pidfile;
@@ -73,14 +75,13 @@ class PreforkMasterConfiguration {
 	}
 
 	@Bean
-	Master preforkMaster(MasterSettings settings, ListenSocket socket, PreforkProperties properties) throws IOException {
-		Map<String, String> environment = Map.of(WorkerEnvironment.HEARTBEAT_INTERVAL,
-				Long.toString(settings.heartbeatInterval().toMillis()), WorkerEnvironment.GRACEFUL_TIMEOUT,
-				Long.toString(settings.gracefulTimeout().toMillis()), WorkerEnvironment.MASTER_PID,
-				Long.toString(ProcessHandle.current().pid()));
-		NativeWorkerLauncher launcher = new NativeWorkerLauncher(socket,
-				WorkerCommandLine.ofCurrentJvm(properties.getWorker().jvmArgList()), environment);
-		return new Master(settings, launcher, () -> System.nanoTime() / 1_000_000, ProcessHandle.current().pid());
+	Master preforkMaster(MasterSettings settings, ListenSocket socket, SettingsLoader preforkSettingsLoader)
+			throws IOException {
+		long pid = ProcessHandle.current().pid();
+		NativeWorkerLauncher launcher = new NativeWorkerLauncher(socket, WorkerCommandLine.ofCurrentJvm(),
+				Map.of(WorkerEnvironment.MASTER_PID, Long.toString(pid)));
+		return new Master(settings, launcher, preforkSettingsLoader, LogFiles::reopen,
+				() -> System.nanoTime() / 1_000_000, pid);
 	}
 
 	@Bean

@@ -5,6 +5,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.prefork.master.Command;
 import dev.prefork.master.Master;
+import dev.prefork.master.SettingsLoader;
 import dev.prefork.master.Source;
 import dev.prefork.master.StopMode;
 import dev.prefork.os.ListenSocket;
@@ -27,7 +28,7 @@ final class PreforkMasterRunner {
 
 	private static final Log logger = LogFactory.getLog(PreforkMasterRunner.class);
 
-	private static final List<String> SIGNALS = List.of("TERM", "INT", "HUP");
+	private static final List<String> SIGNALS = List.of("TERM", "INT", "HUP", "TTIN", "TTOU", "USR1");
 
 	private PreforkMasterRunner() {
 	}
@@ -47,6 +48,8 @@ final class PreforkMasterRunner {
 		application.setEnvironmentPrefix(userApplication.getEnvironmentPrefix());
 		application.setDefaultProperties(MasterEnvironment.defaults());
 		application.addListeners(new MasterEnvironment());
+		SettingsLoader reloader = new ConfigurationReloader(userApplication, args);
+		application.addInitializers((context) -> context.getBeanFactory().registerSingleton("preforkSettingsLoader", reloader));
 		logger.info("Starting prefork master (pid " + ProcessHandle.current().pid() + ") for "
 				+ describe(userApplication));
 		ConfigurableApplicationContext context;
@@ -90,11 +93,16 @@ final class PreforkMasterRunner {
 		return exitCode.get();
 	}
 
+	/** Signal handlers only enqueue: the master thread does the work. */
 	private static void onSignal(Master master, String signal) {
 		switch (signal) {
 			case "TERM" -> master.submit(new Command.Stop(StopMode.GRACEFUL, Source.SIGNAL));
 			case "INT" -> master.submit(new Command.Stop(StopMode.QUICK, Source.SIGNAL));
-			default -> logger.warn("SIG" + signal + " is not supported by this version of prefork yet; ignored");
+			case "HUP" -> master.submit(new Command.Reload(null, Source.SIGNAL));
+			case "TTIN" -> master.submit(new Command.Scale(1, Source.SIGNAL));
+			case "TTOU" -> master.submit(new Command.Scale(-1, Source.SIGNAL));
+			case "USR1" -> master.submit(new Command.ReopenLogs(Source.SIGNAL));
+			default -> logger.warn("SIG" + signal + " is not handled by the master; ignored");
 		}
 	}
 

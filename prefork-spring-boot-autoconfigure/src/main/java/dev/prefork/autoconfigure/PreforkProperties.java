@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.List;
 
 import dev.prefork.master.MasterSettings;
+import dev.prefork.master.ReloadStrategy;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
@@ -25,6 +26,23 @@ public class PreforkProperties {
 	 * Number of worker processes.
 	 */
 	private int workers = 2;
+
+	/**
+	 * Most workers that scaling (TTIN, the scale endpoint) may ask for.
+	 */
+	private int maxWorkers = 64;
+
+	/**
+	 * Requests after which a worker is replaced by a fresh one (readiness-gated, one at a
+	 * time). 0 never recycles.
+	 */
+	private long maxRequests = 0;
+
+	/**
+	 * Up to this many requests more than max-requests, drawn at random per worker, so that
+	 * workers do not all recycle at once.
+	 */
+	private long maxRequestsJitter = 0;
 
 	/**
 	 * Time a ready worker may go without a heartbeat before it is killed (after a thread
@@ -55,12 +73,42 @@ public class PreforkProperties {
 
 	private final Worker worker = new Worker();
 
+	private final Reload reload = new Reload();
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
 
 	public void setEnabled(boolean enabled) {
 		this.enabled = enabled;
+	}
+
+	public int getMaxWorkers() {
+		return this.maxWorkers;
+	}
+
+	public void setMaxWorkers(int maxWorkers) {
+		this.maxWorkers = maxWorkers;
+	}
+
+	public long getMaxRequests() {
+		return this.maxRequests;
+	}
+
+	public void setMaxRequests(long maxRequests) {
+		this.maxRequests = maxRequests;
+	}
+
+	public long getMaxRequestsJitter() {
+		return this.maxRequestsJitter;
+	}
+
+	public void setMaxRequestsJitter(long maxRequestsJitter) {
+		this.maxRequestsJitter = maxRequestsJitter;
+	}
+
+	public Reload getReload() {
+		return this.reload;
 	}
 
 	public int getWorkers() {
@@ -124,13 +172,23 @@ public class PreforkProperties {
 		if (this.workers < 1) {
 			throw invalid("workers", this.workers, "must be at least 1");
 		}
+		if (this.workers > this.maxWorkers) {
+			throw invalid("workers", this.workers, "must be at most prefork.max-workers (" + this.maxWorkers + ")");
+		}
+		if (this.maxRequests < 0) {
+			throw invalid("max-requests", this.maxRequests, "must be 0 (never recycle) or more");
+		}
+		if (this.maxRequestsJitter < 0) {
+			throw invalid("max-requests-jitter", this.maxRequestsJitter, "must be 0 or more");
+		}
 		requirePositive("timeout", this.timeout);
 		requirePositive("graceful-timeout", this.gracefulTimeout);
 		requirePositive("boot-timeout", this.bootTimeout);
 		if (this.backlog < 1) {
 			throw invalid("backlog", this.backlog, "must be at least 1");
 		}
-		return new MasterSettings(this.workers, this.timeout, this.gracefulTimeout, this.bootTimeout);
+		return new MasterSettings(this.workers, this.maxWorkers, this.timeout, this.gracefulTimeout, this.bootTimeout,
+				this.maxRequests, this.maxRequestsJitter, this.reload.getStrategy(), this.worker.jvmArgList());
 	}
 
 	private static void requirePositive(String name, Duration value) {
@@ -141,6 +199,28 @@ public class PreforkProperties {
 
 	private static InvalidConfigurationPropertyValueException invalid(String name, Object value, String reason) {
 		return new InvalidConfigurationPropertyValueException("prefork." + name, value, reason);
+	}
+
+	/**
+	 * Reload settings.
+	 */
+	public static class Reload {
+
+		/**
+		 * How a reload (HUP) replaces the workers: one at a time, each new worker ready
+		 * before an old one stops (rolling), or all new workers first (all-at-once, twice
+		 * the memory for a while).
+		 */
+		private ReloadStrategy strategy = ReloadStrategy.ROLLING;
+
+		public ReloadStrategy getStrategy() {
+			return this.strategy;
+		}
+
+		public void setStrategy(ReloadStrategy strategy) {
+			this.strategy = strategy;
+		}
+
 	}
 
 	/**

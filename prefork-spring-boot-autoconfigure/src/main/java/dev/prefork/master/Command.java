@@ -10,6 +10,21 @@ public sealed interface Command {
 	record Stop(StopMode mode, Source source) implements Command {
 	}
 
+	/**
+	 * Re-read the configuration and replace every worker.
+	 * @param strategy the strategy for this reload, or {@code null} for the configured one
+	 */
+	record Reload(ReloadStrategy strategy, Source source) implements Command {
+	}
+
+	/** Change the number of workers by {@code delta}. */
+	record Scale(int delta, Source source) implements Command {
+	}
+
+	/** Reopen log files in the master and every worker. */
+	record ReopenLogs(Source source) implements Command {
+	}
+
 	/** A worker said {@code READY} on its channel. */
 	record WorkerReady(long workerId) implements Command {
 	}

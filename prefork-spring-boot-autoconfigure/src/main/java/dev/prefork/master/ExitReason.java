@@ -17,6 +17,12 @@ public enum ExitReason {
 	/** Exited before it was ready. */
 	BOOT_FAILURE,
 
+	/** Served {@code prefork.max-requests} and was replaced. */
+	MAX_REQUESTS,
+
+	/** Stopped because the number of workers went down. */
+	SCALE_DOWN,
+
 	/** Did not stop within its grace period and was killed. */
 	KILLED;
 

@@ -2,7 +2,13 @@ package dev.prefork.master;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -16,8 +22,13 @@ import org.apache.commons.logging.LogFactory;
  * state; everybody else talks to it through {@link #submit(Command)}.
  *
  * <p>
- * Each turn: handle the queued commands, kill workers that timed out, make the worker count
- * match the target, publish a {@link MasterStatus}.
+ * Each turn: handle the queued commands, kill workers that timed out, make the workers
+ * match the target (count, generation, recycling), publish a {@link MasterStatus}.
+ *
+ * <p>
+ * Replacing a worker, for a reload or a recycle, is always readiness-gated: the new worker
+ * is started next to the old one, in the same slot, and the old one is stopped gracefully
+ * only once the new one is ready. A new worker that fails to boot leaves the old one serving.
  */
 public final class Master {
 
@@ -25,9 +36,11 @@ public final class Master {
 
 	private static final long TURN_MILLIS = 200;
 
-	private final MasterSettings settings;
-
 	private final WorkerLauncher launcher;
+
+	private final SettingsLoader settingsLoader;
+
+	private final Runnable reopenOwnLogs;
 
 	private final LongSupplier clock;
 
@@ -37,17 +50,29 @@ public final class Master {
 
 	private final WorkerTable workers = new WorkerTable();
 
-	private final int[] crashes;
+	private final Map<Integer, Integer> crashes = new HashMap<>();
 
-	private final long[] respawnNotBefore;
+	private final Map<Integer, Long> respawnNotBefore = new HashMap<>();
+
+	private final SplittableRandom random = new SplittableRandom();
+
+	private final long startedAt;
+
+	private MasterSettings settings;
 
 	private MasterState state = MasterState.STARTING;
 
-	private final int generation = 1;
+	private int targetWorkers;
+
+	private int generation = 1;
 
 	private long nextWorkerId = 1;
 
-	private final long startedAt;
+	private ReloadRun reload;
+
+	private Command.Reload pendingReload;
+
+	private MasterStatus.ReloadReport lastReload;
 
 	/** When the stop in progress gives up waiting and kills. */
 	private long stopDeadline = Long.MAX_VALUE;
@@ -62,16 +87,20 @@ public final class Master {
 	 * Creates a master.
 	 * @param settings validated settings
 	 * @param launcher starts worker processes
+	 * @param settingsLoader reads the configuration again for a reload
+	 * @param reopenOwnLogs reopens the master's own log files
 	 * @param clock monotonic milliseconds
 	 * @param pid the master's own pid, for the status
 	 */
-	public Master(MasterSettings settings, WorkerLauncher launcher, LongSupplier clock, long pid) {
+	public Master(MasterSettings settings, WorkerLauncher launcher, SettingsLoader settingsLoader,
+			Runnable reopenOwnLogs, LongSupplier clock, long pid) {
 		this.settings = settings;
+		this.targetWorkers = settings.workers();
 		this.launcher = launcher;
+		this.settingsLoader = settingsLoader;
+		this.reopenOwnLogs = reopenOwnLogs;
 		this.clock = clock;
 		this.pid = pid;
-		this.crashes = new int[settings.workers()];
-		this.respawnNotBefore = new long[settings.workers()];
 		this.startedAt = clock.getAsLong();
 		publishStatus();
 	}
@@ -91,7 +120,7 @@ public final class Master {
 	 * @return the exit code for the master process
 	 */
 	public int run() {
-		logger.info("Master (pid " + this.pid + ") starting " + this.settings.workers() + " workers");
+		logger.info("Master (pid " + this.pid + ") starting " + this.targetWorkers + " workers");
 		try {
 			while (this.state != MasterState.STOPPED) {
 				turn(TURN_MILLIS);
@@ -122,9 +151,24 @@ public final class Master {
 	 */
 	void turn(long waitMillis) throws InterruptedException {
 		handleCommands(waitMillis);
-		killTimedOutWorkers();
-		reconcileWorkerCount();
+		long now = now();
+		killTimedOutWorkers(now);
+		if (isServing()) {
+			respawnEmptySlots(now);
+			if (this.reload != null) {
+				advanceReload(now);
+			}
+			else {
+				recycleOneWorker(now);
+			}
+			retireSurplusWorkers(now);
+		}
 		publishStatus();
+	}
+
+	private boolean isServing() {
+		return this.state == MasterState.STARTING || this.state == MasterState.RUNNING
+				|| this.state == MasterState.RELOADING;
 	}
 
 	private void handleCommands(long waitMillis) throws InterruptedException {
@@ -138,6 +182,15 @@ public final class Master {
 	private void handle(Command command) {
 		if (command instanceof Command.Stop stop) {
 			handleStop(stop);
+		}
+		else if (command instanceof Command.Reload reload) {
+			handleReload(reload);
+		}
+		else if (command instanceof Command.Scale scale) {
+			handleScale(scale);
+		}
+		else if (command instanceof Command.ReopenLogs reopen) {
+			handleReopenLogs(reopen);
 		}
 		else if (command instanceof Command.WorkerReady ready) {
 			handleReady(ready);
@@ -154,35 +207,112 @@ public final class Master {
 	}
 
 	private void handleStop(Command.Stop stop) {
+		String what = stop.mode().name().toLowerCase() + " stop (source: " + stop.source() + ")";
 		if (this.state == MasterState.STOPPING && (this.stopMode == StopMode.QUICK || stop.mode() == StopMode.GRACEFUL)) {
-			logger.info("Already stopping; ignoring " + describe(stop));
+			logger.info("Already stopping; ignoring " + what);
 			return;
 		}
-		logger.info("Accepted " + describe(stop));
+		logger.info("Accepted " + what);
 		beginStop(stop.mode(), 0);
 	}
 
-	private static String describe(Command.Stop stop) {
-		return stop.mode().name().toLowerCase() + " stop (source: " + stop.source() + ")";
+	private void handleReload(Command.Reload command) {
+		if (!isServing()) {
+			logger.info("Stopping; ignoring reload (source: " + command.source() + ")");
+		}
+		else if (this.reload != null || this.state == MasterState.STARTING) {
+			if (this.pendingReload == null) {
+				logger.info("Reload (source: " + command.source() + ") queued after the one in progress");
+				this.pendingReload = command;
+			}
+			else {
+				logger.info("Reload (source: " + command.source() + ") coalesced with the one already queued");
+			}
+		}
+		else {
+			startReload(command);
+		}
+	}
+
+	private void startReload(Command.Reload command) {
+		long now = now();
+		MasterSettings next;
+		try {
+			next = this.settingsLoader.load();
+		}
+		catch (SettingsLoader.InvalidSettingsException ex) {
+			logger.error("Reload refused, workers unchanged: " + ex.getMessage());
+			this.lastReload = new MasterStatus.ReloadReport(this.generation + 1, String.valueOf(command.strategy()),
+					"failed", "invalid configuration: " + ex.getMessage(), 0, Instant.now());
+			return;
+		}
+		ReloadStrategy strategy = (command.strategy() != null) ? command.strategy() : next.reloadStrategy();
+		this.reload = new ReloadRun(this.generation + 1, strategy, now, this.settings, this.generation,
+				this.targetWorkers);
+		this.settings = next;
+		this.generation = this.reload.generation;
+		this.targetWorkers = next.workers();
+		this.state = MasterState.RELOADING;
+		logger.info("Reloading (source: " + command.source() + "): starting generation " + this.generation + " with "
+				+ this.targetWorkers + " workers, " + strategy);
+	}
+
+	private void handleScale(Command.Scale scale) {
+		int wanted = this.targetWorkers + scale.delta();
+		int target = Math.max(1, Math.min(wanted, this.settings.maxWorkers()));
+		if (target != wanted) {
+			logger.warn("Cannot scale to " + wanted + " workers (source: " + scale.source() + "): the range is 1 to "
+					+ this.settings.maxWorkers() + " (prefork.max-workers)");
+		}
+		if (target != this.targetWorkers && isServing()) {
+			logger.info("Scaling from " + this.targetWorkers + " to " + target + " workers (source: " + scale.source()
+					+ ")");
+			this.targetWorkers = target;
+		}
+	}
+
+	private void handleReopenLogs(Command.ReopenLogs reopen) {
+		logger.info("Reopening log files (source: " + reopen.source() + ")");
+		this.reopenOwnLogs.run();
+		for (Worker worker : this.workers.view()) {
+			worker.process.signal(Signal.USR1);
+		}
 	}
 
 	private void handleReady(Command.WorkerReady ready) {
-		this.workers.get(ready.workerId()).ifPresent((worker) -> {
-			if (worker.state != WorkerState.BOOTING) {
-				return;
+		Worker worker = this.workers.get(ready.workerId()).orElse(null);
+		if (worker == null || worker.state != WorkerState.BOOTING) {
+			return;
+		}
+		long now = now();
+		worker.state = WorkerState.READY;
+		worker.readyAt = now;
+		worker.lastHeartbeatAt = now;
+		logger.info("Booted worker " + worker.slot + " (pid " + worker.pid() + ") in " + seconds(now - worker.spawnedAt)
+				+ " s");
+		boolean waitForAll = this.reload != null && this.reload.strategy == ReloadStrategy.ALL_AT_ONCE
+				&& worker.generation == this.reload.generation;
+		if (worker.replaces != null && !waitForAll) {
+			retireReplaced(worker, now);
+		}
+		if (this.state == MasterState.STARTING && this.workers.count(WorkerState.READY) >= this.targetWorkers) {
+			this.state = MasterState.RUNNING;
+			logger.info("All " + this.targetWorkers + " workers ready " + seconds(now - this.startedAt) + " s after start");
+			if (this.pendingReload != null) {
+				Command.Reload next = this.pendingReload;
+				this.pendingReload = null;
+				startReload(next);
 			}
-			long now = now();
-			worker.state = WorkerState.READY;
-			worker.readyAt = now;
-			worker.lastHeartbeatAt = now;
-			logger.info("Booted worker " + worker.slot + " (pid " + worker.pid() + ") in "
-					+ seconds(now - worker.spawnedAt) + " s");
-			if (this.state == MasterState.STARTING && this.workers.count(WorkerState.READY) >= this.settings.workers()) {
-				this.state = MasterState.RUNNING;
-				logger.info("All " + this.settings.workers() + " workers ready " + seconds(now - this.startedAt)
-						+ " s after start");
-			}
-		});
+		}
+	}
+
+	private void retireReplaced(Worker worker, long now) {
+		Worker old = worker.replaces;
+		worker.replaces = null;
+		if (old.isActive()) {
+			logger.info(old + " replaced by worker " + worker.slot + " (pid " + worker.pid() + "); stopping it gracefully");
+			retire(old, worker.replaceReason, Signal.TERM, this.settings.gracefulTimeout(), now);
+		}
 	}
 
 	private void handleHeartbeat(Command.WorkerHeartbeat heartbeat) {
@@ -202,9 +332,10 @@ public final class Master {
 		long now = now();
 		ExitStatus status = exited.status();
 		if (worker.retireReason != null) {
-			ExitReason reason = worker.killSent && worker.retireReason == ExitReason.GRACEFUL ? ExitReason.KILLED
-					: worker.retireReason;
-			logger.info("Worker " + worker.slot + " (pid " + worker.pid() + ") exited: " + reason + " (" + status + ")");
+			boolean gracePassed = worker.killSent && worker.retireReason != ExitReason.TIMEOUT
+					&& worker.retireReason != ExitReason.BOOT_FAILURE;
+			ExitReason reason = gracePassed ? ExitReason.KILLED : worker.retireReason;
+			logger.info(worker + " exited: " + reason + " (" + status + ")");
 		}
 		else if (worker.state == WorkerState.BOOTING) {
 			bootFailed(worker, status, now);
@@ -218,35 +349,44 @@ public final class Master {
 	}
 
 	private void bootFailed(Worker worker, ExitStatus status, long now) {
+		String failure = worker + " failed to boot (" + status + ")";
 		if (this.state == MasterState.STARTING) {
-			logger.error("Worker " + worker.slot + " (pid " + worker.pid() + ") failed to boot (" + status
-					+ "); its log above says why. Stopping the master instead of respawning workers that cannot boot.");
+			logger.error(failure + "; its log above says why. Stopping the master instead of respawning workers that "
+					+ "cannot boot.");
 			boolean protocolCode = status.code() == ExitStatus.BOOT_ERROR || status.code() == ExitStatus.APP_LOAD_ERROR;
 			beginStop(StopMode.QUICK, protocolCode ? status.code() : ExitStatus.BOOT_ERROR);
-			return;
 		}
-		logger.error("Worker " + worker.slot + " (pid " + worker.pid() + ") failed to boot (" + status + ")");
-		scheduleRespawn(worker, now);
+		else if (this.reload != null && worker.generation == this.reload.generation) {
+			abortReload(failure, now);
+		}
+		else if (worker.replaces != null) {
+			logger.error(failure + "; " + worker.replaces + " keeps serving and is recycled again in "
+					+ MasterSettings.RECYCLE_RETRY.toSeconds() + " s");
+			worker.replaces.recycleNotBefore = now + MasterSettings.RECYCLE_RETRY.toMillis();
+		}
+		else {
+			logger.error(failure);
+			scheduleRespawn(worker.slot, now);
+		}
 	}
 
 	private void crashed(Worker worker, ExitStatus status, long now) {
-		logger.error("Worker " + worker.slot + " (pid " + worker.pid() + ") exited unexpectedly: " + ExitReason.CRASH
-				+ " (" + status + ") after " + seconds(now - worker.spawnedAt) + " s");
+		logger.error(worker + " exited unexpectedly: " + ExitReason.CRASH + " (" + status + ") after "
+				+ seconds(now - worker.spawnedAt) + " s");
 		if (worker.state == WorkerState.READY && now - worker.readyAt >= MasterSettings.STABLE_AFTER.toMillis()) {
-			this.crashes[worker.slot] = 0;
+			this.crashes.remove(worker.slot);
 		}
-		scheduleRespawn(worker, now);
+		scheduleRespawn(worker.slot, now);
 	}
 
-	private void scheduleRespawn(Worker worker, long now) {
-		if (this.state == MasterState.STOPPING || worker.slot >= this.crashes.length) {
+	private void scheduleRespawn(int slot, long now) {
+		if (slot >= this.targetWorkers || !this.workers.active(slot).isEmpty()) {
 			return;
 		}
-		int crashes = ++this.crashes[worker.slot];
-		long delay = backoffMillis(crashes);
-		this.respawnNotBefore[worker.slot] = now + delay;
-		logger.info("Respawning worker " + worker.slot + " in " + seconds(delay) + " s (" + crashes
-				+ " failure(s) in a row)");
+		int failures = this.crashes.merge(slot, 1, Integer::sum);
+		long delay = backoffMillis(failures);
+		this.respawnNotBefore.put(slot, now + delay);
+		logger.info("Respawning worker " + slot + " in " + seconds(delay) + " s (" + failures + " failure(s) in a row)");
 	}
 
 	/** No delay for the first failure, then 1 s, 2 s, 4 s ... up to the maximum. */
@@ -259,19 +399,23 @@ public final class Master {
 		return Math.min(1000L << exponent, max);
 	}
 
-	private void killTimedOutWorkers() {
-		long now = now();
+	private void killTimedOutWorkers(long now) {
 		for (Worker worker : this.workers.all()) {
 			if (worker.state == WorkerState.BOOTING && now - worker.spawnedAt > this.settings.bootTimeout().toMillis()) {
 				logger.error(worker + " was not ready within prefork.boot-timeout ("
-						+ seconds(this.settings.bootTimeout().toMillis()) + " s); sending SIGQUIT for a thread dump, SIGKILL in " + MasterSettings.THREAD_DUMP_GRACE.toSeconds() + " s");
+						+ seconds(this.settings.bootTimeout().toMillis()) + " s); sending SIGQUIT for a thread dump, SIGKILL in "
+						+ MasterSettings.THREAD_DUMP_GRACE.toSeconds() + " s");
 				retire(worker, ExitReason.TIMEOUT, Signal.QUIT, MasterSettings.THREAD_DUMP_GRACE, now);
+				if (this.reload != null && worker.generation == this.reload.generation) {
+					abortReload(worker + " was not ready within prefork.boot-timeout", now);
+				}
 			}
 			else if (worker.state == WorkerState.READY
 					&& now - worker.lastHeartbeatAt > this.settings.timeout().toMillis()) {
 				logger.error(worker + " sent no heartbeat for " + seconds(now - worker.lastHeartbeatAt)
-						+ " s (prefork.timeout is " + seconds(this.settings.timeout().toMillis()) + " s); sending SIGQUIT for a thread dump, SIGKILL in "
-						+ MasterSettings.THREAD_DUMP_GRACE.toSeconds() + " s");
+						+ " s (prefork.timeout is " + seconds(this.settings.timeout().toMillis())
+						+ " s); sending SIGQUIT for a thread dump, SIGKILL in " + MasterSettings.THREAD_DUMP_GRACE.toSeconds()
+						+ " s");
 				retire(worker, ExitReason.TIMEOUT, Signal.QUIT, MasterSettings.THREAD_DUMP_GRACE, now);
 			}
 			if (!worker.killSent && now >= worker.killAt) {
@@ -291,39 +435,149 @@ public final class Master {
 		worker.state = WorkerState.DRAINING;
 		worker.retireReason = reason;
 		worker.killAt = Math.min(worker.killAt, now + grace.toMillis());
+		worker.killSent |= signal == Signal.KILL;
 		worker.process.signal(signal);
 	}
 
-	private void reconcileWorkerCount() {
-		if (this.state != MasterState.STARTING && this.state != MasterState.RUNNING) {
-			return;
-		}
-		long now = now();
-		for (int slot = 0; slot < this.settings.workers(); slot++) {
-			if (!this.workers.isSlotOccupied(slot) && now >= this.respawnNotBefore[slot]) {
-				spawn(slot, now);
-				if (this.state == MasterState.STOPPING) {
-					return;
-				}
+	/** Every slot below the target has a worker, unless its respawn is backing off. */
+	private void respawnEmptySlots(long now) {
+		for (int slot = 0; slot < this.targetWorkers && isServing(); slot++) {
+			if (this.workers.active(slot).isEmpty() && now >= this.respawnNotBefore.getOrDefault(slot, 0L)) {
+				spawn(slot, null, null, now);
 			}
 		}
 	}
 
-	private void spawn(int slot, long now) {
-		WorkerLauncher.WorkerSpec spec = new WorkerLauncher.WorkerSpec(this.nextWorkerId++, slot, this.generation);
+	/** Starts new-generation workers, one at a time or all at once, and ends the reload once all are ready. */
+	private void advanceReload(long now) {
+		List<Integer> outdatedSlots = new ArrayList<>();
+		boolean booting = false;
+		for (int slot = 0; slot < this.targetWorkers; slot++) {
+			List<Worker> active = this.workers.active(slot);
+			Worker current = active.stream().filter((w) -> w.generation == this.reload.generation).findFirst().orElse(null);
+			if (current == null) {
+				outdatedSlots.add(slot);
+			}
+			else if (current.state == WorkerState.BOOTING) {
+				booting = true;
+			}
+		}
+		if (!outdatedSlots.isEmpty()) {
+			List<Integer> toStart = (this.reload.strategy == ReloadStrategy.ROLLING)
+					? (booting ? List.of() : outdatedSlots.subList(0, 1)) : outdatedSlots;
+			for (int slot : toStart) {
+				Worker old = this.workers.active(slot).stream().findFirst().orElse(null);
+				spawn(slot, old, ExitReason.GRACEFUL, now);
+			}
+			return;
+		}
+		if (booting) {
+			return;
+		}
+		for (Worker worker : this.workers.active()) {
+			if (worker.generation != this.reload.generation) {
+				logger.info(worker + " is of generation " + worker.generation + "; stopping it gracefully");
+				retire(worker, ExitReason.GRACEFUL, Signal.TERM, this.settings.gracefulTimeout(), now);
+			}
+			worker.replaces = null;
+		}
+		endReload("succeeded", "all " + this.targetWorkers + " workers of generation " + this.generation + " ready", now);
+	}
+
+	private void abortReload(String failure, long now) {
+		ReloadRun aborted = this.reload;
+		String message = "reload to generation " + aborted.generation + " aborted: " + failure + "; the workers of "
+				+ "generation " + aborted.previousGeneration + " keep serving";
+		for (Worker worker : this.workers.active()) {
+			if (worker.generation == aborted.generation && worker.state == WorkerState.BOOTING) {
+				retire(worker, ExitReason.BOOT_FAILURE, Signal.KILL, Duration.ZERO, now);
+			}
+			worker.replaces = null;
+		}
+		this.settings = aborted.previousSettings;
+		this.generation = aborted.previousGeneration;
+		this.targetWorkers = aborted.previousTarget;
+		logger.error(Character.toUpperCase(message.charAt(0)) + message.substring(1));
+		endReload("failed", message, now);
+	}
+
+	private void endReload(String result, String message, long now) {
+		ReloadRun ended = this.reload;
+		this.reload = null;
+		this.state = MasterState.RUNNING;
+		double duration = seconds(now - ended.startedAt);
+		this.lastReload = new MasterStatus.ReloadReport(ended.generation, ended.strategy.toString(), result, message,
+				duration, Instant.now());
+		if (result.equals("succeeded")) {
+			logger.info("Reload " + result + " in " + duration + " s: " + message);
+		}
+		if (this.pendingReload != null) {
+			Command.Reload next = this.pendingReload;
+			this.pendingReload = null;
+			startReload(next);
+		}
+	}
+
+	/** Replaces, one at a time, a worker that served {@code prefork.max-requests}. */
+	private void recycleOneWorker(long now) {
+		if (this.state != MasterState.RUNNING || this.workers.view().stream().anyMatch((w) -> w.replaces != null)) {
+			return;
+		}
+		this.workers.active()
+			.stream()
+			.filter((worker) -> worker.state == WorkerState.READY && worker.requests >= worker.maxRequests
+					&& now >= worker.recycleNotBefore && worker.slot < this.targetWorkers)
+			.findFirst()
+			.ifPresent((worker) -> {
+				logger.info(worker + " served " + worker.requests + " requests (limit " + worker.maxRequests
+						+ "); recycling it");
+				spawn(worker.slot, worker, ExitReason.MAX_REQUESTS, now);
+			});
+	}
+
+	/** After scaling down, workers in slots at or above the target stop. */
+	private void retireSurplusWorkers(long now) {
+		for (Worker worker : this.workers.active()) {
+			if (worker.slot >= this.targetWorkers) {
+				logger.info(worker + " is above the target of " + this.targetWorkers + " workers; stopping it gracefully");
+				retire(worker, ExitReason.SCALE_DOWN, Signal.TERM, this.settings.gracefulTimeout(), now);
+			}
+		}
+	}
+
+	/**
+	 * Starts a worker in {@code slot}.
+	 * @param replaces the worker it replaces once ready, or {@code null}
+	 * @param replaceReason why the replaced worker then stops
+	 */
+	private void spawn(int slot, Worker replaces, ExitReason replaceReason, long now) {
+		WorkerLauncher.WorkerSpec spec = new WorkerLauncher.WorkerSpec(this.nextWorkerId++, slot, this.generation,
+				this.settings);
+		long maxRequests = (this.settings.maxRequests() > 0)
+				? this.settings.maxRequests() + this.random.nextLong(this.settings.maxRequestsJitter() + 1) : Long.MAX_VALUE;
 		try {
 			WorkerProcess process = this.launcher.launch(spec, this::submit);
-			this.workers.add(new Worker(spec.id(), slot, spec.generation(), process, now));
-			logger.info("Booting worker " + slot + " (pid " + process.pid() + ")");
+			Worker worker = new Worker(spec.id(), slot, spec.generation(), process, now, maxRequests);
+			worker.replaces = replaces;
+			worker.replaceReason = replaceReason;
+			this.workers.add(worker);
+			logger.info("Booting worker " + slot + " (pid " + process.pid() + ", generation " + spec.generation() + ")");
 		}
 		catch (IOException ex) {
 			logger.error("Could not start worker " + slot + ": " + ex.getMessage());
 			if (this.state == MasterState.STARTING) {
 				beginStop(StopMode.QUICK, ExitStatus.BOOT_ERROR);
-				return;
 			}
-			this.crashes[slot]++;
-			this.respawnNotBefore[slot] = now + Math.max(1000, backoffMillis(this.crashes[slot]));
+			else if (this.reload != null) {
+				abortReload("could not start worker " + slot + ": " + ex.getMessage(), now);
+			}
+			else {
+				int failures = this.crashes.merge(slot, 1, Integer::sum);
+				this.respawnNotBefore.put(slot, now + Math.max(1000, backoffMillis(failures)));
+				if (replaces != null) {
+					replaces.recycleNotBefore = now + MasterSettings.RECYCLE_RETRY.toMillis();
+				}
+			}
 		}
 	}
 
@@ -333,6 +587,8 @@ public final class Master {
 				: MasterSettings.QUICK_STOP_TIMEOUT;
 		Signal signal = (mode == StopMode.GRACEFUL) ? Signal.TERM : Signal.INT;
 		this.state = MasterState.STOPPING;
+		this.reload = null;
+		this.pendingReload = null;
 		this.stopMode = mode;
 		this.exitCode = Math.max(this.exitCode, exitCode);
 		this.stopDeadline = now + timeout.toMillis();
@@ -362,16 +618,16 @@ public final class Master {
 
 	private void publishStatus() {
 		long now = now();
-		this.status = new MasterStatus(this.pid, this.state, this.generation, this.settings.workers(),
+		this.status = new MasterStatus(this.pid, this.state, this.generation, this.targetWorkers,
 				this.workers.view()
 					.stream()
 					.sorted(Comparator.comparingInt((Worker worker) -> worker.slot).thenComparingLong((worker) -> worker.id))
 					.map((worker) -> new MasterStatus.WorkerStatus(worker.slot, worker.pid(), worker.state,
 							worker.generation, seconds(now - worker.spawnedAt),
-							(worker.lastHeartbeatAt != Worker.NEVER) ? seconds(now - worker.lastHeartbeatAt) : null, worker.requests,
-							worker.inflight))
+							(worker.lastHeartbeatAt != Worker.NEVER) ? seconds(now - worker.lastHeartbeatAt) : null,
+							worker.requests, worker.inflight))
 					.toList(),
-				this.exitCode);
+				this.lastReload, this.exitCode);
 	}
 
 	private long now() {
@@ -380,6 +636,11 @@ public final class Master {
 
 	private static double seconds(long millis) {
 		return Math.round(millis / 10.0) / 100.0;
+	}
+
+	/** A reload in progress, with what to go back to if it fails. */
+	private record ReloadRun(int generation, ReloadStrategy strategy, long startedAt, MasterSettings previousSettings,
+			int previousGeneration, int previousTarget) {
 	}
 
 }

@@ -2,7 +2,7 @@ package dev.prefork.master;
 
 import java.util.Locale;
 
-/** The master's own life: {@code STARTING → RUNNING → STOPPING → STOPPED}. */
+/** The master's own life: {@code STARTING → RUNNING ⇄ RELOADING → STOPPING → STOPPED}. */
 public enum MasterState {
 
 	/** The first generation of workers is booting; a boot failure now halts the master. */
@@ -10,6 +10,9 @@ public enum MasterState {
 
 	/** All workers of the first generation were ready once; crashes are respawned. */
 	RUNNING,
+
+	/** A reload is replacing the workers with a new generation. */
+	RELOADING,
 
 	/** Workers are being stopped; nothing is respawned. */
 	STOPPING,

@@ -1,5 +1,6 @@
 package dev.prefork.master;
 
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -7,13 +8,14 @@ import java.util.List;
  *
  * @param pid the master's pid
  * @param state the master's state
- * @param generation the current worker generation
+ * @param generation the generation new workers are started in
  * @param targetWorkers how many workers the master keeps running
  * @param workers every worker in the table, by slot
+ * @param lastReload the last reload that ended, or {@code null}
  * @param exitCode the code the master exits with once stopped
  */
 public record MasterStatus(long pid, MasterState state, int generation, int targetWorkers, List<WorkerStatus> workers,
-		int exitCode) {
+		ReloadReport lastReload, int exitCode) {
 
 	public long readyWorkers() {
 		return this.workers.stream().filter((worker) -> worker.state() == WorkerState.READY).count();
@@ -33,6 +35,20 @@ public record MasterStatus(long pid, MasterState state, int generation, int targ
 	 */
 	public record WorkerStatus(int slot, long pid, WorkerState state, int generation, double ageSeconds,
 			Double heartbeatAgeSeconds, long requests, int inflight) {
+	}
+
+	/**
+	 * How a reload ended.
+	 *
+	 * @param generation the generation it tried to start
+	 * @param strategy rolling or all-at-once
+	 * @param result {@code succeeded} or {@code failed}
+	 * @param message what happened, in one line
+	 * @param durationSeconds from the reload command to its end
+	 * @param finishedAt when it ended
+	 */
+	public record ReloadReport(int generation, String strategy, String result, String message, double durationSeconds,
+			Instant finishedAt) {
 	}
 
 }

@@ -27,6 +27,18 @@ final class Worker {
 
 	int inflight;
 
+	/** Requests after which this worker is recycled; {@code Long.MAX_VALUE} for never. */
+	final long maxRequests;
+
+	/** The worker this one replaces once it is ready (reload or recycle), or {@code null}. */
+	Worker replaces;
+
+	/** Why the replaced worker stops once this one is ready. */
+	ExitReason replaceReason;
+
+	/** Recycling is not tried again before this time (after a replacement failed to boot). */
+	long recycleNotBefore;
+
 	/** Why the master is stopping this worker; {@code null} while nobody asked it to stop. */
 	ExitReason retireReason;
 
@@ -35,12 +47,18 @@ final class Worker {
 
 	boolean killSent;
 
-	Worker(long id, int slot, int generation, WorkerProcess process, long spawnedAt) {
+	Worker(long id, int slot, int generation, WorkerProcess process, long spawnedAt, long maxRequests) {
 		this.id = id;
+		this.maxRequests = maxRequests;
 		this.slot = slot;
 		this.generation = generation;
 		this.process = process;
 		this.spawnedAt = spawnedAt;
+	}
+
+	/** Booting or ready: not on its way out. */
+	boolean isActive() {
+		return this.state != WorkerState.DRAINING;
 	}
 
 	long pid() {

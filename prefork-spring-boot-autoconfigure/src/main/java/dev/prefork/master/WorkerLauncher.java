@@ -24,8 +24,9 @@ public interface WorkerLauncher {
 	 * @param id unique for the life of the master, never reused
 	 * @param slot 0..workers-1, reused when a worker is replaced
 	 * @param generation incremented by every reload
+	 * @param settings the settings the worker is started with
 	 */
-	record WorkerSpec(long id, int slot, int generation) {
+	record WorkerSpec(long id, int slot, int generation, MasterSettings settings) {
 	}
 
 }

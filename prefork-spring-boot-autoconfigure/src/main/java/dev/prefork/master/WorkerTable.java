@@ -27,8 +27,13 @@ final class WorkerTable {
 		return Optional.ofNullable(this.workers.remove(id));
 	}
 
-	boolean isSlotOccupied(int slot) {
-		return this.workers.values().stream().anyMatch((worker) -> worker.slot == slot);
+	/** The booting and ready workers of a slot, oldest first. */
+	List<Worker> active(int slot) {
+		return this.workers.values().stream().filter((worker) -> worker.slot == slot && worker.isActive()).toList();
+	}
+
+	List<Worker> active() {
+		return this.workers.values().stream().filter(Worker::isActive).toList();
 	}
 
 	long count(WorkerState state) {

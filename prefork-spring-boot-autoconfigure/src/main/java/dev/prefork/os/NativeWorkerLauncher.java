@@ -30,7 +30,7 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 	 * Creates a launcher.
 	 * @param socket the listening socket every worker serves
 	 * @param commandLine how to start a worker JVM
-	 * @param environment the environment to give workers on top of the master's own
+	 * @param environment more environment for workers, on top of the master's own
 	 */
 	public NativeWorkerLauncher(ListenSocket socket, WorkerCommandLine commandLine, Map<String, String> environment) {
 		this.socket = socket;
@@ -57,8 +57,8 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 			descriptors.put(this.socket.fd(), 0);
 			descriptors.put(toWorker[0], ChannelProtocol.WORKER_READ_FD);
 			descriptors.put(fromWorker[1], ChannelProtocol.WORKER_WRITE_FD);
-			int pid = Spawn.spawn(this.commandLine.executable(), this.commandLine.argv(), environment(spec),
-					descriptors);
+			WorkerCommandLine command = this.commandLine.withJvmArgs(spec.settings().workerJvmArgs());
+			int pid = Spawn.spawn(command.executable(), command.argv(), environment(spec), descriptors);
 			NativeWorkerProcess process = new NativeWorkerProcess(spec.id(), pid,
 					new MasterChannel(fromWorker[0], toWorker[1]), events);
 			process.start(spec.slot());
@@ -96,6 +96,8 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 		environment.put(WorkerEnvironment.ROLE, WorkerEnvironment.ROLE_WORKER);
 		environment.put(WorkerEnvironment.SLOT, Integer.toString(spec.slot()));
 		environment.put(WorkerEnvironment.GENERATION, Integer.toString(spec.generation()));
+		environment.put(WorkerEnvironment.HEARTBEAT_INTERVAL, Long.toString(spec.settings().heartbeatInterval().toMillis()));
+		environment.put(WorkerEnvironment.GRACEFUL_TIMEOUT, Long.toString(spec.settings().gracefulTimeout().toMillis()));
 		return environment;
 	}
 

@@ -10,7 +10,8 @@ import java.util.List;
 
 /**
  * The command line that starts a worker: exactly the master's own (same java binary, JVM
- * options, jar or class path, main class and arguments) plus {@code prefork.worker.jvm-args}.
+ * options, jar or class path, main class and arguments), to which {@link #withJvmArgs}
+ * adds {@code prefork.worker.jvm-args}.
  *
  * @param executable absolute path of the java binary
  * @param argv the arguments, {@code argv[0]} included
@@ -19,20 +20,29 @@ public record WorkerCommandLine(String executable, List<String> argv) {
 
 	/**
 	 * The current JVM's command line, read from {@code /proc/self/cmdline} so that nothing
-	 * is lost or re-quoted, with {@code extraJvmArgs} inserted after {@code argv[0]}.
-	 * @param extraJvmArgs JVM options for workers only
-	 * @return the worker command line
+	 * is lost or re-quoted.
+	 * @return the command line
 	 * @throws IOException if the command line cannot be read
 	 */
-	public static WorkerCommandLine ofCurrentJvm(List<String> extraJvmArgs) throws IOException {
+	public static WorkerCommandLine ofCurrentJvm() throws IOException {
 		String cmdline = Files.readString(Path.of("/proc/self/cmdline"), StandardCharsets.UTF_8);
-		List<String> argv = new ArrayList<>(Arrays.asList(cmdline.split("\0")));
-		argv.addAll(1, extraJvmArgs);
+		List<String> argv = Arrays.asList(cmdline.split("\0"));
 		String executable = ProcessHandle.current()
 			.info()
 			.command()
 			.orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
 		return new WorkerCommandLine(executable, List.copyOf(argv));
+	}
+
+	/**
+	 * This command line with JVM options inserted right after {@code argv[0]}.
+	 * @param jvmArgs the options
+	 * @return the extended command line
+	 */
+	public WorkerCommandLine withJvmArgs(List<String> jvmArgs) {
+		List<String> extended = new ArrayList<>(this.argv);
+		extended.addAll(1, jvmArgs);
+		return new WorkerCommandLine(this.executable, List.copyOf(extended));
 	}
 
 }

@@ -11,6 +11,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import dev.prefork.logging.LogFiles;
 import dev.prefork.master.ExitStatus;
 import dev.prefork.os.ChannelProtocol;
 import dev.prefork.os.WorkerEnvironment;
@@ -85,6 +86,7 @@ public final class WorkerAgent {
 		watcher.setDaemon(true);
 		watcher.start();
 		sun.misc.Signal.handle(new sun.misc.Signal("INT"), (signal) -> agent.quickExit());
+		sun.misc.Signal.handle(new sun.misc.Signal("USR1"), (signal) -> LogFiles.reopen());
 		return agent;
 	}
 

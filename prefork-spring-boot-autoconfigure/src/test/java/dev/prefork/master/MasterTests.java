@@ -2,6 +2,7 @@ package dev.prefork.master;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import dev.prefork.master.FakeLauncher.FakeProcess;
@@ -15,8 +16,18 @@ class MasterTests {
 
 	private final FakeLauncher launcher = new FakeLauncher();
 
-	private final Master master = new Master(new MasterSettings(2, Duration.ofSeconds(30), Duration.ofSeconds(10),
-			Duration.ofSeconds(60)), this.launcher, this.clock::get, 42);
+	private final MasterSettings settings = MasterSettings.of(2, Duration.ofSeconds(30), Duration.ofSeconds(10),
+			Duration.ofSeconds(60));
+
+	/** What the next reload reads; {@code null} makes the configuration invalid. */
+	private MasterSettings nextSettings = this.settings;
+
+	private final AtomicInteger loads = new AtomicInteger();
+
+	private final AtomicInteger logReopens = new AtomicInteger();
+
+	private final Master master = new Master(this.settings, this.launcher, this::loadSettings,
+			this.logReopens::incrementAndGet, this.clock::get, 42);
 
 	@Test
 	void startsOneWorkerPerSlot() throws Exception {
@@ -71,8 +82,10 @@ class MasterTests {
 		exit(this.launcher.launched.get(0), ExitStatus.exited(1));
 		FakeProcess second = this.launcher.last();
 		ready(second);
-		advance(Duration.ofSeconds(61));
-		heartbeatAll();
+		for (int i = 0; i < 3; i++) {
+			advance(Duration.ofSeconds(21));
+			heartbeatAll();
+		}
 		exit(second, ExitStatus.exited(1));
 		assertThat(this.launcher.launched).as("respawned at once").hasSize(4);
 	}
@@ -195,6 +208,204 @@ class MasterTests {
 		assertThat(worker.requests()).isEqualTo(17);
 		assertThat(worker.inflight()).isEqualTo(3);
 		assertThat(worker.heartbeatAgeSeconds()).isZero();
+	}
+
+	@Test
+	void rollingReloadReplacesOneWorkerAtATimeOnceTheNewOneIsReady() throws Exception {
+		startAllReady();
+		FakeProcess old0 = this.launcher.launched.get(0);
+		FakeProcess old1 = this.launcher.launched.get(1);
+		reload(null);
+		assertThat(this.master.status().state()).isEqualTo(MasterState.RELOADING);
+		assertThat(this.launcher.launched).hasSize(3);
+		FakeProcess new0 = this.launcher.last();
+		assertThat(new0.spec.slot()).isZero();
+		assertThat(new0.spec.generation()).isEqualTo(2);
+		turn();
+		assertThat(this.launcher.launched).as("one new worker at a time").hasSize(3);
+		assertThat(old0.signals).as("old worker serves until its successor is ready").isEmpty();
+		ready(new0);
+		assertThat(old0.signals).containsExactly(Signal.TERM);
+		assertThat(this.launcher.launched).hasSize(4);
+		FakeProcess new1 = this.launcher.last();
+		assertThat(new1.spec.slot()).isEqualTo(1);
+		assertThat(old1.signals).isEmpty();
+		ready(new1);
+		assertThat(old1.signals).containsExactly(Signal.TERM);
+		MasterStatus status = this.master.status();
+		assertThat(status.state()).isEqualTo(MasterState.RUNNING);
+		assertThat(status.generation()).isEqualTo(2);
+		assertThat(status.lastReload().result()).isEqualTo("succeeded");
+		exit(old0, ExitStatus.exited(143));
+		exit(old1, ExitStatus.exited(143));
+		assertThat(this.launcher.launched).as("nothing respawned for retired workers").hasSize(4);
+		assertThat(this.master.status().workers()).extracting(MasterStatus.WorkerStatus::generation).containsOnly(2);
+	}
+
+	@Test
+	void allAtOnceReloadStartsEveryNewWorkerThenStopsTheOldOnes() throws Exception {
+		startAllReady();
+		reload(ReloadStrategy.ALL_AT_ONCE);
+		assertThat(this.launcher.launched).hasSize(4);
+		ready(this.launcher.launched.get(2));
+		assertThat(this.launcher.launched.get(0).signals).as("waits for all new workers").isEmpty();
+		ready(this.launcher.launched.get(3));
+		assertThat(this.launcher.launched.get(0).signals).containsExactly(Signal.TERM);
+		assertThat(this.launcher.launched.get(1).signals).containsExactly(Signal.TERM);
+		assertThat(this.master.status().lastReload().strategy()).isEqualTo("all-at-once");
+	}
+
+	@Test
+	void brokenDeployAbortsTheReloadAndTheOldWorkersKeepServing() throws Exception {
+		startAllReady();
+		reload(null);
+		FakeProcess broken = this.launcher.last();
+		exit(broken, ExitStatus.exited(ExitStatus.BOOT_ERROR));
+		MasterStatus status = this.master.status();
+		assertThat(status.state()).isEqualTo(MasterState.RUNNING);
+		assertThat(status.generation()).isEqualTo(1);
+		assertThat(status.lastReload().result()).isEqualTo("failed");
+		assertThat(status.lastReload().message()).contains("failed to boot (exit code 3");
+		assertThat(this.launcher.launched.get(0).signals).isEmpty();
+		assertThat(this.launcher.launched.get(1).signals).isEmpty();
+		turn();
+		assertThat(this.launcher.launched).as("no retry of the broken generation").hasSize(3);
+		assertThat(status.workers()).extracting(MasterStatus.WorkerStatus::state).containsOnly(WorkerState.READY);
+	}
+
+	@Test
+	void reloadWhoseWorkerNeverGetsReadyIsAborted() throws Exception {
+		startAllReady();
+		heartbeatAll();
+		reload(null);
+		FakeProcess stuck = this.launcher.last();
+		for (int i = 0; i < 2; i++) {
+			advance(Duration.ofSeconds(25));
+			heartbeatAll();
+		}
+		advance(Duration.ofSeconds(11));
+		assertThat(stuck.signals).containsExactly(Signal.QUIT);
+		assertThat(this.master.status().lastReload().result()).isEqualTo("failed");
+		assertThat(this.launcher.launched.get(0).signals).isEmpty();
+	}
+
+	@Test
+	void invalidConfigurationRefusesTheReload() throws Exception {
+		startAllReady();
+		this.nextSettings = null;
+		reload(null);
+		assertThat(this.launcher.launched).hasSize(2);
+		assertThat(this.master.status().state()).isEqualTo(MasterState.RUNNING);
+		assertThat(this.master.status().lastReload().message()).contains("prefork.workers must be at least 1");
+	}
+
+	@Test
+	void reloadAppliesTheNewWorkerCount() throws Exception {
+		startAllReady();
+		this.nextSettings = MasterSettings.of(3, Duration.ofSeconds(30), Duration.ofSeconds(10), Duration.ofSeconds(60));
+		reload(null);
+		for (int i = 0; i < 3; i++) {
+			ready(this.launcher.last());
+		}
+		assertThat(this.master.status().targetWorkers()).isEqualTo(3);
+		assertThat(this.master.status().workers()).filteredOn((w) -> w.state() == WorkerState.READY)
+			.extracting(MasterStatus.WorkerStatus::generation)
+			.containsExactly(2, 2, 2);
+	}
+
+	@Test
+	void aStormOfReloadsRunsAtMostOneMoreAfterTheRunningOne() throws Exception {
+		startAllReady();
+		for (int i = 0; i < 50; i++) {
+			this.master.submit(new Command.Reload(null, Source.SIGNAL));
+		}
+		turn();
+		assertThat(this.loads).hasValue(1);
+		ready(this.launcher.last());
+		ready(this.launcher.last());
+		assertThat(this.loads).as("the queued reload starts").hasValue(2);
+		assertThat(this.master.status().generation()).isEqualTo(3);
+		turn();
+		ready(this.launcher.last());
+		ready(this.launcher.last());
+		turn();
+		assertThat(this.loads).hasValue(2);
+		assertThat(this.master.status().state()).isEqualTo(MasterState.RUNNING);
+	}
+
+	@Test
+	void ttinAddsAWorkerAndTtouStopsTheOneInTheHighestSlot() throws Exception {
+		startAllReady();
+		this.master.submit(new Command.Scale(1, Source.SIGNAL));
+		turn();
+		assertThat(this.launcher.last().spec.slot()).isEqualTo(2);
+		ready(this.launcher.last());
+		this.master.submit(new Command.Scale(-1, Source.SIGNAL));
+		turn();
+		assertThat(this.launcher.launched.get(2).signals).containsExactly(Signal.TERM);
+		exit(this.launcher.launched.get(2), ExitStatus.exited(143));
+		assertThat(this.launcher.launched).as("not respawned").hasSize(3);
+		assertThat(this.master.status().targetWorkers()).isEqualTo(2);
+	}
+
+	@Test
+	void scalingNeverGoesBelowOneWorker() throws Exception {
+		startAllReady();
+		for (int i = 0; i < 5; i++) {
+			this.master.submit(new Command.Scale(-1, Source.SIGNAL));
+		}
+		turn();
+		assertThat(this.master.status().targetWorkers()).isEqualTo(1);
+		assertThat(this.launcher.launched.get(0).signals).isEmpty();
+		assertThat(this.launcher.launched.get(1).signals).containsExactly(Signal.TERM);
+	}
+
+	@Test
+	void workerThatServedMaxRequestsIsReplacedOnceItsSuccessorIsReady() throws Exception {
+		MasterSettings recycling = new MasterSettings(2, 64, Duration.ofSeconds(30), Duration.ofSeconds(10),
+				Duration.ofSeconds(60), 100, 0, ReloadStrategy.ROLLING, List.of());
+		Master master = new Master(recycling, this.launcher, this::loadSettings, () -> {
+		}, this.clock::get, 42);
+		master.turn(0);
+		this.launcher.launched.forEach((process) -> master.submit(new Command.WorkerReady(process.spec.id())));
+		master.turn(0);
+		FakeProcess first = this.launcher.launched.get(0);
+		FakeProcess second = this.launcher.launched.get(1);
+		master.submit(new Command.WorkerHeartbeat(first.spec.id(), 100, 0));
+		master.submit(new Command.WorkerHeartbeat(second.spec.id(), 150, 0));
+		master.turn(0);
+		assertThat(this.launcher.launched).as("one at a time").hasSize(3);
+		FakeProcess successor = this.launcher.last();
+		assertThat(successor.spec.slot()).isZero();
+		assertThat(first.signals).isEmpty();
+		master.submit(new Command.WorkerReady(successor.spec.id()));
+		master.turn(0);
+		assertThat(first.signals).containsExactly(Signal.TERM);
+		master.submit(new Command.WorkerExited(first.spec.id(), ExitStatus.exited(143)));
+		master.turn(0);
+		assertThat(this.launcher.last().spec.slot()).as("then the next one").isEqualTo(1);
+	}
+
+	@Test
+	void reopenLogsReopensTheMastersAndSignalsEveryWorker() throws Exception {
+		startAllReady();
+		this.master.submit(new Command.ReopenLogs(Source.SIGNAL));
+		turn();
+		assertThat(this.logReopens).hasValue(1);
+		assertThat(this.launcher.launched).allSatisfy((p) -> assertThat(p.signals).containsExactly(Signal.USR1));
+	}
+
+	private MasterSettings loadSettings() throws SettingsLoader.InvalidSettingsException {
+		this.loads.incrementAndGet();
+		if (this.nextSettings == null) {
+			throw new SettingsLoader.InvalidSettingsException("prefork.workers must be at least 1", null);
+		}
+		return this.nextSettings;
+	}
+
+	private void reload(ReloadStrategy strategy) throws Exception {
+		this.master.submit(new Command.Reload(strategy, Source.SIGNAL));
+		turn();
 	}
 
 	private void startAllReady() throws Exception {

@@ -1,0 +1,70 @@
+package dev.prefork.autoconfigure;
+
+import java.util.List;
+
+import dev.prefork.master.MasterSettings;
+import dev.prefork.master.SettingsLoader;
+
+import org.springframework.boot.Banner;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.context.logging.LoggingApplicationListener;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.ApplicationListener;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * Reads the configuration again for a reload, from the same sources and with the same
+ * arguments as at start, by running an empty application that only binds
+ * {@link PreforkProperties}. Logging is left alone: the master keeps its own.
+ */
+final class ConfigurationReloader implements SettingsLoader {
+
+	private final SpringApplication userApplication;
+
+	private final String[] args;
+
+	ConfigurationReloader(SpringApplication userApplication, String[] args) {
+		this.userApplication = userApplication;
+		this.args = args.clone();
+	}
+
+	@Override
+	public MasterSettings load() throws InvalidSettingsException {
+		SpringApplication application = new SpringApplication(this.userApplication.getResourceLoader(),
+				PropertiesOnly.class);
+		application.setWebApplicationType(WebApplicationType.NONE);
+		application.setBannerMode(Banner.Mode.OFF);
+		application.setLogStartupInfo(false);
+		application.setRegisterShutdownHook(false);
+		application.setAdditionalProfiles(this.userApplication.getAdditionalProfiles().toArray(String[]::new));
+		application.setEnvironmentPrefix(this.userApplication.getEnvironmentPrefix());
+		List<ApplicationListener<?>> listeners = application.getListeners()
+			.stream()
+			.filter((listener) -> !(listener instanceof LoggingApplicationListener))
+			.toList();
+		application.setListeners(listeners);
+		try (ConfigurableApplicationContext context = application.run(this.args)) {
+			return context.getBean(PreforkProperties.class).toMasterSettings();
+		}
+		catch (RuntimeException ex) {
+			throw new InvalidSettingsException(rootMessage(ex), ex);
+		}
+	}
+
+	private static String rootMessage(Throwable ex) {
+		Throwable root = ex;
+		while (root.getCause() != null && root.getCause() != root) {
+			root = root.getCause();
+		}
+		return root.getMessage();
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@EnableConfigurationProperties(PreforkProperties.class)
+	static class PropertiesOnly {
+
+	}
+
+}
