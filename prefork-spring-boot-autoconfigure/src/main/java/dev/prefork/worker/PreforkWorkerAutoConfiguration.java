@@ -1,5 +1,8 @@
 package dev.prefork.worker;
 
+import java.time.Duration;
+
+import dev.prefork.os.WorkerEnvironment;
 import org.apache.catalina.startup.Tomcat;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -7,13 +10,17 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.boot.tomcat.TomcatConnectorCustomizer;
+import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.Ordered;
 
 /**
  * Worker side of prefork, active only in workers the master started
- * ({@code PREFORK_ROLE=worker}): Tomcat serves the socket inherited on fd 0, and requests
- * are counted for the heartbeat.
+ * ({@code PREFORK_ROLE=worker}): Tomcat serves the socket inherited on fd 0 with an acceptor
+ * made for a shared socket, drains keep-alive connections before a graceful stop, and
+ * counts requests for the heartbeat.
  */
 @AutoConfiguration
 @ConditionalOnClass(Tomcat.class)
@@ -23,6 +30,18 @@ public final class PreforkWorkerAutoConfiguration {
 	@Bean
 	TomcatConnectorCustomizer preforkInheritedChannelCustomizer() {
 		return (connector) -> connector.setProperty("useInheritedChannel", "true");
+	}
+
+	@Bean
+	WebServerFactoryCustomizer<TomcatServletWebServerFactory> preforkSharedSocketProtocol() {
+		return (factory) -> factory.setProtocol(SharedSocketNioProtocol.class.getName());
+	}
+
+	@Bean
+	ConnectionDrainer preforkConnectionDrainer(WebServerApplicationContext context) {
+		String gracefulTimeout = System.getenv(WorkerEnvironment.GRACEFUL_TIMEOUT);
+		return new ConnectionDrainer(context,
+				Duration.ofMillis((gracefulTimeout != null) ? Long.parseLong(gracefulTimeout) : 30_000));
 	}
 
 	@Bean

@@ -46,6 +46,8 @@ public final class WorkerAgent {
 
 	private final String masterPid;
 
+	private static volatile boolean quickExit;
+
 	private final AtomicBoolean heartbeatPending = new AtomicBoolean();
 
 	private volatile ConfigurableApplicationContext context;
@@ -219,9 +221,15 @@ public final class WorkerAgent {
 		new Thread(() -> System.exit(0), "prefork-orphan-exit").start();
 	}
 
+	/** Whether the worker is stopping without waiting for requests (SIGINT). */
+	static boolean isQuickExit() {
+		return quickExit;
+	}
+
 	/** SIGINT: stop now, without waiting for in-flight requests. */
 	private void quickExit() {
 		logger.info("SIGINT: quick shutdown");
+		quickExit = true;
 		ConfigurableApplicationContext context = this.context;
 		if (context != null && context.isActive()
 				&& context.getBean("lifecycleProcessor") instanceof DefaultLifecycleProcessor lifecycle) {

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Zero-downtime benchmark: the sample app with 2 workers under wrk keep-alive load, one
+# operation per run, one line per scenario: requests, failed (socket errors + non-2xx), and
+# how long the operation took to complete.
+#
+# Usage: bench/zero-downtime.sh [scenario ...]
+#   scenarios: hup-rolling hup-all-at-once ttin-ttou max-requests kill-worker (default: all)
+# Environment: JAVA (default java), DURATION of each load in seconds (default 90; it must
+# outlast the operation, which takes 20-45 s under load on 2 cores).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+[ -f sample-app/target/sample-app.jar ] || mvn -B -q -DskipTests package
+
+JAVA=${JAVA:-java}
+DURATION=${DURATION:-90}
+PORT=${PORT:-18180}
+MPORT=${MPORT:-18181}
+WORK=$(mktemp -d)
+MASTER=""
+
+cleanup() {
+  if [ -n "$MASTER" ] && kill -0 "$MASTER" 2>/dev/null; then
+    kill -TERM "$MASTER"; wait "$MASTER" 2>/dev/null || true
+  fi
+}
+trap cleanup EXIT
+
+status() { curl -s --max-time 2 "http://127.0.0.1:$MPORT/actuator/prefork" || true; }
+field() { python3 -c "import json,sys; s=json.load(sys.stdin); print(eval(sys.argv[1]))" "$1" 2>/dev/null || true; }
+
+# Waits until a Python expression over the status `s` is true, for at most $2 seconds.
+await() {
+  local expression=$1 limit=${2:-120} start=$SECONDS
+  until [ "$(status | field "$expression")" = "True" ]; do
+    if [ $((SECONDS - start)) -ge "$limit" ]; then echo "timed out waiting for: $expression" >&2; return 1; fi
+    sleep 0.2
+  done
+}
+
+ready_pids() { status | field "sorted(w['pid'] for w in s['workers'] if w['state']=='ready')"; }
+
+run() {
+  local name=$1; shift
+  "$JAVA" -jar sample-app/target/sample-app.jar --server.port="$PORT" --management.server.port="$MPORT" \
+    --prefork.workers=2 --prefork.pidfile="$WORK/master.pid" "$@" > "$WORK/$name.log" 2>&1 &
+  MASTER=$!
+  await "s['state']=='running' and len([w for w in s['workers'] if w['state']=='ready'])==2"
+  wrk -t2 -c32 -d"${DURATION}s" "http://127.0.0.1:$PORT/whoami" > "$WORK/$name.wrk" 2>&1 &
+  local load=$!
+  sleep 5   # warm-up under load before the operation
+  local before; before=$(ready_pids)
+  local start=$EPOCHREALTIME
+  operation_"$name" "$before"
+  local took; took=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+  wait "$load"
+  kill -TERM "$MASTER"; wait "$MASTER" 2>/dev/null || true; MASTER=""
+  local requests errors non2xx
+  requests=$(awk '/requests in/ { print $1 }' "$WORK/$name.wrk")
+  errors=$(awk -F'[ ,]+' '/Socket errors/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/) s += $i } END { print s + 0 }' "$WORK/$name.wrk")
+  non2xx=$(awk '/Non-2xx/ { print $NF }' "$WORK/$name.wrk")
+  printf '%-16s requests=%-8s failed=%-4s (socket errors %s, non-2xx %s)  completed in %s s\n' \
+    "$name" "$requests" "$(( ${errors:-0} + ${non2xx:-0} ))" "${errors:-0}" "${non2xx:-0}" "$took"
+}
+
+operation_hup-rolling() {
+  kill -HUP "$MASTER"
+  await "s['lastReload'] is not None and s['lastReload']['result']=='succeeded'" 180
+}
+
+operation_hup-all-at-once() { operation_hup-rolling; }
+
+operation_ttin-ttou() {
+  kill -TTIN "$MASTER"
+  await "len([w for w in s['workers'] if w['state']=='ready'])==3" 180
+  kill -TTOU "$MASTER"
+  await "len(s['workers'])==2" 180
+}
+
+operation_max-requests() {
+  local before=$1
+  await "sorted(w['pid'] for w in s['workers'] if w['state']=='ready') != $before and len([w for w in s['workers'] if w['state']=='ready'])==2 and len(s['workers'])==2" 180
+}
+
+operation_kill-worker() {
+  local victim; victim=$(status | field "s['workers'][0]['pid']")
+  kill -KILL "$victim"
+  await "len([w for w in s['workers'] if w['state']=='ready'])==2 and $victim not in [w['pid'] for w in s['workers']]" 180
+}
+
+scenarios=("$@")
+[ ${#scenarios[@]} -gt 0 ] || scenarios=(hup-rolling hup-all-at-once ttin-ttou max-requests kill-worker)
+echo "# $(nproc) cores, $("$JAVA" -version 2>&1 | head -1), wrk -t2 -c32 -d${DURATION}s keep-alive on /whoami, 2 workers"
+for scenario in "${scenarios[@]}"; do
+  case "$scenario" in
+    hup-rolling) run hup-rolling ;;
+    hup-all-at-once) run hup-all-at-once --prefork.reload.strategy=all-at-once ;;
+    ttin-ttou) run ttin-ttou ;;
+    max-requests) run max-requests --prefork.max-requests=20000 --prefork.max-requests-jitter=5000 ;;
+    kill-worker) run kill-worker ;;
+    *) echo "unknown scenario: $scenario" >&2; exit 2 ;;
+  esac
+done

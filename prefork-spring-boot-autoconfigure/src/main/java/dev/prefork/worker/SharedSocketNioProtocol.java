@@ -1,0 +1,97 @@
+package dev.prefork.worker;
+
+import java.io.IOException;
+import java.nio.channels.Channel;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+
+import org.apache.coyote.http11.Http11NioProtocol;
+import org.apache.tomcat.util.net.NioEndpoint;
+
+/**
+ * Tomcat's NIO HTTP/1.1 protocol for a listening socket that other processes share.
+ *
+ * <p>
+ * Stock Tomcat blocks its acceptor in {@code accept()} and, to stop, connects to its own
+ * address to wake it up ({@code unlockAccept}). On a shared socket that wake-up connection
+ * may land in another worker, and the stopping worker's acceptor may then accept a real
+ * client's connection and drop it. Here the acceptor waits for the socket to be readable
+ * (100 ms at a time) and only then accepts, without blocking; it never accepts once the
+ * worker is retiring or paused, so no wake-up connection is needed and none is made.
+ */
+public class SharedSocketNioProtocol extends Http11NioProtocol {
+
+	public SharedSocketNioProtocol() {
+		super(new SharedSocketEndpoint());
+	}
+
+	/** Stops taking connections from the shared queue; the other workers take them. */
+	public void stopAccepting() {
+		((SharedSocketEndpoint) getEndpoint()).retiring = true;
+	}
+
+	static final class SharedSocketEndpoint extends NioEndpoint {
+
+		private static final long WAIT_MILLIS = 100;
+
+		volatile boolean retiring;
+
+		private Selector selector;
+
+		@Override
+		protected SocketChannel serverSocketAccept() throws Exception {
+			ServerSocketChannel server = sharedSocket();
+			while (isRunning()) {
+				if (this.retiring || isPaused()) {
+					Thread.sleep(WAIT_MILLIS);
+				}
+				else if (selector(server).select(WAIT_MILLIS) > 0) {
+					this.selector.selectedKeys().clear();
+					// Another worker may have taken the connection: then there is none.
+					SocketChannel accepted = server.accept();
+					if (accepted != null) {
+						accepted.configureBlocking(true);
+						return accepted;
+					}
+				}
+			}
+			closeSelector();
+			// The acceptor ends quietly when it gets an exception once the endpoint is stopped.
+			throw new ClosedChannelException();
+		}
+
+		@Override
+		protected void unlockAccept() {
+			// Never connect to the shared socket: the acceptor wakes up by itself.
+		}
+
+		private static ServerSocketChannel sharedSocket() throws IOException {
+			Channel inherited = System.inheritedChannel();
+			if (inherited instanceof ServerSocketChannel server) {
+				return server;
+			}
+			throw new IOException("No listening socket inherited on fd 0");
+		}
+
+		private Selector selector(ServerSocketChannel server) throws IOException {
+			if (this.selector == null) {
+				server.configureBlocking(false);
+				this.selector = Selector.open();
+				server.register(this.selector, SelectionKey.OP_ACCEPT);
+			}
+			return this.selector;
+		}
+
+		private void closeSelector() throws IOException {
+			if (this.selector != null) {
+				this.selector.close();
+				this.selector = null;
+			}
+		}
+
+	}
+
+}
