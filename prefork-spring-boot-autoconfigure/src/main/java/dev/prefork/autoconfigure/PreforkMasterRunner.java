@@ -28,7 +28,7 @@ final class PreforkMasterRunner {
 
 	private static final Log logger = LogFactory.getLog(PreforkMasterRunner.class);
 
-	private static final List<String> SIGNALS = List.of("TERM", "INT", "HUP", "TTIN", "TTOU", "USR1");
+	private static final List<String> SIGNALS = List.of("TERM", "INT", "HUP", "TTIN", "TTOU", "USR1", "USR2", "WINCH");
 
 	private PreforkMasterRunner() {
 	}
@@ -102,7 +102,7 @@ final class PreforkMasterRunner {
 			case "TTIN" -> master.submit(new Command.Scale(1, Source.SIGNAL));
 			case "TTOU" -> master.submit(new Command.Scale(-1, Source.SIGNAL));
 			case "USR1" -> master.submit(new Command.ReopenLogs(Source.SIGNAL));
-			default -> logger.warn("SIG" + signal + " is not handled by the master; ignored");
+			default -> logger.warn("SIG" + signal + " (upgrade) is not implemented yet; ignored");
 		}
 	}
 

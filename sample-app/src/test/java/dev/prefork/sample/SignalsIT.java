@@ -1,0 +1,155 @@
+package dev.prefork.sample;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+import static dev.prefork.sample.MasterProcess.await;
+import static dev.prefork.sample.MasterProcess.isRunning;
+import static dev.prefork.sample.MasterProcess.pidOfSlot;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * HUP, TTIN, TTOU and USR1 sent with {@code kill} to a real master.
+ */
+@Timeout(300)
+class SignalsIT {
+
+	@TempDir
+	Path temp;
+
+	@Test
+	void hupReadsTheConfigurationAgainAndReplacesEveryWorker() throws Exception {
+		Path config = this.temp.resolve("prefork.properties");
+		Files.writeString(config, "prefork.workers=1\n");
+		try (MasterProcess master = MasterProcess.start("--spring.config.additional-location=file:" + config)) {
+			long old = pidOfSlot(master.awaitReady(1), 0);
+			Files.writeString(config, "prefork.workers=2\n");
+			master.signal("HUP");
+			JsonNode status = master.awaitStatus("generation 2 with 2 ready workers", (s) -> s.get("generation").asInt() == 2
+					&& s.get("state").asString().equals("running") && readyOfGeneration(s, 2) == 2);
+			assertThat(status.get("lastReload").get("result").asString()).isEqualTo("succeeded");
+			await("the old worker to exit", Duration.ofSeconds(60), () -> !isRunning(old));
+			assertThat(master.get("/whoami").json().get("generation").asInt()).isEqualTo(2);
+			assertThat(master.output()).contains("Reloading (source: signal): starting generation 2 with 2 workers, rolling");
+		}
+	}
+
+	@Test
+	void brokenDeployIsAbortedAndTheOldWorkersKeepServing() throws Exception {
+		Path broken = this.temp.resolve("broken");
+		try (MasterProcess master = MasterProcess.start("--prefork.workers=1", "--sample.fail-on-start-file=" + broken)) {
+			long old = pidOfSlot(master.awaitReady(1), 0);
+			Files.createFile(broken);
+			master.signal("HUP");
+			JsonNode status = master.awaitStatus("the reload to fail",
+					(s) -> lastReload(s, "result").equals("failed"));
+			assertThat(status.get("lastReload").get("message").asString())
+				.contains("reload to generation 2 aborted")
+				.contains("failed to boot (exit code 3");
+			assertThat(status.get("generation").asInt()).isEqualTo(1);
+			assertThat(pidOfSlot(status, 0)).isEqualTo(old);
+			assertThat(master.get("/whoami").json().get("pid").asLong()).isEqualTo(old);
+
+			Files.delete(broken);
+			master.signal("HUP");
+			master.awaitStatus("the fixed deploy to succeed", (s) -> s.get("generation").asInt() == 2
+					&& lastReload(s, "result").equals("succeeded"));
+		}
+	}
+
+	@Test
+	void aStormOfHupsRunsAtMostOneReloadAfterTheRunningOne() throws Exception {
+		try (MasterProcess master = MasterProcess.start("--prefork.workers=1")) {
+			master.awaitReady(1);
+			for (int i = 0; i < 50; i++) {
+				master.signal("HUP");
+			}
+			JsonNode settled = master.awaitStatus("the reloads to settle", (s) -> s.get("state").asString().equals("running")
+					&& lastReload(s, "generation").equals(s.get("generation").asString())
+					&& readyOfGeneration(s, s.get("generation").asInt()) == 1 && s.get("workers").size() == 1);
+			assertThat(settled.get("generation").asInt()).isBetween(2, 3);
+			assertThat(master.output().split("Reloading \\(source: signal\\)", -1).length - 1).isBetween(1, 2);
+			assertThat(master.isAlive()).isTrue();
+		}
+	}
+
+	@Test
+	void ttinAddsAWorkerAndTtouRemovesTheOneInTheHighestSlot() throws Exception {
+		try (MasterProcess master = MasterProcess.start("--prefork.workers=1")) {
+			long first = pidOfSlot(master.awaitReady(1), 0);
+			master.signal("TTIN");
+			long added = pidOfSlot(master.awaitReady(2), 1);
+			master.signal("TTOU");
+			JsonNode status = master.awaitReady(1);
+			assertThat(pidOfSlot(status, 0)).isEqualTo(first);
+			await("the removed worker to exit", Duration.ofSeconds(60), () -> !isRunning(added));
+			assertThat(master.output()).contains("Scaling from 1 to 2 workers (source: signal)")
+				.contains("Scaling from 2 to 1 workers (source: signal)")
+				.contains("Worker 1 (pid " + added + ") exited: scale_down");
+		}
+	}
+
+	@Test
+	void usr1ReopensTheLogFilesOfTheMasterAndEveryWorker() throws Exception {
+		Path log = this.temp.resolve("app.log");
+		try (MasterProcess master = MasterProcess.start("--prefork.workers=1", "--logging.file.name=" + log)) {
+			long worker = pidOfSlot(master.awaitReady(1), 0);
+			Path rotated = this.temp.resolve("app.log.1");
+			Files.move(log, rotated);
+			master.signal("USR1");
+			await("the master and the worker to write to a new " + log, Duration.ofSeconds(30), () -> {
+				try {
+					String content = Files.exists(log) ? Files.readString(log) : "";
+					return content.contains(" " + master.pid() + " --- ") && content.contains(" " + worker + " --- ")
+							&& content.contains("Reopened");
+				}
+				catch (java.io.IOException ex) {
+					return false;
+				}
+			});
+			assertThat(rotated).content().doesNotContain("Reopened");
+		}
+	}
+
+	@Test
+	void workerThatServedMaxRequestsIsReplaced() throws Exception {
+		try (MasterProcess master = MasterProcess.start("--prefork.workers=1", "--prefork.max-requests=20",
+				"--prefork.timeout=2s")) {
+			long old = pidOfSlot(master.awaitReady(1), 0);
+			for (int i = 0; i < 25; i++) {
+				assertThat(master.get("/whoami").status()).isEqualTo(200);
+			}
+			master.awaitStatus("a new worker in slot 0", (s) -> {
+				long pid = pidOfSlot(s, 0);
+				return pid != old && pid != -1 && s.get("workers").size() == 1
+						&& s.get("workers").get(0).get("state").asString().equals("ready");
+			});
+			assertThat(master.output()).contains("(pid " + old + ") served")
+				.contains("(limit 20); recycling it")
+				.contains("Worker 0 (pid " + old + ") exited: max_requests");
+		}
+	}
+
+	/** A field of the last reload's report, or "" before the first reload ended. */
+	private static String lastReload(JsonNode status, String field) {
+		JsonNode report = status.get("lastReload");
+		return (report == null || report.isNull()) ? "" : report.get(field).asString();
+	}
+
+	private static int readyOfGeneration(JsonNode status, int generation) {
+		int ready = 0;
+		for (JsonNode worker : status.get("workers")) {
+			if (worker.get("state").asString().equals("ready") && worker.get("generation").asInt() == generation) {
+				ready++;
+			}
+		}
+		return ready;
+	}
+
+}
