@@ -5,7 +5,7 @@
 #
 # Usage: bench/zero-downtime.sh [scenario ...]
 #   scenarios: hup-rolling hup-all-at-once ttin-ttou max-requests kill-worker (default: all)
-# Environment: JAVA (default java), DURATION of each load in seconds (default 90; it must
+# Environment: JAVA (default java), DURATION of each load in seconds (default 120; it must
 # outlast the operation, which takes 20-45 s under load on 2 cores).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +14,7 @@ command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk;
 [ -f sample-app/target/sample-app.jar ] || mvn -B -q -DskipTests package
 
 JAVA=${JAVA:-java}
-DURATION=${DURATION:-90}
+DURATION=${DURATION:-120}
 PORT=${PORT:-18180}
 MPORT=${MPORT:-18181}
 WORK=$(mktemp -d)
@@ -60,8 +60,12 @@ run() {
   requests=$(awk '/requests in/ { print $1 }' "$WORK/$name.wrk")
   errors=$(awk -F'[ ,]+' '/Socket errors/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/) s += $i } END { print s + 0 }' "$WORK/$name.wrk")
   non2xx=$(awk '/Non-2xx/ { print $NF }' "$WORK/$name.wrk")
-  printf '%-16s requests=%-8s failed=%-4s (socket errors %s, non-2xx %s)  completed in %s s\n' \
-    "$name" "$requests" "$(( ${errors:-0} + ${non2xx:-0} ))" "${errors:-0}" "${non2xx:-0}" "$took"
+  local detail; detail=$(grep -oE 'connect [0-9]+, read [0-9]+, write [0-9]+, timeout [0-9]+' "$WORK/$name.wrk" || true)
+  printf '%-16s requests=%-8s failed=%-4s (socket errors %s%s, non-2xx %s)  completed in %s s\n' \
+    "$name" "$requests" "$(( ${errors:-0} + ${non2xx:-0} ))" "${errors:-0}" "${detail:+: $detail}" "${non2xx:-0}" "$took"
+  if awk -v took="$took" -v d="$DURATION" 'BEGIN { exit !(took > d - 5) }'; then
+    echo "  warning: the operation outlasted the load; rerun with a larger DURATION" >&2
+  fi
 }
 
 operation_hup-rolling() {

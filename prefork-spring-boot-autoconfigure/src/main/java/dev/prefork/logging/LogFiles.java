@@ -1,5 +1,6 @@
 package dev.prefork.logging;
 
+import java.io.IOException;
 import java.util.Iterator;
 
 import ch.qos.logback.classic.Logger;
@@ -14,8 +15,8 @@ import org.slf4j.LoggerFactory;
 import org.springframework.util.ClassUtils;
 
 /**
- * Reopens log files after logrotate moved them away (SIGUSR1): every Logback file appender
- * is stopped and started again, which opens a new file at its configured path.
+ * Reopens log files after logrotate moved them away (SIGUSR1): every started Logback file
+ * appender opens its configured path again, creating a new file there, and closes the old one.
  */
 public final class LogFiles {
 
@@ -49,9 +50,13 @@ public final class LogFiles {
 				for (Iterator<Appender<ch.qos.logback.classic.spi.ILoggingEvent>> appenders = logger
 					.iteratorForAppenders(); appenders.hasNext();) {
 					if (appenders.next() instanceof FileAppender<?> file && file.isStarted()) {
-						file.stop();
-						file.start();
-						reopened++;
+						try {
+							file.openFile(file.getFile());
+							reopened++;
+						}
+						catch (IOException ex) {
+							logger.error("Cannot reopen log file " + file.getFile() + ": " + ex.getMessage());
+						}
 					}
 				}
 			}
