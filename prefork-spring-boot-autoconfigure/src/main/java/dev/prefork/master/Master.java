@@ -257,6 +257,15 @@ public final class Master {
 				+ this.targetWorkers + " workers, " + strategy);
 	}
 
+	/** Starts the reload that was queued while another one ran (or the master was starting). */
+	private void startPendingReload() {
+		Command.Reload next = this.pendingReload;
+		this.pendingReload = null;
+		if (next != null) {
+			startReload(next);
+		}
+	}
+
 	private void handleScale(Command.Scale scale) {
 		int wanted = this.targetWorkers + scale.delta();
 		int target = Math.max(1, Math.min(wanted, this.settings.maxWorkers()));
@@ -298,11 +307,7 @@ public final class Master {
 		if (this.state == MasterState.STARTING && this.workers.count(WorkerState.READY) >= this.targetWorkers) {
 			this.state = MasterState.RUNNING;
 			logger.info("All " + this.targetWorkers + " workers ready " + seconds(now - this.startedAt) + " s after start");
-			if (this.pendingReload != null) {
-				Command.Reload next = this.pendingReload;
-				this.pendingReload = null;
-				startReload(next);
-			}
+			startPendingReload();
 		}
 	}
 
@@ -511,11 +516,7 @@ public final class Master {
 		if (result.equals("succeeded")) {
 			logger.info("Reload " + result + " in " + duration + " s: " + message);
 		}
-		if (this.pendingReload != null) {
-			Command.Reload next = this.pendingReload;
-			this.pendingReload = null;
-			startReload(next);
-		}
+		startPendingReload();
 	}
 
 	/** Replaces, one at a time, a worker that served {@code prefork.max-requests}. */

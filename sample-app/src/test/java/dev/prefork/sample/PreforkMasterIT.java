@@ -64,7 +64,7 @@ class PreforkMasterIT {
 			long replacement = pidOfSlot(respawned, 1);
 			master.awaitReady(3);
 			assertThat(master.output()).contains("Worker 1 (pid " + killed + ") exited unexpectedly: crash (killed by signal 9)")
-				.contains("Booting worker 1 (pid " + replacement + ")");
+				.contains("Booting worker 1 (pid " + replacement + ", generation 1)");
 
 			assertThat(Files.readAllLines(creations)).as("user beans are created in workers only")
 				.map(Long::parseLong)
