@@ -13,6 +13,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 
 /**
  * Reads the configuration again for a reload, from the same sources and with the same
@@ -46,7 +47,10 @@ final class ConfigurationReloader implements SettingsLoader {
 			.toList();
 		application.setListeners(listeners);
 		try (ConfigurableApplicationContext context = application.run(this.args)) {
-			return context.getBean(PreforkProperties.class).toMasterSettings();
+			Environment environment = context.getEnvironment();
+			return context.getBean(PreforkProperties.class)
+				.toMasterSettings(environment.getProperty("server.address", ""),
+						environment.getProperty("server.port", Integer.class, MasterEnvironment.DEFAULT_LISTEN_PORT));
 		}
 		catch (RuntimeException ex) {
 			throw new InvalidSettingsException(rootMessage(ex), ex);

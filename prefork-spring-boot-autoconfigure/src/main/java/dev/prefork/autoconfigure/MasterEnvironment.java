@@ -1,7 +1,13 @@
 package dev.prefork.autoconfigure;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.util.LinkedHashMap;
 import java.util.Map;
+
+import dev.prefork.os.UpgradeHandoff;
 
 import org.springframework.boot.context.event.ApplicationEnvironmentPreparedEvent;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
@@ -20,6 +26,13 @@ class MasterEnvironment implements ApplicationListener<ApplicationEnvironmentPre
 
 	static final String LISTEN_PORT = "prefork.listen.port";
 
+	/** Where the new master of an upgrade opens the management port once it is promoted. */
+	static final String PROMOTED_MANAGEMENT_ADDRESS = "prefork.upgrade.management-address";
+
+	static final String PROMOTED_MANAGEMENT_PORT = "prefork.upgrade.management-port";
+
+	static final int DEFAULT_LISTEN_PORT = 8080;
+
 	static final int DEFAULT_MANAGEMENT_PORT = 8081;
 
 	static final String DEFAULT_MANAGEMENT_ADDRESS = "127.0.0.1";
@@ -37,7 +50,7 @@ class MasterEnvironment implements ApplicationListener<ApplicationEnvironmentPre
 	@Override
 	public void onApplicationEvent(ApplicationEnvironmentPreparedEvent event) {
 		ConfigurableEnvironment environment = event.getEnvironment();
-		int listenPort = environment.getProperty("server.port", Integer.class, 8080);
+		int listenPort = environment.getProperty("server.port", Integer.class, DEFAULT_LISTEN_PORT);
 		int managementPort = environment.getProperty("management.server.port", Integer.class,
 				DEFAULT_MANAGEMENT_PORT);
 		String managementAddress = environment.getProperty("management.server.address", DEFAULT_MANAGEMENT_ADDRESS);
@@ -52,6 +65,14 @@ class MasterEnvironment implements ApplicationListener<ApplicationEnvironmentPre
 		if (managementPort < 0) {
 			master.put("spring.main.web-application-type", "none");
 		}
+		if (managementPort >= 0 && System.getenv(UpgradeHandoff.OLD_MASTER_PID) != null) {
+			// The old master holds the management port until it exits: serve a private
+			// loopback port until then (see UpgradePromotion).
+			master.put(PROMOTED_MANAGEMENT_PORT, managementPort);
+			master.put(PROMOTED_MANAGEMENT_ADDRESS, managementAddress);
+			managementPort = freeLoopbackPort();
+			managementAddress = "127.0.0.1";
+		}
 		master.put("server.port", managementPort);
 		master.put("server.address", managementAddress);
 		master.put("management.server.port", managementPort);
@@ -60,6 +81,16 @@ class MasterEnvironment implements ApplicationListener<ApplicationEnvironmentPre
 		master.put("server.tomcat.threads.max", "8");
 		master.put("server.tomcat.threads.min-spare", "1");
 		environment.getPropertySources().addFirst(new MapPropertySource("preforkMaster", master));
+	}
+
+	/** A concrete port rather than 0: Actuator would take 0 for a management port of its own. */
+	private static int freeLoopbackPort() {
+		try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+			return socket.getLocalPort();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException("Cannot find a free loopback port for the new master", ex);
+		}
 	}
 
 }

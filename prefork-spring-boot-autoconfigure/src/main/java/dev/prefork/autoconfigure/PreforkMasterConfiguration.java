@@ -3,17 +3,25 @@ package dev.prefork.autoconfigure;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetAddress;
+import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 
-import dev.prefork.master.Master;
 import dev.prefork.logging.LogFiles;
+import dev.prefork.master.ListenAddress;
+import dev.prefork.master.Master;
 import dev.prefork.master.MasterSettings;
 import dev.prefork.master.SettingsLoader;
+import dev.prefork.os.JvmCommandLine;
 import dev.prefork.os.ListenSocket;
+import dev.prefork.os.ListenSockets;
+import dev.prefork.os.NativeMasterLauncher;
 import dev.prefork.os.NativeWorkerLauncher;
 import dev.prefork.os.Pidfile;
-import dev.prefork.os.WorkerCommandLine;
+import dev.prefork.os.UpgradeHandoff;
 import dev.prefork.os.WorkerEnvironment;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -29,18 +37,24 @@ import org.springframework.core.env.Environment;
 @EnableConfigurationProperties(PreforkProperties.class)
 class PreforkMasterConfiguration {
 
+	private static final Log logger = LogFactory.getLog(PreforkMasterConfiguration.class);
+
 	@Bean
-	MasterSettings preforkMasterSettings(PreforkProperties properties) {
-		return properties.toMasterSettings();
+	MasterSettings preforkMasterSettings(Environment environment, PreforkProperties properties) {
+		return properties.toMasterSettings(environment.getProperty(MasterEnvironment.LISTEN_ADDRESS, ""),
+				environment.getProperty(MasterEnvironment.LISTEN_PORT, Integer.class, MasterEnvironment.DEFAULT_LISTEN_PORT));
 	}
 
 	@Bean(destroyMethod = "delete")
 	PidfileHolder preforkPidfile(PreforkProperties properties) {
 		if (properties.getPidfile() == null) {
-			return new PidfileHolder(null);
+			return new PidfileHolder(null, null);
 		}
+		// The new master of an upgrade writes <pidfile>.2 until it is promoted.
+		Path path = properties.getPidfile().toPath().toAbsolutePath();
+		Path written = upgradeHandoff().isPresent() ? path.resolveSibling(path.getFileName() + ".2") : path;
 		try {
-			return new PidfileHolder(Pidfile.write(properties.getPidfile().toPath(), ProcessHandle.current().pid()));
+			return new PidfileHolder(path, Pidfile.write(written, ProcessHandle.current().pid()));
 		}
 		catch (Pidfile.AlreadyRunningException ex) {
 			throw new PreforkStartupException(ex.getMessage() + ": another master seems to be running.",
@@ -48,40 +62,96 @@ class PreforkMasterConfiguration {
 							+ ex.pid() + " is not a prefork master, delete " + ex.path() + ".");
 		}
 		catch (IOException ex) {
-			throw new PreforkStartupException("Cannot write prefork.pidfile " + properties.getPidfile() + ": "
-					+ ex.getMessage(), "Make sure the directory exists and is writable by this user.", ex);
+			throw new PreforkStartupException("Cannot write prefork.pidfile " + written + ": " + ex.getMessage(),
+					"Make sure the directory exists and is writable by this user.", ex);
 		}
 	}
 
 	@Bean(destroyMethod = "close")
-	ListenSocket preforkListenSocket(Environment environment, PreforkProperties properties, PidfileHolder pidfile) {
-		String address = environment.getProperty(MasterEnvironment.LISTEN_ADDRESS, "");
-		int port = environment.getProperty(MasterEnvironment.LISTEN_PORT, Integer.class, 8080);
+	ListenSockets preforkListenSockets(MasterSettings settings, PidfileHolder pidfile) {
+		ListenAddress address = settings.listen();
+		Optional<UpgradeHandoff> handoff = upgradeHandoff();
+		if (handoff.isPresent()) {
+			ListenSocket inherited;
+			try {
+				inherited = ListenSocket.inherit(handoff.get().listenFd());
+			}
+			catch (IOException ex) {
+				throw new PreforkStartupException("The listening socket handed over by the old master is unusable: "
+						+ ex.getMessage() + ".", "Upgrade with kill -USR2 on a prefork master only.", ex);
+			}
+			if (serves(inherited, address)) {
+				return new ListenSockets(address, inherited);
+			}
+			logger.warn("server.address or server.port changed: the old master serves " + inherited + ", this master "
+					+ "binds " + address);
+			inherited.close();
+		}
+		return new ListenSockets(address, bind(address));
+	}
+
+	private static boolean serves(ListenSocket socket, ListenAddress address) {
 		try {
-			return ListenSocket.bind(address.isEmpty() ? null : InetAddress.getByName(address), port,
-					properties.getBacklog());
+			boolean samePort = address.port() == 0 || address.port() == socket.port();
+			boolean sameHost = address.host().isEmpty() ? socket.address().isAnyLocalAddress()
+					: InetAddress.getByName(address.host()).equals(socket.address());
+			return samePort && sameHost;
+		}
+		catch (IOException ex) {
+			return false;
+		}
+	}
+
+	private static ListenSocket bind(ListenAddress address) {
+		try {
+			return ListenSocket.bind(address.host().isEmpty() ? null : InetAddress.getByName(address.host()),
+					address.port(), address.backlog());
 		}
 		catch (BindException ex) {
 			throw new PreforkStartupException("The master could not bind its listening socket: " + ex.getMessage() + ".",
-					"Stop the process that listens on port " + port + " (ss -ltnp 'sport = :" + port
+					"Stop the process that listens on port " + address.port() + " (ss -ltnp 'sport = :" + address.port()
 							+ "') or set server.port to a free port.",
 					ex);
 		}
 		catch (IOException ex) {
-			throw new PreforkStartupException("The master could not open its listening socket on "
-					+ (address.isEmpty() ? "*" : address) + ":" + port + ": " + ex.getMessage() + ".",
-					"Check server.address and server.port.", ex);
+			throw new PreforkStartupException("The master could not open its listening socket on " + address + ": "
+					+ ex.getMessage() + ".", "Check server.address and server.port.", ex);
 		}
 	}
 
 	@Bean
-	Master preforkMaster(MasterSettings settings, ListenSocket socket, SettingsLoader preforkSettingsLoader)
+	Master preforkMaster(MasterSettings settings, ListenSockets sockets, SettingsLoader preforkSettingsLoader)
 			throws IOException {
 		long pid = ProcessHandle.current().pid();
-		NativeWorkerLauncher launcher = new NativeWorkerLauncher(socket, WorkerCommandLine.ofCurrentJvm(),
+		JvmCommandLine commandLine = JvmCommandLine.ofCurrentJvm();
+		NativeWorkerLauncher launcher = new NativeWorkerLauncher(sockets, commandLine,
 				Map.of(WorkerEnvironment.MASTER_PID, Long.toString(pid)));
-		return new Master(settings, launcher, preforkSettingsLoader, LogFiles::reopen,
-				() -> System.nanoTime() / 1_000_000, pid);
+		Master master = new Master(settings, launcher, preforkSettingsLoader, LogFiles::reopen,
+				() -> System.nanoTime() / 1_000_000, pid)
+			.upgradeWith(new NativeMasterLauncher(sockets, commandLine, pid));
+		Optional<UpgradeHandoff> handoff = upgradeHandoff();
+		if (handoff.isPresent()) {
+			handoff.get().keepNotifyPrivate();
+			master.asNewMasterOf(handoff.get().oldMasterPid()).whenReady(handoff.get()::notifyReady);
+		}
+		return master;
+	}
+
+	@Bean
+	UpgradePromotion preforkUpgradePromotion(Master master, PidfileHolder pidfile, Environment environment) {
+		return new UpgradePromotion(upgradeHandoff().orElse(null), master, pidfile,
+				environment.getProperty(MasterEnvironment.PROMOTED_MANAGEMENT_ADDRESS),
+				environment.getProperty(MasterEnvironment.PROMOTED_MANAGEMENT_PORT, Integer.class, -1));
+	}
+
+	/** Set when this master was started by an old master's USR2. */
+	static Optional<UpgradeHandoff> upgradeHandoff() {
+		try {
+			return UpgradeHandoff.fromEnvironment(System.getenv());
+		}
+		catch (IllegalStateException ex) {
+			throw new PreforkStartupException(ex.getMessage(), "Start the master without those variables.");
+		}
 	}
 
 	@Bean
@@ -94,10 +164,32 @@ class PreforkMasterConfiguration {
 		return new PreforkHealthIndicator(master);
 	}
 
-	/** The pidfile, if one is configured; a holder because a bean cannot be {@code null}. */
-	record PidfileHolder(Pidfile pidfile) {
+	/**
+	 * The pidfile, if one is configured: {@code <pidfile>}, or {@code <pidfile>.2} while this
+	 * master is the new master of an upgrade.
+	 */
+	static final class PidfileHolder {
 
-		void delete() {
+		private final Path configured;
+
+		private Pidfile pidfile;
+
+		PidfileHolder(Path configured, Pidfile pidfile) {
+			this.configured = configured;
+			this.pidfile = pidfile;
+		}
+
+		/** Moves to {@code <pidfile>} once the old master is gone. */
+		synchronized void promote() throws IOException {
+			if (this.pidfile != null && !this.pidfile.path().equals(this.configured)) {
+				Pidfile promoted = Pidfile.write(this.configured, ProcessHandle.current().pid());
+				this.pidfile.delete();
+				this.pidfile = promoted;
+				logger.info("Pidfile " + this.configured + " now names this master");
+			}
+		}
+
+		synchronized void delete() {
 			if (this.pidfile != null) {
 				this.pidfile.delete();
 			}

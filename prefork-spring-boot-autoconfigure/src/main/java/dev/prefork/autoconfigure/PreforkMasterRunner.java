@@ -8,7 +8,7 @@ import dev.prefork.master.Master;
 import dev.prefork.master.SettingsLoader;
 import dev.prefork.master.Source;
 import dev.prefork.master.StopMode;
-import dev.prefork.os.ListenSocket;
+import dev.prefork.os.ListenSockets;
 import dev.prefork.os.MasterSignals;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -61,7 +61,8 @@ final class PreforkMasterRunner {
 			return 1;
 		}
 		try {
-			logger.info("Listening on " + context.getBean(ListenSocket.class) + " for workers");
+			logger.info("Listening on " + context.getBean(ListenSockets.class) + " for workers");
+			context.getBean(UpgradePromotion.class).start(context);
 			return runLoop(context.getBean(Master.class));
 		}
 		finally {
@@ -102,7 +103,17 @@ final class PreforkMasterRunner {
 			case "TTIN" -> master.submit(new Command.Scale(1, Source.SIGNAL));
 			case "TTOU" -> master.submit(new Command.Scale(-1, Source.SIGNAL));
 			case "USR1" -> master.submit(new Command.ReopenLogs(Source.SIGNAL));
-			default -> logger.warn("SIG" + signal + " (upgrade) is not implemented yet; ignored");
+			case "USR2" -> master.submit(new Command.Upgrade(Source.SIGNAL));
+			case "WINCH" -> {
+				if (MasterSignals.stdinIsTerminal()) {
+					logger.info("SIGWINCH ignored: the master's stdin is a terminal, where resizing the window sends it. "
+							+ "Start the master with stdin redirected (< /dev/null) to stop workers with WINCH");
+				}
+				else {
+					master.submit(new Command.StopWorkers(Source.SIGNAL));
+				}
+			}
+			default -> logger.warn("SIG" + signal + " is not handled");
 		}
 	}
 

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 
+import dev.prefork.master.ListenAddress;
 import dev.prefork.master.MasterSettings;
 import dev.prefork.master.ReloadStrategy;
 
@@ -165,10 +166,12 @@ public class PreforkProperties {
 
 	/**
 	 * Checks every value and turns them into the master's settings.
+	 * @param listenHost {@code server.address}, empty for every address
+	 * @param listenPort {@code server.port}
 	 * @return the settings
 	 * @throws InvalidConfigurationPropertyValueException naming the first bad property
 	 */
-	MasterSettings toMasterSettings() {
+	MasterSettings toMasterSettings(String listenHost, int listenPort) {
 		if (this.workers < 1) {
 			throw invalid("workers", this.workers, "must be at least 1");
 		}
@@ -188,7 +191,8 @@ public class PreforkProperties {
 			throw invalid("backlog", this.backlog, "must be at least 1");
 		}
 		return new MasterSettings(this.workers, this.maxWorkers, this.timeout, this.gracefulTimeout, this.bootTimeout,
-				this.maxRequests, this.maxRequestsJitter, this.reload.getStrategy(), this.worker.jvmArgList());
+				this.maxRequests, this.maxRequestsJitter, this.reload.getStrategy(), this.worker.jvmArgList(),
+				new ListenAddress(listenHost, listenPort, this.backlog));
 	}
 
 	private static void requirePositive(String name, Duration value) {

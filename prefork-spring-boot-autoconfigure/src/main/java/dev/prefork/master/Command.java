@@ -25,6 +25,26 @@ public sealed interface Command {
 	record ReopenLogs(Source source) implements Command {
 	}
 
+	/** Start a new master from the original command line and hand it the listening socket. */
+	record Upgrade(Source source) implements Command {
+	}
+
+	/** Gracefully stop every worker, keep the master and its socket (the old master's step in an upgrade). */
+	record StopWorkers(Source source) implements Command {
+	}
+
+	/** The new master of an upgrade has all its first workers ready. */
+	record UpgradeReady(long pid) implements Command {
+	}
+
+	/** The new master of an upgrade was reaped. */
+	record UpgradeExited(long pid, ExitStatus status) implements Command {
+	}
+
+	/** This master was the new master of an upgrade, and the old master is gone. */
+	record Promoted(long oldMasterPid) implements Command {
+	}
+
 	/** A worker said {@code READY} on its channel. */
 	record WorkerReady(long workerId) implements Command {
 	}

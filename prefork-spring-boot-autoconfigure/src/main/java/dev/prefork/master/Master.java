@@ -4,10 +4,13 @@ import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -83,6 +86,22 @@ public final class Master {
 
 	private volatile MasterStatus status;
 
+	private UpgradeLauncher upgradeLauncher;
+
+	/** The new master this master started with USR2, until it exits. */
+	private UpgradeRun upgrade;
+
+	/** The old master's pid while this master is the not yet promoted new master of an upgrade. */
+	private Long oldMasterPid;
+
+	/** All workers were stopped on purpose (WINCH); see {@link #handleUpgradeExited}. */
+	private boolean workersStopped;
+
+	private Runnable whenReady = () -> {
+	};
+
+	private Collection<ListenAddress> listenersInUse = List.of();
+
 	/**
 	 * Creates a master.
 	 * @param settings validated settings
@@ -105,6 +124,37 @@ public final class Master {
 		publishStatus();
 	}
 
+	/**
+	 * Lets this master start a new master on USR2. Call before {@link #run()}.
+	 * @param launcher starts the new master
+	 * @return this master
+	 */
+	public Master upgradeWith(UpgradeLauncher launcher) {
+		this.upgradeLauncher = launcher;
+		return this;
+	}
+
+	/**
+	 * Marks this master as the new master of an upgrade, until {@link Command.Promoted}.
+	 * Call before {@link #run()}.
+	 * @param oldMasterPid the master that started this one
+	 * @return this master
+	 */
+	public Master asNewMasterOf(long oldMasterPid) {
+		this.oldMasterPid = oldMasterPid;
+		return this;
+	}
+
+	/**
+	 * Runs {@code action} on the master thread once all first workers are ready.
+	 * @param action what to do, e.g. tell the old master of an upgrade
+	 * @return this master
+	 */
+	public Master whenReady(Runnable action) {
+		this.whenReady = action;
+		return this;
+	}
+
 	/** Queues a command for the master thread. Safe from any thread, including signal handlers. */
 	public void submit(Command command) {
 		this.commands.add(command);
@@ -120,7 +170,8 @@ public final class Master {
 	 * @return the exit code for the master process
 	 */
 	public int run() {
-		logger.info("Master (pid " + this.pid + ") starting " + this.targetWorkers + " workers");
+		logger.info("Master (pid " + this.pid + ") starting " + this.targetWorkers + " workers"
+				+ ((this.oldMasterPid != null) ? " as the new master of an upgrade from pid " + this.oldMasterPid : ""));
 		try {
 			while (this.state != MasterState.STOPPED) {
 				turn(TURN_MILLIS);
@@ -163,6 +214,7 @@ public final class Master {
 			}
 			retireSurplusWorkers(now);
 		}
+		releaseUnusedListeners();
 		publishStatus();
 	}
 
@@ -191,6 +243,21 @@ public final class Master {
 		}
 		else if (command instanceof Command.ReopenLogs reopen) {
 			handleReopenLogs(reopen);
+		}
+		else if (command instanceof Command.Upgrade upgrade) {
+			handleUpgrade(upgrade);
+		}
+		else if (command instanceof Command.StopWorkers stopWorkers) {
+			handleStopWorkers(stopWorkers);
+		}
+		else if (command instanceof Command.UpgradeReady ready) {
+			handleUpgradeReady(ready);
+		}
+		else if (command instanceof Command.UpgradeExited exited) {
+			handleUpgradeExited(exited);
+		}
+		else if (command instanceof Command.Promoted promoted) {
+			handlePromoted(promoted);
 		}
 		else if (command instanceof Command.WorkerReady ready) {
 			handleReady(ready);
@@ -252,6 +319,7 @@ public final class Master {
 		this.settings = next;
 		this.generation = this.reload.generation;
 		this.targetWorkers = next.workers();
+		this.workersStopped = false;
 		this.state = MasterState.RELOADING;
 		logger.info("Reloading (source: " + command.source() + "): starting generation " + this.generation + " with "
 				+ this.targetWorkers + " workers, " + strategy);
@@ -277,6 +345,7 @@ public final class Master {
 			logger.info("Scaling from " + this.targetWorkers + " to " + target + " workers (source: " + scale.source()
 					+ ")");
 			this.targetWorkers = target;
+			this.workersStopped = false;
 		}
 	}
 
@@ -285,6 +354,101 @@ public final class Master {
 		this.reopenOwnLogs.run();
 		for (Worker worker : this.workers.view()) {
 			worker.process.signal(Signal.USR1);
+		}
+	}
+
+	private void handleUpgrade(Command.Upgrade command) {
+		String refused = "Upgrade (source: " + command.source() + ") refused: ";
+		if (this.upgradeLauncher == null) {
+			logger.warn(refused + "this master cannot start a new master");
+		}
+		else if (this.oldMasterPid != null) {
+			logger.warn(refused + "this master is itself the new master of an upgrade and the old master (pid "
+					+ this.oldMasterPid + ") is still running; upgrade again once this master is promoted");
+		}
+		else if (this.upgrade != null) {
+			logger.warn(refused + "an upgrade is already in progress (new master pid " + this.upgrade.process.pid()
+					+ "); finish it (TERM this master) or back it out (TERM the new master) first");
+		}
+		else if (this.state != MasterState.RUNNING && this.state != MasterState.RELOADING) {
+			logger.warn(refused + "the master is " + this.state);
+		}
+		else {
+			try {
+				ChildProcess process = this.upgradeLauncher.launch(this.settings, this::submit);
+				this.upgrade = new UpgradeRun(process, now());
+				logger.info("Upgrading (source: " + command.source() + "): started a new master (pid " + process.pid()
+						+ ") from the original command line and handed it the listening socket; both serve until one "
+						+ "of them is stopped");
+			}
+			catch (IOException ex) {
+				logger.error("Upgrade failed, this master keeps serving: could not start a new master: "
+						+ ex.getMessage());
+			}
+		}
+	}
+
+	private void handleStopWorkers(Command.StopWorkers command) {
+		String what = "stop of all workers (source: " + command.source() + ")";
+		if (this.state == MasterState.STARTING || !isServing()) {
+			logger.warn("Ignoring " + what + ": the master is " + this.state);
+			return;
+		}
+		if (this.targetWorkers == 0) {
+			logger.info("Ignoring " + what + ": no workers are running");
+			return;
+		}
+		long now = now();
+		if (this.reload != null) {
+			abortReload("all workers are being stopped (source: " + command.source() + ")", now);
+		}
+		this.pendingReload = null;
+		logger.info("Stopping all " + this.targetWorkers + " workers gracefully (source: " + command.source()
+				+ "); the master keeps the listening socket. HUP or TTIN starts workers again"
+				+ ((this.upgrade == null) ? ". No new master is running: nothing serves until then" : ""));
+		this.targetWorkers = 0;
+		this.workersStopped = true;
+		for (Worker worker : this.workers.active()) {
+			retire(worker, ExitReason.GRACEFUL, Signal.TERM, this.settings.gracefulTimeout(), now);
+		}
+	}
+
+	private void handleUpgradeReady(Command.UpgradeReady ready) {
+		if (this.upgrade != null && this.upgrade.process.pid() == ready.pid()) {
+			this.upgrade.ready = true;
+			logger.info("New master (pid " + ready.pid() + ") is ready " + seconds(now() - this.upgrade.startedAt)
+					+ " s after the upgrade started; its workers serve next to this master's. To finish the upgrade: "
+					+ "kill -TERM " + this.pid + " (kill -WINCH " + this.pid + " first stops only this master's "
+					+ "workers). To back it out: kill -TERM " + ready.pid());
+		}
+	}
+
+	private void handleUpgradeExited(Command.UpgradeExited exited) {
+		if (this.upgrade == null || this.upgrade.process.pid() != exited.pid()) {
+			return;
+		}
+		UpgradeRun ended = this.upgrade;
+		this.upgrade = null;
+		if (ended.ready) {
+			logger.warn("New master (pid " + exited.pid() + ") exited (" + exited.status()
+					+ "): the upgrade is backed out and this master (pid " + this.pid + ") stays the master");
+		}
+		else {
+			logger.error("New master (pid " + exited.pid() + ") failed to boot (" + exited.status()
+					+ "), its log above says why; the upgrade is abandoned and this master keeps serving");
+		}
+		if (this.workersStopped && isServing()) {
+			this.workersStopped = false;
+			this.targetWorkers = this.settings.workers();
+			logger.info("Starting " + this.targetWorkers + " workers again, stopped during the upgrade");
+		}
+	}
+
+	private void handlePromoted(Command.Promoted promoted) {
+		if (this.oldMasterPid != null && this.oldMasterPid == promoted.oldMasterPid()) {
+			this.oldMasterPid = null;
+			logger.info("Promoted: the old master (pid " + promoted.oldMasterPid() + ") has exited; this master (pid "
+					+ this.pid + ") is the master now");
 		}
 	}
 
@@ -307,7 +471,17 @@ public final class Master {
 		if (this.state == MasterState.STARTING && this.workers.count(WorkerState.READY) >= this.targetWorkers) {
 			this.state = MasterState.RUNNING;
 			logger.info("All " + this.targetWorkers + " workers ready " + seconds(now - this.startedAt) + " s after start");
+			runWhenReady();
 			startPendingReload();
+		}
+	}
+
+	private void runWhenReady() {
+		try {
+			this.whenReady.run();
+		}
+		catch (RuntimeException ex) {
+			logger.error("Action on readiness failed: " + ex, ex);
 		}
 	}
 
@@ -557,8 +731,9 @@ public final class Master {
 		long maxRequests = (this.settings.maxRequests() > 0)
 				? this.settings.maxRequests() + this.random.nextLong(this.settings.maxRequestsJitter() + 1) : Long.MAX_VALUE;
 		try {
-			WorkerProcess process = this.launcher.launch(spec, this::submit);
-			Worker worker = new Worker(spec.id(), slot, spec.generation(), process, now, maxRequests);
+			ChildProcess process = this.launcher.launch(spec, this::submit);
+			Worker worker = new Worker(spec.id(), slot, spec.generation(), spec.settings().listen(), process, now,
+					maxRequests);
 			worker.replaces = replaces;
 			worker.replaceReason = replaceReason;
 			this.workers.add(worker);
@@ -617,9 +792,26 @@ public final class Master {
 		}
 	}
 
+	/** Lets go of listening sockets that neither the settings nor any worker use any more. */
+	private void releaseUnusedListeners() {
+		Set<ListenAddress> inUse = new LinkedHashSet<>();
+		inUse.add(this.settings.listen());
+		this.workers.view().forEach((worker) -> inUse.add(worker.listen));
+		if (!inUse.equals(this.listenersInUse)) {
+			this.listenersInUse = inUse;
+			this.launcher.retainListeners(inUse);
+		}
+	}
+
 	private void publishStatus() {
 		long now = now();
-		this.status = new MasterStatus(this.pid, this.state, this.generation, this.targetWorkers,
+		MasterState shownState = (this.state == MasterState.RUNNING && this.upgrade != null) ? MasterState.UPGRADING
+				: this.state;
+		MasterStatus.UpgradeStatus upgradeStatus = (this.upgrade != null)
+				? new MasterStatus.UpgradeStatus(this.upgrade.process.pid(), this.upgrade.ready,
+						seconds(now - this.upgrade.startedAt))
+				: null;
+		this.status = new MasterStatus(this.pid, shownState, this.generation, this.targetWorkers,
 				this.workers.view()
 					.stream()
 					.sorted(Comparator.comparingInt((Worker worker) -> worker.slot).thenComparingLong((worker) -> worker.id))
@@ -628,7 +820,7 @@ public final class Master {
 							(worker.lastHeartbeatAt != Worker.NEVER) ? seconds(now - worker.lastHeartbeatAt) : null,
 							worker.requests, worker.inflight))
 					.toList(),
-				this.lastReload, this.exitCode);
+				this.lastReload, upgradeStatus, this.oldMasterPid, this.exitCode);
 	}
 
 	private long now() {
@@ -637,6 +829,22 @@ public final class Master {
 
 	private static double seconds(long millis) {
 		return Math.round(millis / 10.0) / 100.0;
+	}
+
+	/** The new master of an upgrade this master started. */
+	private static final class UpgradeRun {
+
+		final ChildProcess process;
+
+		final long startedAt;
+
+		boolean ready;
+
+		UpgradeRun(ChildProcess process, long startedAt) {
+			this.process = process;
+			this.startedAt = startedAt;
+		}
+
 	}
 
 	/** A reload in progress, with what to go back to if it fails. */

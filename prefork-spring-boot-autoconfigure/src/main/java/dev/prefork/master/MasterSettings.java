@@ -16,10 +16,11 @@ import java.util.List;
  * not all recycle at once
  * @param reloadStrategy how a reload replaces the workers
  * @param workerJvmArgs extra JVM options for workers
+ * @param listen where workers serve
  */
 public record MasterSettings(int workers, int maxWorkers, Duration timeout, Duration gracefulTimeout,
 		Duration bootTimeout, long maxRequests, long maxRequestsJitter, ReloadStrategy reloadStrategy,
-		List<String> workerJvmArgs) {
+		List<String> workerJvmArgs, ListenAddress listen) {
 
 	/** How long a quick stop waits for workers before killing them. */
 	static final Duration QUICK_STOP_TIMEOUT = Duration.ofSeconds(5);
@@ -42,7 +43,7 @@ public record MasterSettings(int workers, int maxWorkers, Duration timeout, Dura
 	/** Settings with defaults for everything but the worker count and the timeouts. */
 	public static MasterSettings of(int workers, Duration timeout, Duration gracefulTimeout, Duration bootTimeout) {
 		return new MasterSettings(workers, Math.max(64, workers), timeout, gracefulTimeout, bootTimeout, 0, 0,
-				ReloadStrategy.ROLLING, List.of());
+				ReloadStrategy.ROLLING, List.of(), new ListenAddress("", 0, 128));
 	}
 
 	/** How often a worker sends a heartbeat: four per timeout. */

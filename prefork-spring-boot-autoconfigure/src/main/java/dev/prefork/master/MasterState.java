@@ -2,7 +2,11 @@ package dev.prefork.master;
 
 import java.util.Locale;
 
-/** The master's own life: {@code STARTING → RUNNING ⇄ RELOADING → STOPPING → STOPPED}. */
+/**
+ * The master's own life: {@code STARTING → RUNNING ⇄ RELOADING → STOPPING → STOPPED}.
+ * {@code UPGRADING} is how a running master shows while the new master of an upgrade runs
+ * next to it.
+ */
 public enum MasterState {
 
 	/** The first generation of workers is booting; a boot failure now halts the master. */
@@ -13,6 +17,9 @@ public enum MasterState {
 
 	/** A reload is replacing the workers with a new generation. */
 	RELOADING,
+
+	/** Running, while the new master of an upgrade runs next to this one. */
+	UPGRADING,
 
 	/** Workers are being stopped; nothing is respawned. */
 	STOPPING,

@@ -12,10 +12,13 @@ import java.util.List;
  * @param targetWorkers how many workers the master keeps running
  * @param workers every worker in the table, by slot
  * @param lastReload the last reload that ended, or {@code null}
+ * @param upgrade the new master this master started with USR2, or {@code null}
+ * @param upgradedFrom the old master's pid while this master is a not yet promoted new master,
+ * or {@code null}
  * @param exitCode the code the master exits with once stopped
  */
 public record MasterStatus(long pid, MasterState state, int generation, int targetWorkers, List<WorkerStatus> workers,
-		ReloadReport lastReload, int exitCode) {
+		ReloadReport lastReload, UpgradeStatus upgrade, Long upgradedFrom, int exitCode) {
 
 	public long readyWorkers() {
 		return this.workers.stream().filter((worker) -> worker.state() == WorkerState.READY).count();
@@ -49,6 +52,16 @@ public record MasterStatus(long pid, MasterState state, int generation, int targ
 	 */
 	public record ReloadReport(int generation, String strategy, String result, String message, double durationSeconds,
 			Instant finishedAt) {
+	}
+
+	/**
+	 * An upgrade in progress, seen from the old master.
+	 *
+	 * @param newMasterPid the new master's pid
+	 * @param newMasterReady whether all its first workers were ready
+	 * @param ageSeconds seconds since the upgrade started
+	 */
+	public record UpgradeStatus(long newMasterPid, boolean newMasterReady, double ageSeconds) {
 	}
 
 }

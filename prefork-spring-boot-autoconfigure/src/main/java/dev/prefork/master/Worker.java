@@ -11,7 +11,10 @@ final class Worker {
 
 	final int generation;
 
-	final WorkerProcess process;
+	/** Where it serves. */
+	final ListenAddress listen;
+
+	final ChildProcess process;
 
 	final long spawnedAt;
 
@@ -47,8 +50,10 @@ final class Worker {
 
 	boolean killSent;
 
-	Worker(long id, int slot, int generation, WorkerProcess process, long spawnedAt, long maxRequests) {
+	Worker(long id, int slot, int generation, ListenAddress listen, ChildProcess process, long spawnedAt,
+			long maxRequests) {
 		this.id = id;
+		this.listen = listen;
 		this.maxRequests = maxRequests;
 		this.slot = slot;
 		this.generation = generation;

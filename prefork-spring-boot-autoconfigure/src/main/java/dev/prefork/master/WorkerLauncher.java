@@ -1,6 +1,7 @@
 package dev.prefork.master;
 
 import java.io.IOException;
+import java.util.Collection;
 import java.util.function.Consumer;
 
 /**
@@ -16,7 +17,15 @@ public interface WorkerLauncher {
 	 * @return the started process
 	 * @throws IOException if the process could not be started
 	 */
-	WorkerProcess launch(WorkerSpec spec, Consumer<Command> events) throws IOException;
+	ChildProcess launch(WorkerSpec spec, Consumer<Command> events) throws IOException;
+
+	/**
+	 * Lets go of the listening sockets of addresses no worker serves any more, after a reload
+	 * that changed {@code server.address} or {@code server.port}.
+	 * @param inUse the addresses workers serve or are about to serve
+	 */
+	default void retainListeners(Collection<ListenAddress> inUse) {
+	}
 
 	/**
 	 * What the master tells a new worker about itself.

@@ -34,4 +34,13 @@ final class Descriptors {
 		}
 	}
 
+	/** A close-on-exec copy of {@code fd} above {@code floor}; {@code fd} stays open. */
+	static int duplicateAbove(int fd, int floor) throws IOException {
+		int copy = Native.libc().fcntl(fd, LibC.F_DUPFD_CLOEXEC, floor + 1);
+		if (copy < 0) {
+			throw Native.error("fcntl(F_DUPFD_CLOEXEC)");
+		}
+		return copy;
+	}
+
 }

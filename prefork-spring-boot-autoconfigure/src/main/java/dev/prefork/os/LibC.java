@@ -25,6 +25,8 @@ public interface LibC {
 
 	int SO_REUSEADDR = 2;
 
+	int SO_ACCEPTCONN = 30;
+
 	int IPPROTO_IPV6 = 41;
 
 	int IPV6_V6ONLY = 26;
@@ -51,6 +53,8 @@ public interface LibC {
 
 	int EINTR = 4;
 
+	int EBADF = 9;
+
 	int EADDRINUSE = 98;
 
 	/** Generous upper bounds of glibc's opaque types, so one allocation fits every libc. */
@@ -65,6 +69,8 @@ public interface LibC {
 	int socket(int domain, int type, int protocol);
 
 	int setsockopt(int fd, int level, int option, @In int[] value, int length);
+
+	int getsockopt(int fd, int level, int option, @Out int[] value, int[] length);
 
 	int bind(int fd, @In byte[] address, int length);
 
@@ -103,6 +109,8 @@ public interface LibC {
 	int posix_spawnattr_setsigdefault(Pointer attributes, Pointer signals);
 
 	int posix_spawn(@Out int[] pid, String path, Pointer actions, Pointer attributes, Pointer argv, Pointer envp);
+
+	int isatty(int fd);
 
 	String strerror(int errno);
 

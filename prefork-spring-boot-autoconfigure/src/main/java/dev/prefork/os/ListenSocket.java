@@ -8,6 +8,7 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 
 /**
  * The listening socket the master owns for its whole life and hands to every worker as
@@ -77,6 +78,29 @@ public final class ListenSocket implements Closeable {
 		}
 	}
 
+	/**
+	 * Takes over a listening socket inherited from another process (the old master of an
+	 * upgrade): checks that it is one and makes it close-on-exec.
+	 * @param fd the inherited descriptor
+	 * @return the listening socket
+	 * @throws IOException if {@code fd} is not a listening socket
+	 */
+	public static ListenSocket inherit(int fd) throws IOException {
+		int[] accepting = new int[1];
+		if (Native.libc().getsockopt(fd, LibC.SOL_SOCKET, LibC.SO_ACCEPTCONN, accepting, new int[] { 4 }) != 0) {
+			throw new IOException("Inherited fd " + fd + " is not a socket: " + Native.error("getsockopt").getMessage());
+		}
+		if (accepting[0] == 0) {
+			throw new IOException("Inherited fd " + fd + " is a socket but not a listening one");
+		}
+		Descriptors.setCloseOnExec(fd);
+		byte[] sockaddr = localAddress(fd);
+		boolean ipv6 = sockaddr[0] == LibC.AF_INET6 || sockaddr[1] == LibC.AF_INET6;
+		InetAddress address = InetAddress
+			.getByAddress(ipv6 ? Arrays.copyOfRange(sockaddr, 8, 24) : Arrays.copyOfRange(sockaddr, 4, 8));
+		return new ListenSocket(fd, address, port(sockaddr));
+	}
+
 	public int fd() {
 		return this.fd;
 	}
@@ -110,10 +134,18 @@ public final class ListenSocket implements Closeable {
 	}
 
 	private static int localPort(int fd) throws IOException {
+		return port(localAddress(fd));
+	}
+
+	private static byte[] localAddress(int fd) throws IOException {
 		byte[] sockaddr = new byte[28];
 		if (Native.libc().getsockname(fd, sockaddr, new int[] { sockaddr.length }) != 0) {
 			throw Native.error("getsockname");
 		}
+		return sockaddr;
+	}
+
+	private static int port(byte[] sockaddr) {
 		return ((sockaddr[2] & 0xff) << 8) | (sockaddr[3] & 0xff);
 	}
 

@@ -50,6 +50,11 @@ public final class MasterSignals {
 		return failed;
 	}
 
+	/** Whether the master's stdin is a terminal, where resizing the window sends SIGWINCH. */
+	public static boolean stdinIsTerminal() {
+		return Native.libc().isatty(0) == 1;
+	}
+
 	/** The ignored-signal mask of this process: bit n-1 set means signal n is ignored. */
 	private static long ignoredSignals() {
 		try {

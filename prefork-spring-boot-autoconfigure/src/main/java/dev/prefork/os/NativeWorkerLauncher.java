@@ -1,14 +1,19 @@
 package dev.prefork.os;
 
 import java.io.IOException;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
 import dev.prefork.master.Command;
+import dev.prefork.master.ExitStatus;
+import dev.prefork.master.ListenAddress;
 import dev.prefork.master.WorkerLauncher;
-import dev.prefork.master.WorkerProcess;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import dev.prefork.master.ChildProcess;
 
 /**
  * Spawns workers natively: the listening socket on fd 0, the master's stdout and stderr on 1
@@ -18,28 +23,29 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 
 	/** Environment variables that belong to the master alone (systemd hands them to one process). */
 	private static final List<String> MASTER_ONLY_ENVIRONMENT = List.of("LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES",
-			"NOTIFY_SOCKET");
+			"NOTIFY_SOCKET", UpgradeHandoff.OLD_MASTER_PID, UpgradeHandoff.LISTEN_FD, UpgradeHandoff.NOTIFY_FD);
 
-	private final ListenSocket socket;
+	private final ListenSockets sockets;
 
-	private final WorkerCommandLine commandLine;
+	private final JvmCommandLine commandLine;
 
 	private final Map<String, String> environment;
 
 	/**
 	 * Creates a launcher.
-	 * @param socket the listening socket every worker serves
+	 * @param sockets the listening sockets workers serve, by address
 	 * @param commandLine how to start a worker JVM
 	 * @param environment more environment for workers, on top of the master's own
 	 */
-	public NativeWorkerLauncher(ListenSocket socket, WorkerCommandLine commandLine, Map<String, String> environment) {
-		this.socket = socket;
+	public NativeWorkerLauncher(ListenSockets sockets, JvmCommandLine commandLine, Map<String, String> environment) {
+		this.sockets = sockets;
 		this.commandLine = commandLine;
 		this.environment = environment;
 	}
 
 	@Override
-	public WorkerProcess launch(WorkerSpec spec, Consumer<Command> events) throws IOException {
+	public ChildProcess launch(WorkerSpec spec, Consumer<Command> events) throws IOException {
+		ListenSocket socket = this.sockets.get(spec.settings().listen());
 		int[] toWorker = pipe();
 		int[] fromWorker;
 		try {
@@ -54,14 +60,14 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 			toWorker[0] = Descriptors.moveAbove(toWorker[0], ChannelProtocol.WORKER_WRITE_FD);
 			fromWorker[1] = Descriptors.moveAbove(fromWorker[1], ChannelProtocol.WORKER_WRITE_FD);
 			Map<Integer, Integer> descriptors = new LinkedHashMap<>();
-			descriptors.put(this.socket.fd(), 0);
+			descriptors.put(socket.fd(), 0);
 			descriptors.put(toWorker[0], ChannelProtocol.WORKER_READ_FD);
 			descriptors.put(fromWorker[1], ChannelProtocol.WORKER_WRITE_FD);
-			WorkerCommandLine command = this.commandLine.withJvmArgs(spec.settings().workerJvmArgs());
+			JvmCommandLine command = this.commandLine.withJvmArgs(spec.settings().workerJvmArgs());
 			int pid = Spawn.spawn(command.executable(), command.argv(), environment(spec), descriptors);
-			NativeWorkerProcess process = new NativeWorkerProcess(spec.id(), pid,
-					new MasterChannel(fromWorker[0], toWorker[1]), events);
-			process.start(spec.slot());
+			NativeChildProcess process = new NativeChildProcess(pid, new MasterChannel(fromWorker[0], toWorker[1]),
+					new WorkerListener(spec.id(), pid, events));
+			process.start(spec.slot() + "-" + pid);
 			return process;
 		}
 		catch (IOException | RuntimeException ex) {
@@ -75,7 +81,12 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 		}
 	}
 
-	private static int[] pipe() throws IOException {
+	@Override
+	public void retainListeners(Collection<ListenAddress> inUse) {
+		this.sockets.retain(inUse);
+	}
+
+	static int[] pipe() throws IOException {
 		int[] fds = new int[2];
 		if (Native.libc().pipe2(fds, LibC.O_CLOEXEC) != 0) {
 			throw Native.error("pipe2");
@@ -99,6 +110,38 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 		environment.put(WorkerEnvironment.HEARTBEAT_INTERVAL, Long.toString(spec.settings().heartbeatInterval().toMillis()));
 		environment.put(WorkerEnvironment.GRACEFUL_TIMEOUT, Long.toString(spec.settings().gracefulTimeout().toMillis()));
 		return environment;
+	}
+
+	/** Turns a worker's lines and exit into the master's commands. */
+	private record WorkerListener(long id, int pid, Consumer<Command> events) implements NativeChildProcess.Listener {
+
+		private static final Log logger = LogFactory.getLog(NativeWorkerLauncher.class);
+
+		@Override
+		public void line(String line) {
+			if (line.equals(ChannelProtocol.READY)) {
+				this.events.accept(new Command.WorkerReady(this.id));
+			}
+			else if (line.startsWith(ChannelProtocol.HEARTBEAT + " ")) {
+				String[] fields = line.split(" ");
+				try {
+					this.events.accept(new Command.WorkerHeartbeat(this.id, Long.parseLong(fields[1]),
+							Integer.parseInt(fields[2])));
+				}
+				catch (RuntimeException ex) {
+					logger.warn("Malformed heartbeat from pid " + this.pid + ": " + line);
+				}
+			}
+			else {
+				logger.warn("Unknown message from pid " + this.pid + ": " + line);
+			}
+		}
+
+		@Override
+		public void exited(ExitStatus status) {
+			this.events.accept(new Command.WorkerExited(this.id, status));
+		}
+
 	}
 
 }

@@ -16,7 +16,7 @@ class PreforkPropertiesTests {
 
 	@Test
 	void defaults() {
-		MasterSettings settings = this.properties.toMasterSettings();
+		MasterSettings settings = this.properties.toMasterSettings("", 8080);
 		assertThat(settings.workers()).isEqualTo(2);
 		assertThat(settings.timeout()).isEqualTo(Duration.ofSeconds(30));
 		assertThat(settings.heartbeatInterval()).isEqualTo(Duration.ofMillis(7500));
@@ -70,7 +70,7 @@ class PreforkPropertiesTests {
 
 	private void assertInvalid(String name, String reason) {
 		assertThatExceptionOfType(InvalidConfigurationPropertyValueException.class)
-			.isThrownBy(this.properties::toMasterSettings)
+			.isThrownBy(() -> this.properties.toMasterSettings("", 8080))
 			.satisfies((ex) -> assertThat(ex.getName()).isEqualTo(name))
 			.satisfies((ex) -> assertThat(ex.getReason()).contains(reason));
 	}

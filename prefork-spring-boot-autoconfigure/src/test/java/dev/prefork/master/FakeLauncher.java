@@ -2,6 +2,7 @@ package dev.prefork.master;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -15,10 +16,13 @@ final class FakeLauncher implements WorkerLauncher {
 
 	boolean failNext;
 
+	/** The addresses passed to each {@link #retainListeners} call. */
+	final List<List<ListenAddress>> retained = new ArrayList<>();
+
 	private int nextPid = 1000;
 
 	@Override
-	public WorkerProcess launch(WorkerSpec spec, Consumer<Command> events) throws IOException {
+	public ChildProcess launch(WorkerSpec spec, Consumer<Command> events) throws IOException {
 		if (this.failNext) {
 			this.failNext = false;
 			throw new IOException("posix_spawn: Resource temporarily unavailable");
@@ -28,11 +32,16 @@ final class FakeLauncher implements WorkerLauncher {
 		return process;
 	}
 
+	@Override
+	public void retainListeners(Collection<ListenAddress> inUse) {
+		this.retained.add(List.copyOf(inUse));
+	}
+
 	FakeProcess last() {
 		return this.launched.get(this.launched.size() - 1);
 	}
 
-	static final class FakeProcess implements WorkerProcess {
+	static final class FakeProcess implements ChildProcess {
 
 		final WorkerSpec spec;
 

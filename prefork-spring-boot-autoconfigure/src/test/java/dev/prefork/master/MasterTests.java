@@ -363,7 +363,8 @@ class MasterTests {
 	@Test
 	void workerThatServedMaxRequestsIsReplacedOnceItsSuccessorIsReady() throws Exception {
 		MasterSettings recycling = new MasterSettings(2, 64, Duration.ofSeconds(30), Duration.ofSeconds(10),
-				Duration.ofSeconds(60), 100, 0, ReloadStrategy.ROLLING, List.of());
+				Duration.ofSeconds(60), 100, 0, ReloadStrategy.ROLLING, List.of(),
+				new ListenAddress("", 0, 128));
 		Master master = new Master(recycling, this.launcher, this::loadSettings, () -> {
 		}, this.clock::get, 42);
 		master.turn(0);

@@ -1,47 +1,45 @@
 package dev.prefork.os;
 
-import java.util.function.Consumer;
-
-import dev.prefork.master.Command;
+import dev.prefork.master.ChildProcess;
 import dev.prefork.master.ExitStatus;
 import dev.prefork.master.Signal;
-import dev.prefork.master.WorkerProcess;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
 /**
- * A spawned worker: its pid, its channel, and the two threads that turn what happens to it
- * into commands: a channel reader and a reaper.
+ * A spawned child (worker or new master): its pid, its channel, and the two threads that
+ * report what happens to it: a channel reader and a reaper.
  */
-final class NativeWorkerProcess implements WorkerProcess {
+final class NativeChildProcess implements ChildProcess {
 
-	private static final Log logger = LogFactory.getLog(NativeWorkerProcess.class);
-
-	private final long id;
+	private static final Log logger = LogFactory.getLog(NativeChildProcess.class);
 
 	private final int pid;
 
 	private final MasterChannel channel;
 
-	private final Consumer<Command> events;
+	private final Listener listener;
 
 	/** Guarded by {@code this}: once set, the pid may belong to another process. */
 	private boolean reaped;
 
-	NativeWorkerProcess(long id, int pid, MasterChannel channel, Consumer<Command> events) {
-		this.id = id;
+	NativeChildProcess(int pid, MasterChannel channel, Listener listener) {
 		this.pid = pid;
 		this.channel = channel;
-		this.events = events;
+		this.listener = listener;
 	}
 
-	void start(int slot) {
-		Thread reader = new Thread(() -> this.channel.readLines(this::onLine), "prefork-channel-" + slot + "-" + this.pid);
+	/**
+	 * Starts the reader and reaper threads.
+	 * @param name names the threads, e.g. {@code 0-1234} for worker slot 0, pid 1234
+	 */
+	void start(String name) {
+		Thread reader = new Thread(() -> this.channel.readLines(this.listener::line), "prefork-channel-" + name);
 		reader.setDaemon(true);
 		reader.start();
-		Thread reaper = new Thread(this::reap, "prefork-reaper-" + slot + "-" + this.pid);
+		Thread reaper = new Thread(this::reap, "prefork-reaper-" + name);
 		reaper.setDaemon(true);
 		reaper.start();
 	}
@@ -55,25 +53,6 @@ final class NativeWorkerProcess implements WorkerProcess {
 	public synchronized void signal(Signal signal) {
 		if (!this.reaped) {
 			Native.posix().kill(this.pid, signal.number());
-		}
-	}
-
-	private void onLine(String line) {
-		if (line.equals(ChannelProtocol.READY)) {
-			this.events.accept(new Command.WorkerReady(this.id));
-		}
-		else if (line.startsWith(ChannelProtocol.HEARTBEAT + " ")) {
-			String[] fields = line.split(" ");
-			try {
-				this.events.accept(new Command.WorkerHeartbeat(this.id, Long.parseLong(fields[1]),
-						Integer.parseInt(fields[2])));
-			}
-			catch (RuntimeException ex) {
-				logger.warn("Malformed heartbeat from pid " + this.pid + ": " + line);
-			}
-		}
-		else {
-			logger.warn("Unknown message from pid " + this.pid + ": " + line);
 		}
 	}
 
@@ -97,7 +76,16 @@ final class NativeWorkerProcess implements WorkerProcess {
 			}
 		}
 		this.channel.closeWriter();
-		this.events.accept(new Command.WorkerExited(this.id, ExitStatus.fromWaitStatus(status[0])));
+		this.listener.exited(ExitStatus.fromWaitStatus(status[0]));
+	}
+
+	/** Receives, on the reader and reaper threads, what the child says and how it ended. */
+	interface Listener {
+
+		void line(String line);
+
+		void exited(ExitStatus status);
+
 	}
 
 }

@@ -9,14 +9,14 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The command line that starts a worker: exactly the master's own (same java binary, JVM
- * options, jar or class path, main class and arguments), to which {@link #withJvmArgs}
- * adds {@code prefork.worker.jvm-args}.
+ * The master's own command line (same java binary, JVM options, jar or class path, main
+ * class and arguments): what starts a worker, with {@code prefork.worker.jvm-args} added by
+ * {@link #withJvmArgs}, and the new master of an upgrade, as is.
  *
  * @param executable absolute path of the java binary
  * @param argv the arguments, {@code argv[0]} included
  */
-public record WorkerCommandLine(String executable, List<String> argv) {
+public record JvmCommandLine(String executable, List<String> argv) {
 
 	/**
 	 * The current JVM's command line, read from {@code /proc/self/cmdline} so that nothing
@@ -24,14 +24,14 @@ public record WorkerCommandLine(String executable, List<String> argv) {
 	 * @return the command line
 	 * @throws IOException if the command line cannot be read
 	 */
-	public static WorkerCommandLine ofCurrentJvm() throws IOException {
+	public static JvmCommandLine ofCurrentJvm() throws IOException {
 		String cmdline = Files.readString(Path.of("/proc/self/cmdline"), StandardCharsets.UTF_8);
 		List<String> argv = Arrays.asList(cmdline.split("\0"));
 		String executable = ProcessHandle.current()
 			.info()
 			.command()
 			.orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-		return new WorkerCommandLine(executable, List.copyOf(argv));
+		return new JvmCommandLine(executable, List.copyOf(argv));
 	}
 
 	/**
@@ -39,10 +39,10 @@ public record WorkerCommandLine(String executable, List<String> argv) {
 	 * @param jvmArgs the options
 	 * @return the extended command line
 	 */
-	public WorkerCommandLine withJvmArgs(List<String> jvmArgs) {
+	public JvmCommandLine withJvmArgs(List<String> jvmArgs) {
 		List<String> extended = new ArrayList<>(this.argv);
 		extended.addAll(1, jvmArgs);
-		return new WorkerCommandLine(this.executable, List.copyOf(extended));
+		return new JvmCommandLine(this.executable, List.copyOf(extended));
 	}
 
 }

@@ -1,0 +1,18 @@
+package dev.prefork.master;
+
+/**
+ * A process the master started: a worker, or the new master of an upgrade.
+ */
+public interface ChildProcess {
+
+	long pid();
+
+	/**
+	 * Sends a signal to the process. Until the process is reaped its pid cannot be reused,
+	 * and the master only signals children it has not reaped yet, so the signal never
+	 * reaches another process.
+	 * @param signal the signal
+	 */
+	void signal(Signal signal);
+
+}

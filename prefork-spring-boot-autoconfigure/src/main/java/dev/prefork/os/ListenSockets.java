@@ -1,0 +1,83 @@
+package dev.prefork.os;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.util.Collection;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import dev.prefork.master.ListenAddress;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+/**
+ * The master's listening sockets, by address. Usually one; during a reload that changed
+ * {@code server.address} or {@code server.port}, the old generation's and the new one's,
+ * until the last old worker is gone.
+ */
+public final class ListenSockets implements Closeable {
+
+	private static final Log logger = LogFactory.getLog(ListenSockets.class);
+
+	private final Map<ListenAddress, ListenSocket> sockets = new LinkedHashMap<>();
+
+	/**
+	 * Starts with the socket the master opened or inherited.
+	 * @param address the configured address it serves
+	 * @param socket the socket
+	 */
+	public ListenSockets(ListenAddress address, ListenSocket socket) {
+		this.sockets.put(endpoint(address), socket);
+	}
+
+	/**
+	 * The socket for {@code address}, bound now if the master has none for it yet.
+	 * @param address where to serve
+	 * @return the listening socket
+	 * @throws IOException if it cannot be bound
+	 */
+	public synchronized ListenSocket get(ListenAddress address) throws IOException {
+		ListenSocket socket = this.sockets.get(endpoint(address));
+		if (socket == null) {
+			InetAddress host = address.host().isEmpty() ? null : InetAddress.getByName(address.host());
+			socket = ListenSocket.bind(host, address.port(), address.backlog());
+			this.sockets.put(endpoint(address), socket);
+			logger.info("Listening on " + socket + " for " + address + " (server.address or server.port changed)");
+		}
+		return socket;
+	}
+
+	/**
+	 * Closes every socket no worker serves any more.
+	 * @param inUse the addresses still served or about to be
+	 */
+	public synchronized void retain(Collection<ListenAddress> inUse) {
+		Iterator<Map.Entry<ListenAddress, ListenSocket>> entries = this.sockets.entrySet().iterator();
+		while (entries.hasNext()) {
+			Map.Entry<ListenAddress, ListenSocket> entry = entries.next();
+			if (inUse.stream().noneMatch(entry.getKey()::sameEndpoint)) {
+				logger.info("Closing listening socket " + entry.getValue() + ": no worker serves " + entry.getKey());
+				entry.getValue().close();
+				entries.remove();
+			}
+		}
+	}
+
+	@Override
+	public synchronized void close() {
+		this.sockets.values().forEach(ListenSocket::close);
+		this.sockets.clear();
+	}
+
+	@Override
+	public synchronized String toString() {
+		return this.sockets.values().toString();
+	}
+
+	private static ListenAddress endpoint(ListenAddress address) {
+		return new ListenAddress(address.host(), address.port(), 0);
+	}
+
+}
