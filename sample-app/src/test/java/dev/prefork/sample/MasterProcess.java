@@ -50,6 +50,9 @@ final class MasterProcess implements AutoCloseable {
 
 	private final Set<Long> workerPids = new LinkedHashSet<>();
 
+	/** Other masters (new masters of upgrades) that {@link #close()} stops too. */
+	private final Set<Long> adoptedMasters = new LinkedHashSet<>();
+
 	private MasterProcess(Process process, int port, int managementPort, Path log) {
 		this.process = process;
 		this.port = port;
@@ -252,6 +255,28 @@ final class MasterProcess implements AutoCloseable {
 		return this.process.exitValue();
 	}
 
+	/** Makes {@link #close()} stop {@code pid} (a new master of an upgrade) and check its workers too. */
+	void adopt(long pid) {
+		this.adoptedMasters.add(pid);
+	}
+
+	/** Waits until the log (master, workers, and any new master) contains {@code text}. */
+	void awaitLog(String text) throws Exception {
+		long deadline = System.nanoTime() + BOOT.toNanos();
+		while (!output().contains(text)) {
+			if (System.nanoTime() > deadline) {
+				fail("Timed out waiting for log line containing: " + text + "\n" + tail());
+			}
+			Thread.sleep(100);
+		}
+	}
+
+	/** Waits for a pidfile to exist and returns the pid in it. */
+	static long awaitPidfile(Path pidfile) throws Exception {
+		await(pidfile + " to be written", BOOT, () -> Files.exists(pidfile));
+		return Long.parseLong(Files.readString(pidfile).trim());
+	}
+
 	Set<Long> workerPidsSeen() {
 		return this.workerPids;
 	}
@@ -295,10 +320,21 @@ final class MasterProcess implements AutoCloseable {
 	@Override
 	public void close() throws Exception {
 		this.process.descendants().forEach((child) -> this.workerPids.add(child.pid()));
+		for (long adopted : this.adoptedMasters) {
+			ProcessHandle.of(adopted).ifPresent((master) -> {
+				master.descendants().forEach((child) -> this.workerPids.add(child.pid()));
+				this.workerPids.add(adopted);
+			});
+		}
 		if (this.process.isAlive()) {
 			kill("TERM", pid());
 			if (!this.process.waitFor(60, TimeUnit.SECONDS)) {
 				this.process.destroyForcibly().waitFor();
+			}
+		}
+		for (long adopted : this.adoptedMasters) {
+			if (isRunning(adopted)) {
+				kill("TERM", adopted);
 			}
 		}
 		List<Long> orphans = new ArrayList<>();
@@ -312,7 +348,7 @@ final class MasterProcess implements AutoCloseable {
 				ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
 			}
 		}
-		assertThat(orphans).as("workers left behind by master " + pid()).isEmpty();
+		assertThat(orphans).as("processes left behind by master " + pid()).isEmpty();
 	}
 
 	static int freePort() throws IOException {
