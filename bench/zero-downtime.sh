@@ -4,7 +4,8 @@
 # how long the operation took to complete.
 #
 # Usage: bench/zero-downtime.sh [scenario ...]
-#   scenarios: hup-rolling hup-all-at-once ttin-ttou max-requests kill-worker (default: all)
+#   scenarios: hup-rolling hup-all-at-once ttin-ttou usr2-upgrade max-requests kill-worker
+#   (default: all)
 # Environment: JAVA (default java), DURATION of each load in seconds (default 120; it must
 # outlast the operation, which takes 20-45 s under load on 2 cores).
 set -euo pipefail
@@ -20,11 +21,17 @@ MPORT=${MPORT:-18181}
 WORK=$(mktemp -d)
 MASTER=""
 
-cleanup() {
+# Stops the current master, which after an upgrade is not a child of this script.
+stop_master() {
   if [ -n "$MASTER" ] && kill -0 "$MASTER" 2>/dev/null; then
-    kill -TERM "$MASTER"; wait "$MASTER" 2>/dev/null || true
+    kill -TERM "$MASTER"
+    local start=$SECONDS
+    while kill -0 "$MASTER" 2>/dev/null && [ $((SECONDS - start)) -lt 60 ]; do sleep 0.2; done
+    wait "$MASTER" 2>/dev/null || true
   fi
+  MASTER=""
 }
+cleanup() { stop_master; }
 trap cleanup EXIT
 
 status() { curl -s --max-time 2 "http://127.0.0.1:$MPORT/actuator/prefork" || true; }
@@ -39,10 +46,20 @@ await() {
   done
 }
 
+# Waits until the scenario's log contains a line matching $1, for at most $2 seconds.
+await_log() {
+  local pattern=$1 limit=${2:-180} start=$SECONDS
+  until grep -qE "$pattern" "$LOG"; do
+    if [ $((SECONDS - start)) -ge "$limit" ]; then echo "timed out waiting for log: $pattern" >&2; return 1; fi
+    sleep 0.2
+  done
+}
+
 ready_pids() { status | field "sorted(w['pid'] for w in s['workers'] if w['state']=='ready')"; }
 
 run() {
   local name=$1; shift
+  LOG="$WORK/$name.log"
   "$JAVA" -jar sample-app/target/sample-app.jar --server.port="$PORT" --management.server.port="$MPORT" \
     --prefork.workers=2 --prefork.pidfile="$WORK/master.pid" "$@" > "$WORK/$name.log" 2>&1 &
   MASTER=$!
@@ -55,7 +72,7 @@ run() {
   operation_"$name" "$before"
   local took; took=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
   wait "$load"
-  kill -TERM "$MASTER"; wait "$MASTER" 2>/dev/null || true; MASTER=""
+  stop_master
   local recycled; recycled=$(grep -c "exited: max_requests" "$WORK/$name.log" || true)
   [ "$recycled" -eq 0 ] || echo "  ($recycled worker(s) recycled during the run)" >&2
   local requests errors non2xx
@@ -84,13 +101,21 @@ operation_ttin-ttou() {
   await "len(s['workers'])==2" 180
 }
 
+operation_usr2-upgrade() {
+  # USR2, wait until the new master's workers are ready, TERM the old master: done once the
+  # new master is promoted.
+  local old=$MASTER
+  kill -USR2 "$old"
+  await_log "New master \(pid [0-9]+\) is ready"
+  kill -TERM "$old"
+  await_log "Promoted: the old master"
+  wait "$old" 2>/dev/null || true
+  MASTER=$(cat "$WORK/master.pid")
+}
+
 operation_max-requests() {
   # Done when the first recycled worker has exited; more recycles follow while the load runs.
-  local start=$SECONDS
-  until grep -q "exited: max_requests" "$WORK/max-requests.log"; do
-    if [ $((SECONDS - start)) -ge 180 ]; then echo "timed out waiting for a recycle" >&2; return 1; fi
-    sleep 0.2
-  done
+  await_log "exited: max_requests"
 }
 
 operation_kill-worker() {
@@ -100,13 +125,14 @@ operation_kill-worker() {
 }
 
 scenarios=("$@")
-[ ${#scenarios[@]} -gt 0 ] || scenarios=(hup-rolling hup-all-at-once ttin-ttou max-requests kill-worker)
+[ ${#scenarios[@]} -gt 0 ] || scenarios=(hup-rolling hup-all-at-once ttin-ttou usr2-upgrade max-requests kill-worker)
 echo "# $(nproc) cores, $("$JAVA" -version 2>&1 | head -1), wrk -t2 -c32 -d${DURATION}s keep-alive on /whoami, 2 workers"
 for scenario in "${scenarios[@]}"; do
   case "$scenario" in
     hup-rolling) run hup-rolling ;;
     hup-all-at-once) run hup-all-at-once --prefork.reload.strategy=all-at-once ;;
     ttin-ttou) run ttin-ttou ;;
+    usr2-upgrade) run usr2-upgrade ;;
     max-requests) run max-requests --prefork.max-requests=20000 --prefork.max-requests-jitter=5000 ;;
     kill-worker) run kill-worker ;;
     *) echo "unknown scenario: $scenario" >&2; exit 2 ;;
