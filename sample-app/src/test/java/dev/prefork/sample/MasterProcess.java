@@ -82,7 +82,7 @@ final class MasterProcess implements AutoCloseable {
 				command.add(arg);
 			}
 		}
-		command.add("--server.port=" + port);
+		command.add((port >= 0) ? "--server.port=" + port : argument(args, "--server.port="));
 		command.add("--management.server.port=" + managementPort);
 		Path log = Files.createTempFile("prefork-master-", ".log");
 		Process process = new ProcessBuilder(command).redirectErrorStream(true)
@@ -92,14 +92,26 @@ final class MasterProcess implements AutoCloseable {
 		return new MasterProcess(process, port, managementPort, log);
 	}
 
-	/** The port a test chose with {@code prefix}, or a free one. */
+	/**
+	 * The port a test chose with {@code prefix}, or a free one; -1 when the test passed a
+	 * placeholder such as {@code --server.port=${test.port}}, resolved by the master.
+	 */
 	private static int portArgument(String[] args, String prefix) throws IOException {
+		String value = argument(args, prefix);
+		if (value == null) {
+			return freePort();
+		}
+		String port = value.substring(prefix.length());
+		return port.startsWith("${") ? -1 : Integer.parseInt(port);
+	}
+
+	private static String argument(String[] args, String prefix) {
 		for (String arg : args) {
 			if (arg.startsWith(prefix)) {
-				return Integer.parseInt(arg.substring(prefix.length()));
+				return arg;
 			}
 		}
-		return freePort();
+		return null;
 	}
 
 	/** Runs a master that is expected to exit by itself, e.g. on bad configuration. */

@@ -41,6 +41,26 @@ class SignalsIT {
 	}
 
 	@Test
+	void hupWithAChangedServerPortMovesTheWorkersToTheNewPort() throws Exception {
+		int before = MasterProcess.freePort();
+		int after = MasterProcess.freePort();
+		Path config = this.temp.resolve("port.properties");
+		Files.writeString(config, "test.port=" + before + "\n");
+		try (MasterProcess master = MasterProcess.start("--prefork.workers=1", "--server.port=${test.port}",
+				"--spring.config.additional-location=file:" + config)) {
+			master.awaitReady(1);
+			assertThat(MasterProcess.get(before, "/whoami").status()).isEqualTo(200);
+			Files.writeString(config, "test.port=" + after + "\n");
+			master.signal("HUP");
+			master.awaitStatus("generation 2 ready", (s) -> s.get("generation").asInt() == 2
+					&& lastReload(s, "result").equals("succeeded") && s.get("workers").size() == 1);
+			assertThat(MasterProcess.get(after, "/whoami").json().get("generation").asInt()).isEqualTo(2);
+			await("the old port to be closed", Duration.ofSeconds(60), () -> MasterProcess.isPortFree(before));
+			assertThat(master.output()).contains("Closing listening socket");
+		}
+	}
+
+	@Test
 	void brokenDeployIsAbortedAndTheOldWorkersKeepServing() throws Exception {
 		Path broken = this.temp.resolve("broken");
 		try (MasterProcess master = MasterProcess.start("--prefork.workers=1", "--sample.fail-on-start-file=" + broken)) {
