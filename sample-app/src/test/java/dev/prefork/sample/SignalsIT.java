@@ -3,7 +3,9 @@ package dev.prefork.sample;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -15,7 +17,7 @@ import static dev.prefork.sample.MasterProcess.pidOfSlot;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * HUP, TTIN, TTOU and USR1 sent with {@code kill} to a real master.
+ * HUP, TTIN, TTOU, USR1 and WINCH sent with {@code kill} to a real master.
  */
 @Timeout(300)
 class SignalsIT {
@@ -153,6 +155,23 @@ class SignalsIT {
 			assertThat(master.output()).contains("(pid " + old + ") served")
 				.contains("(limit 20); recycling it")
 				.contains("Worker 0 (pid " + old + ") exited: max_requests");
+		}
+	}
+
+	@Test
+	void winchIsIgnoredWhileTheMastersStdinIsATerminal() throws Exception {
+		Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "needs python3 to open a pty");
+		// stdin on a pseudo-terminal, as in an interactive shell where a window resize sends
+		// WINCH; the terminal's other end stays open in the master, or the terminal hangs up.
+		List<String> onTerminal = List.of("/usr/bin/python3", "-c", "import os, sys; m, s = os.openpty(); "
+				+ "os.set_inheritable(m, True); os.dup2(s, 0); os.execvp(sys.argv[1], sys.argv[1:])");
+		try (MasterProcess master = MasterProcess.start(onTerminal, "--prefork.workers=1")) {
+			long worker = pidOfSlot(master.awaitReady(1), 0);
+			master.signal("WINCH");
+			master.awaitLog("SIGWINCH ignored: the master's stdin is a terminal");
+			JsonNode status = master.status();
+			assertThat(status.get("targetWorkers").asInt()).isEqualTo(1);
+			assertThat(pidOfSlot(status, 0)).isEqualTo(worker);
 		}
 	}
 
