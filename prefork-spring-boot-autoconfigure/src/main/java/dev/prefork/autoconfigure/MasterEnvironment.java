@@ -42,6 +42,8 @@ class MasterEnvironment implements ApplicationListener<ApplicationEnvironmentPre
 		Map<String, Object> defaults = new LinkedHashMap<>();
 		defaults.put("management.endpoints.web.exposure.include", "health,prefork,prometheus");
 		defaults.put("management.endpoint.health.probes.enabled", "true");
+		// Kubernetes: ready while enough workers are; live while the master runs.
+		defaults.put("management.endpoint.health.group.readiness.include", "readinessState,prefork");
 		defaults.put("management.endpoint.health.show-details", "always");
 		defaults.put("spring.jmx.enabled", "false");
 		return defaults;

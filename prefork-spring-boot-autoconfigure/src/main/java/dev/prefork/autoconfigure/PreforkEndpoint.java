@@ -1,16 +1,38 @@
 package dev.prefork.autoconfigure;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import dev.prefork.master.Command;
 import dev.prefork.master.Master;
 import dev.prefork.master.MasterStatus;
+import dev.prefork.master.ReloadStrategy;
+import dev.prefork.master.Reply;
+import dev.prefork.master.Source;
+import dev.prefork.master.StopMode;
+import dev.prefork.os.ProcessMemory;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
+import org.springframework.boot.actuate.endpoint.annotation.Selector;
+import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
+import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
 
 /**
- * {@code /actuator/prefork} on the master: the master and its workers.
+ * {@code /actuator/prefork} on the master: {@code GET} for the master and its workers,
+ * {@code POST /actuator/prefork/{command}} for the commands that mirror the signals. A
+ * command takes the same path as its signal; the answer says whether the master accepted it.
  */
 @Endpoint(id = "prefork")
 public class PreforkEndpoint {
+
+	/** The master answers within a turn; a reload first reads the configuration again. */
+	private static final long REPLY_TIMEOUT_SECONDS = 30;
 
 	private final Master master;
 
@@ -20,7 +42,116 @@ public class PreforkEndpoint {
 
 	@ReadOperation
 	public MasterStatus status() {
-		return this.master.status();
+		return this.master.status()
+			.withWorkers((worker) -> worker.withResidentMemoryBytes(ProcessMemory.residentBytes(worker.pid())));
+	}
+
+	/**
+	 * Runs a command. Bodies were checked for syntax, unknown fields and JSON types by
+	 * {@link PreforkControlFilter}; values are checked here.
+	 * @param command one of {@link ControlCommand}
+	 * @param strategy reload: {@code rolling} or {@code all-at-once}
+	 * @param workers scale: the absolute worker count
+	 * @param delta scale: workers to add (negative: remove)
+	 * @param mode stop: {@code graceful} (default) or {@code quick}
+	 * @return 202 when accepted, 400 for a bad request, 404 for an unknown command, 409 when
+	 * the master's state does not allow it now
+	 */
+	@WriteOperation
+	public WebEndpointResponse<Map<String, Object>> command(@Selector String command, @Nullable String strategy,
+			@Nullable String workers, @Nullable String delta, @Nullable String mode) {
+		ControlCommand known = ControlCommand.ofPath(command).orElse(null);
+		if (known == null) {
+			return response(command, WebEndpointResponse.STATUS_NOT_FOUND,
+					"unknown command '" + command + "'; the commands are " + ControlCommand.paths());
+		}
+		CompletableFuture<Reply.Outcome> outcome = new CompletableFuture<>();
+		Reply reply = outcome::complete;
+		Command submitted;
+		try {
+			submitted = switch (known) {
+				case RELOAD -> new Command.Reload(strategy(strategy), Source.HTTP, reply);
+				case SCALE -> scale(workers, delta, reply);
+				case REOPEN_LOGS -> new Command.ReopenLogs(Source.HTTP, reply);
+				case UPGRADE -> new Command.Upgrade(Source.HTTP, reply);
+				case STOP -> new Command.Stop(mode(mode), Source.HTTP, reply);
+			};
+		}
+		catch (IllegalArgumentException ex) {
+			return response(command, WebEndpointResponse.STATUS_BAD_REQUEST, ex.getMessage());
+		}
+		this.master.submit(submitted);
+		return answer(command, outcome);
+	}
+
+	private WebEndpointResponse<Map<String, Object>> answer(String command, CompletableFuture<Reply.Outcome> outcome) {
+		try {
+			Reply.Outcome answered = outcome.get(REPLY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+			int status = switch (answered.result()) {
+				case ACCEPTED -> 202;
+				case CONFLICT -> 409;
+				case INVALID -> WebEndpointResponse.STATUS_BAD_REQUEST;
+			};
+			return response(command, status, answered.message());
+		}
+		catch (TimeoutException ex) {
+			return response(command, 202, "queued; the master has not answered within " + REPLY_TIMEOUT_SECONDS
+					+ " s, see GET /actuator/prefork");
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			return response(command, WebEndpointResponse.STATUS_SERVICE_UNAVAILABLE, "interrupted");
+		}
+		catch (ExecutionException ex) {
+			return response(command, WebEndpointResponse.STATUS_INTERNAL_SERVER_ERROR, ex.getCause().toString());
+		}
+	}
+
+	private static ReloadStrategy strategy(String strategy) {
+		if (strategy == null) {
+			return null;
+		}
+		for (ReloadStrategy candidate : ReloadStrategy.values()) {
+			if (candidate.toString().equals(strategy)) {
+				return candidate;
+			}
+		}
+		throw new IllegalArgumentException("unknown strategy '" + strategy + "'; use rolling or all-at-once");
+	}
+
+	private static Command scale(String workers, String delta, Reply reply) {
+		if ((workers == null) == (delta == null)) {
+			throw new IllegalArgumentException("give either {\"workers\":N} (absolute) or {\"delta\":±k}");
+		}
+		return (workers != null) ? new Command.Scale(integer("workers", workers), 0, Source.HTTP, reply)
+				: new Command.Scale(null, integer("delta", delta), Source.HTTP, reply);
+	}
+
+	private static int integer(String name, String value) {
+		try {
+			return Integer.parseInt(value);
+		}
+		catch (NumberFormatException ex) {
+			throw new IllegalArgumentException(name + " must be an integer, not '" + value + "'");
+		}
+	}
+
+	private static StopMode mode(String mode) {
+		if (mode == null || mode.equals("graceful")) {
+			return StopMode.GRACEFUL;
+		}
+		if (mode.equals("quick")) {
+			return StopMode.QUICK;
+		}
+		throw new IllegalArgumentException("unknown mode '" + mode + "'; use graceful or quick");
+	}
+
+	private static WebEndpointResponse<Map<String, Object>> response(String command, int status, String message) {
+		Map<String, Object> body = new LinkedHashMap<>();
+		body.put("command", command);
+		body.put("result", (status == 202) ? "accepted" : "refused");
+		body.put("message", message);
+		return new WebEndpointResponse<>(body, status);
 	}
 
 }

@@ -8,14 +8,17 @@ import org.springframework.boot.health.contributor.AbstractHealthIndicator;
 import org.springframework.boot.health.contributor.Health;
 
 /**
- * The master is healthy while at least one worker is ready.
+ * The master is healthy while at least {@code prefork.min-ready-workers} workers are ready.
  */
 class PreforkHealthIndicator extends AbstractHealthIndicator {
 
 	private final Master master;
 
-	PreforkHealthIndicator(Master master) {
+	private final int minReadyWorkers;
+
+	PreforkHealthIndicator(Master master, int minReadyWorkers) {
 		this.master = master;
+		this.minReadyWorkers = minReadyWorkers;
 	}
 
 	@Override
@@ -24,7 +27,7 @@ class PreforkHealthIndicator extends AbstractHealthIndicator {
 		if (status.state() == MasterState.STOPPING || status.state() == MasterState.STOPPED) {
 			builder.outOfService();
 		}
-		else if (status.readyWorkers() > 0) {
+		else if (status.readyWorkers() >= this.minReadyWorkers) {
 			builder.up();
 		}
 		else {
@@ -32,6 +35,7 @@ class PreforkHealthIndicator extends AbstractHealthIndicator {
 		}
 		builder.withDetail("state", status.state())
 			.withDetail("readyWorkers", status.readyWorkers())
+			.withDetail("minReadyWorkers", this.minReadyWorkers)
 			.withDetail("targetWorkers", status.targetWorkers());
 	}
 

@@ -15,6 +15,8 @@ import dev.prefork.master.SettingsLoader;
 import dev.prefork.os.JvmCommandLine;
 import dev.prefork.os.ListenSocket;
 import dev.prefork.os.ListenSockets;
+import dev.prefork.os.MasterFifo;
+import dev.prefork.os.TouchReload;
 import dev.prefork.os.NativeMasterLauncher;
 import dev.prefork.os.NativeWorkerLauncher;
 import dev.prefork.os.Pidfile;
@@ -23,7 +25,12 @@ import dev.prefork.os.WorkerEnvironment;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
-import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
+import org.springframework.boot.actuate.autoconfigure.endpoint.web.WebEndpointProperties;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -144,6 +151,25 @@ class PreforkMasterConfiguration {
 				environment.getProperty(MasterEnvironment.PROMOTED_MANAGEMENT_PORT, Integer.class, -1));
 	}
 
+	@Bean(destroyMethod = "close")
+	@ConditionalOnProperty("prefork.master-fifo")
+	MasterFifo preforkMasterFifo(PreforkProperties properties, Master master) {
+		try {
+			return MasterFifo.open(properties.getMasterFifo().toPath(), master::submit);
+		}
+		catch (IOException ex) {
+			throw new PreforkStartupException("Cannot open prefork.master-fifo: " + ex.getMessage() + ".",
+					"Point prefork.master-fifo at a path in a writable directory that is either free or a named pipe.",
+					ex);
+		}
+	}
+
+	@Bean(destroyMethod = "close")
+	@ConditionalOnProperty("prefork.touch-reload")
+	TouchReload preforkTouchReload(PreforkProperties properties, Master master) {
+		return TouchReload.watch(properties.getTouchReload().toPath(), master::submit);
+	}
+
 	/** Set when this master was started by an old master's USR2. */
 	static Optional<UpgradeHandoff> upgradeHandoff() {
 		try {
@@ -155,13 +181,29 @@ class PreforkMasterConfiguration {
 	}
 
 	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnAvailableEndpoint
 	PreforkEndpoint preforkEndpoint(Master master) {
 		return new PreforkEndpoint(master);
 	}
 
 	@Bean
-	PreforkHealthIndicator preforkHealthIndicator(Master master) {
-		return new PreforkHealthIndicator(master);
+	@ConditionalOnBean(PreforkEndpoint.class)
+	FilterRegistrationBean<PreforkControlFilter> preforkControlFilter(Environment environment, WebEndpointProperties web,
+			PreforkProperties properties) {
+		ManagementSecurity.check(environment, web, properties);
+		String path = web.getBasePath() + "/" + web.getPathMapping().getOrDefault("prefork", "prefork");
+		String token = properties.getControl().getToken();
+		FilterRegistrationBean<PreforkControlFilter> registration = new FilterRegistrationBean<>(
+				new PreforkControlFilter(path, (token == null || token.isBlank()) ? null : token));
+		registration.addUrlPatterns(path + "/*");
+		return registration;
+	}
+
+	@Bean
+	@ConditionalOnMissingBean(name = "preforkHealthIndicator")
+	PreforkHealthIndicator preforkHealthIndicator(Master master, PreforkProperties properties) {
+		return new PreforkHealthIndicator(master, properties.getMinReadyWorkers());
 	}
 
 	/**

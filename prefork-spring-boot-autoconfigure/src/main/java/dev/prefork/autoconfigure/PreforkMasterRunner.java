@@ -65,8 +65,19 @@ final class PreforkMasterRunner {
 			context.getBean(UpgradePromotion.class).start(context);
 			return runLoop(context.getBean(Master.class));
 		}
+		catch (RuntimeException | Error ex) {
+			logger.error("The master failed; exiting", ex);
+			return 1;
+		}
 		finally {
-			context.close();
+			// Whatever happens, the caller must reach System.exit: a master that stopped must
+			// not linger with its management server up.
+			try {
+				context.close();
+			}
+			catch (RuntimeException | Error ex) {
+				logger.error("Closing the master's context failed", ex);
+			}
 		}
 	}
 

@@ -72,6 +72,33 @@ public class PreforkProperties {
 	 */
 	private File pidfile;
 
+	/**
+	 * Ready workers the master needs for its health (and its Kubernetes readiness probe)
+	 * to be UP.
+	 */
+	private int minReadyWorkers = 1;
+
+	/**
+	 * Named pipe the master creates and reads single-character commands from, as uWSGI's
+	 * master FIFO: r reload, q graceful stop, Q quick stop, + one worker more, - one fewer,
+	 * l reopen logs, u upgrade.
+	 */
+	private File masterFifo;
+
+	/**
+	 * File whose modification (touch) makes the master reload.
+	 */
+	private File touchReload;
+
+	/**
+	 * Sends a command to the master named by prefork.pidfile and exits, instead of starting
+	 * the application: reload, stop, quick-stop, scale-up, scale-down, reopen-logs or
+	 * upgrade.
+	 */
+	private String signal;
+
+	private final Control control = new Control();
+
 	private final Worker worker = new Worker();
 
 	private final Reload reload = new Reload();
@@ -164,6 +191,42 @@ public class PreforkProperties {
 		return this.worker;
 	}
 
+	public int getMinReadyWorkers() {
+		return this.minReadyWorkers;
+	}
+
+	public void setMinReadyWorkers(int minReadyWorkers) {
+		this.minReadyWorkers = minReadyWorkers;
+	}
+
+	public File getMasterFifo() {
+		return this.masterFifo;
+	}
+
+	public void setMasterFifo(File masterFifo) {
+		this.masterFifo = masterFifo;
+	}
+
+	public File getTouchReload() {
+		return this.touchReload;
+	}
+
+	public void setTouchReload(File touchReload) {
+		this.touchReload = touchReload;
+	}
+
+	public String getSignal() {
+		return this.signal;
+	}
+
+	public void setSignal(String signal) {
+		this.signal = signal;
+	}
+
+	public Control getControl() {
+		return this.control;
+	}
+
 	/**
 	 * Checks every value and turns them into the master's settings.
 	 * @param listenHost {@code server.address}, empty for every address
@@ -189,6 +252,9 @@ public class PreforkProperties {
 		requirePositive("boot-timeout", this.bootTimeout);
 		if (this.backlog < 1) {
 			throw invalid("backlog", this.backlog, "must be at least 1");
+		}
+		if (this.minReadyWorkers < 0) {
+			throw invalid("min-ready-workers", this.minReadyWorkers, "must be 0 or more");
 		}
 		return new MasterSettings(this.workers, this.maxWorkers, this.timeout, this.gracefulTimeout, this.bootTimeout,
 				this.maxRequests, this.maxRequestsJitter, this.reload.getStrategy(), this.worker.jvmArgList(),
@@ -223,6 +289,28 @@ public class PreforkProperties {
 
 		public void setStrategy(ReloadStrategy strategy) {
 			this.strategy = strategy;
+		}
+
+	}
+
+	/**
+	 * Who may send commands to the master over HTTP.
+	 */
+	public static class Control {
+
+		/**
+		 * Bearer token that POST /actuator/prefork/* requests must carry (Authorization:
+		 * Bearer <token>). Required when the management server listens on a non-loopback
+		 * address.
+		 */
+		private String token;
+
+		public String getToken() {
+			return this.token;
+		}
+
+		public void setToken(String token) {
+			this.token = token;
 		}
 
 	}

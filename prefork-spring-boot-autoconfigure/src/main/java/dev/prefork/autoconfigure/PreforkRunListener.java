@@ -49,6 +49,9 @@ public class PreforkRunListener implements SpringApplicationRunListener, Ordered
 
 	@Override
 	public void environmentPrepared(ConfigurableBootstrapContext bootstrapContext, ConfigurableEnvironment environment) {
+		if (this.worker == null && environment.containsProperty("prefork.signal")) {
+			System.exit(PreforkSignalCommand.run(environment, System.out, System.err));
+		}
 		PreforkRole role = PreforkRole.decide(this.application, environment, Thread.currentThread().getStackTrace(),
 				Thread.currentThread().getName());
 		if (role == PreforkRole.MASTER) {
@@ -83,6 +86,7 @@ public class PreforkRunListener implements SpringApplicationRunListener, Ordered
 	public void contextPrepared(ConfigurableApplicationContext context) {
 		if (this.worker != null) {
 			this.worker.contextPrepared(context);
+			context.getBeanFactory().registerSingleton("preforkWorkerAgent", this.worker);
 		}
 	}
 

@@ -7,26 +7,57 @@ package dev.prefork.master;
 public sealed interface Command {
 
 	/** Stop the master and all workers. */
-	record Stop(StopMode mode, Source source) implements Command {
+	record Stop(StopMode mode, Source source, Reply reply) implements Command {
+
+		public Stop(StopMode mode, Source source) {
+			this(mode, source, Reply.NONE);
+		}
+
 	}
 
 	/**
-	 * Re-read the configuration and replace every worker.
+	 * Re-read the configuration and replace every worker. While a reload runs, another one
+	 * nobody waits for is queued (signals coalesce); one with a reply is refused.
 	 * @param strategy the strategy for this reload, or {@code null} for the configured one
 	 */
-	record Reload(ReloadStrategy strategy, Source source) implements Command {
+	record Reload(ReloadStrategy strategy, Source source, Reply reply) implements Command {
+
+		public Reload(ReloadStrategy strategy, Source source) {
+			this(strategy, source, Reply.NONE);
+		}
+
 	}
 
-	/** Change the number of workers by {@code delta}. */
-	record Scale(int delta, Source source) implements Command {
+	/**
+	 * Change the number of workers, by {@code delta} or to {@code workers}; refused, and
+	 * nothing changes, if the result is outside 1..{@code prefork.max-workers}.
+	 * @param workers the absolute count, or {@code null} to apply {@code delta}
+	 * @param delta the change when {@code workers} is {@code null}
+	 */
+	record Scale(Integer workers, int delta, Source source, Reply reply) implements Command {
+
+		public Scale(int delta, Source source) {
+			this(null, delta, source, Reply.NONE);
+		}
+
 	}
 
 	/** Reopen log files in the master and every worker. */
-	record ReopenLogs(Source source) implements Command {
+	record ReopenLogs(Source source, Reply reply) implements Command {
+
+		public ReopenLogs(Source source) {
+			this(source, Reply.NONE);
+		}
+
 	}
 
 	/** Start a new master from the original command line and hand it the listening socket. */
-	record Upgrade(Source source) implements Command {
+	record Upgrade(Source source, Reply reply) implements Command {
+
+		public Upgrade(Source source) {
+			this(source, Reply.NONE);
+		}
+
 	}
 
 	/** Gracefully stop every worker, keep the master and its socket (the old master's step in an upgrade). */

@@ -277,15 +277,26 @@ public final class Master {
 		String what = stop.mode().name().toLowerCase() + " stop (source: " + stop.source() + ")";
 		if (this.state == MasterState.STOPPING && (this.stopMode == StopMode.QUICK || stop.mode() == StopMode.GRACEFUL)) {
 			logger.info("Already stopping; ignoring " + what);
+			stop.reply().send(Reply.Outcome.conflict("the master is already stopping (" + this.stopMode.name().toLowerCase()
+					+ ")"));
 			return;
 		}
 		logger.info("Accepted " + what);
+		stop.reply().send(Reply.Outcome.accepted(stop.mode().name().toLowerCase() + " stop of the master and its "
+				+ this.workers.size() + " worker(s) started"));
 		beginStop(stop.mode(), 0);
 	}
 
 	private void handleReload(Command.Reload command) {
 		if (!isServing()) {
 			logger.info("Stopping; ignoring reload (source: " + command.source() + ")");
+			command.reply().send(Reply.Outcome.conflict("the master is " + this.state));
+		}
+		else if ((this.reload != null || this.state == MasterState.STARTING) && command.reply() != Reply.NONE) {
+			String busy = (this.reload != null) ? "a reload to generation " + this.reload.generation + " is running (for "
+					+ seconds(now() - this.reload.startedAt) + " s)" : "the first workers are still starting";
+			logger.info("Reload (source: " + command.source() + ") refused: " + busy);
+			command.reply().send(Reply.Outcome.conflict(busy + "; try again once it is over"));
 		}
 		else if (this.reload != null || this.state == MasterState.STARTING) {
 			if (this.pendingReload == null) {
@@ -311,6 +322,7 @@ public final class Master {
 			logger.error("Reload refused, workers unchanged: " + ex.getMessage());
 			this.lastReload = new MasterStatus.ReloadReport(this.generation + 1, String.valueOf(command.strategy()),
 					"failed", "invalid configuration: " + ex.getMessage(), 0, Instant.now());
+			command.reply().send(Reply.Outcome.conflict("invalid configuration, workers unchanged: " + ex.getMessage()));
 			return;
 		}
 		ReloadStrategy strategy = (command.strategy() != null) ? command.strategy() : next.reloadStrategy();
@@ -321,8 +333,9 @@ public final class Master {
 		this.targetWorkers = next.workers();
 		this.workersStopped = false;
 		this.state = MasterState.RELOADING;
-		logger.info("Reloading (source: " + command.source() + "): starting generation " + this.generation + " with "
-				+ this.targetWorkers + " workers, " + strategy);
+		String started = "starting generation " + this.generation + " with " + this.targetWorkers + " workers, " + strategy;
+		logger.info("Reloading (source: " + command.source() + "): " + started);
+		command.reply().send(Reply.Outcome.accepted("reload " + started));
 	}
 
 	/** Starts the reload that was queued while another one ran (or the master was starting). */
@@ -335,17 +348,24 @@ public final class Master {
 	}
 
 	private void handleScale(Command.Scale scale) {
-		int wanted = this.targetWorkers + scale.delta();
-		int target = Math.max(1, Math.min(wanted, this.settings.maxWorkers()));
-		if (target != wanted) {
-			logger.warn("Cannot scale to " + wanted + " workers (source: " + scale.source() + "): the range is 1 to "
-					+ this.settings.maxWorkers() + " (prefork.max-workers)");
+		int wanted = (scale.workers() != null) ? scale.workers() : this.targetWorkers + scale.delta();
+		if (!isServing()) {
+			scale.reply().send(Reply.Outcome.conflict("the master is " + this.state));
 		}
-		if (target != this.targetWorkers && isServing()) {
-			logger.info("Scaling from " + this.targetWorkers + " to " + target + " workers (source: " + scale.source()
-					+ ")");
-			this.targetWorkers = target;
+		else if (wanted < 1 || wanted > this.settings.maxWorkers()) {
+			String refused = "cannot scale to " + wanted + " workers: the range is 1 to " + this.settings.maxWorkers()
+					+ " (prefork.max-workers); still " + this.targetWorkers;
+			logger.warn("Scaling (source: " + scale.source() + ") refused: " + refused);
+			scale.reply().send(Reply.Outcome.invalid(refused));
+		}
+		else {
+			String change = "from " + this.targetWorkers + " to " + wanted + " workers";
+			if (wanted != this.targetWorkers) {
+				logger.info("Scaling " + change + " (source: " + scale.source() + ")");
+			}
+			this.targetWorkers = wanted;
 			this.workersStopped = false;
+			scale.reply().send(Reply.Outcome.accepted("scaling " + change));
 		}
 	}
 
@@ -353,39 +373,56 @@ public final class Master {
 		logger.info("Reopening log files (source: " + reopen.source() + ")");
 		this.reopenOwnLogs.run();
 		for (Worker worker : this.workers.view()) {
-			worker.process.signal(Signal.USR1);
+			if (worker.state == WorkerState.READY) {
+				worker.process.signal(Signal.USR1);
+			}
+			else if (worker.state == WorkerState.BOOTING) {
+				// SIGUSR1 kills a JVM that has not installed its handler yet: signal it once ready.
+				worker.reopenLogsWhenReady = true;
+			}
 		}
+		reopen.reply().send(Reply.Outcome.accepted("log files reopened in the master; " + this.workers.size()
+				+ " worker(s) asked to reopen theirs"));
 	}
 
 	private void handleUpgrade(Command.Upgrade command) {
-		String refused = "Upgrade (source: " + command.source() + ") refused: ";
+		String refusal = upgradeRefusal();
+		if (refusal != null) {
+			logger.warn("Upgrade (source: " + command.source() + ") refused: " + refusal);
+			command.reply().send(Reply.Outcome.conflict(refusal));
+			return;
+		}
+		try {
+			ChildProcess process = this.upgradeLauncher.launch(this.settings, this::submit);
+			this.upgrade = new UpgradeRun(process, now());
+			logger.info("Upgrading (source: " + command.source() + "): started a new master (pid " + process.pid()
+					+ ") from the original command line and handed it the listening socket; both serve until one "
+					+ "of them is stopped");
+			command.reply().send(Reply.Outcome.accepted("upgrade started: new master pid " + process.pid()));
+		}
+		catch (IOException ex) {
+			logger.error("Upgrade failed, this master keeps serving: could not start a new master: " + ex.getMessage());
+			command.reply().send(Reply.Outcome.conflict("could not start a new master: " + ex.getMessage()));
+		}
+	}
+
+	/** Why an upgrade cannot start now, or {@code null} if it can. */
+	private String upgradeRefusal() {
 		if (this.upgradeLauncher == null) {
-			logger.warn(refused + "this master cannot start a new master");
+			return "this master cannot start a new master";
 		}
-		else if (this.oldMasterPid != null) {
-			logger.warn(refused + "this master is itself the new master of an upgrade and the old master (pid "
-					+ this.oldMasterPid + ") is still running; upgrade again once this master is promoted");
+		if (this.oldMasterPid != null) {
+			return "this master is itself the new master of an upgrade and the old master (pid " + this.oldMasterPid
+					+ ") is still running; upgrade again once this master is promoted";
 		}
-		else if (this.upgrade != null) {
-			logger.warn(refused + "an upgrade is already in progress (new master pid " + this.upgrade.process.pid()
-					+ "); finish it (TERM this master) or back it out (TERM the new master) first");
+		if (this.upgrade != null) {
+			return "an upgrade is already in progress (new master pid " + this.upgrade.process.pid()
+					+ "); finish it (TERM this master) or back it out (TERM the new master) first";
 		}
-		else if (this.state != MasterState.RUNNING && this.state != MasterState.RELOADING) {
-			logger.warn(refused + "the master is " + this.state);
+		if (this.state != MasterState.RUNNING && this.state != MasterState.RELOADING) {
+			return "the master is " + this.state;
 		}
-		else {
-			try {
-				ChildProcess process = this.upgradeLauncher.launch(this.settings, this::submit);
-				this.upgrade = new UpgradeRun(process, now());
-				logger.info("Upgrading (source: " + command.source() + "): started a new master (pid " + process.pid()
-						+ ") from the original command line and handed it the listening socket; both serve until one "
-						+ "of them is stopped");
-			}
-			catch (IOException ex) {
-				logger.error("Upgrade failed, this master keeps serving: could not start a new master: "
-						+ ex.getMessage());
-			}
-		}
+		return null;
 	}
 
 	private void handleStopWorkers(Command.StopWorkers command) {
@@ -461,6 +498,9 @@ public final class Master {
 		worker.state = WorkerState.READY;
 		worker.readyAt = now;
 		worker.lastHeartbeatAt = now;
+		if (worker.reopenLogsWhenReady) {
+			worker.process.signal(Signal.USR1);
+		}
 		logger.info("Booted worker " + worker.slot + " (pid " + worker.pid() + ") in " + seconds(now - worker.spawnedAt)
 				+ " s");
 		boolean waitForAll = this.reload != null && this.reload.strategy == ReloadStrategy.ALL_AT_ONCE
@@ -818,7 +858,7 @@ public final class Master {
 					.map((worker) -> new MasterStatus.WorkerStatus(worker.slot, worker.pid(), worker.state,
 							worker.generation, seconds(now - worker.spawnedAt),
 							(worker.lastHeartbeatAt != Worker.NEVER) ? seconds(now - worker.lastHeartbeatAt) : null,
-							worker.requests, worker.inflight))
+							worker.requests, worker.inflight, null, null))
 					.toList(),
 				this.lastReload, upgradeStatus, this.oldMasterPid, this.exitCode);
 	}

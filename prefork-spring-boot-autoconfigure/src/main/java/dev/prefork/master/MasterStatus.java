@@ -35,9 +35,24 @@ public record MasterStatus(long pid, MasterState state, int generation, int targ
 	 * @param heartbeatAgeSeconds seconds since its last heartbeat, or {@code null} before it was ready
 	 * @param requests requests served, as of the last heartbeat
 	 * @param inflight requests in progress, as of the last heartbeat
+	 * @param residentMemoryBytes resident set size, read from {@code /proc} when asked for, or {@code null}
+	 * @param gpu the GPU assigned to the worker's slot, or {@code null}
 	 */
 	public record WorkerStatus(int slot, long pid, WorkerState state, int generation, double ageSeconds,
-			Double heartbeatAgeSeconds, long requests, int inflight) {
+			Double heartbeatAgeSeconds, long requests, int inflight, Long residentMemoryBytes, String gpu) {
+
+		public WorkerStatus withResidentMemoryBytes(Long bytes) {
+			return new WorkerStatus(this.slot, this.pid, this.state, this.generation, this.ageSeconds,
+					this.heartbeatAgeSeconds, this.requests, this.inflight, bytes, this.gpu);
+		}
+
+	}
+
+	/** This status with each worker transformed, e.g. to add what is read at request time. */
+	public MasterStatus withWorkers(java.util.function.UnaryOperator<WorkerStatus> transform) {
+		return new MasterStatus(this.pid, this.state, this.generation, this.targetWorkers,
+				this.workers.stream().map(transform).toList(), this.lastReload, this.upgrade, this.upgradedFrom,
+				this.exitCode);
 	}
 
 	/**

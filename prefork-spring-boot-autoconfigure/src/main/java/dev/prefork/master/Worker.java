@@ -50,6 +50,9 @@ final class Worker {
 
 	boolean killSent;
 
+	/** Log files were reopened while this worker booted; it gets USR1 once ready. */
+	boolean reopenLogsWhenReady;
+
 	Worker(long id, int slot, int generation, ListenAddress listen, ChildProcess process, long spawnedAt,
 			long maxRequests) {
 		this.id = id;

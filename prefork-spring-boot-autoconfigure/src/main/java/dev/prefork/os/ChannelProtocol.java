@@ -14,6 +14,13 @@ public final class ChannelProtocol {
 	/** Worker → master: {@code HEARTBEAT <requests served> <requests in flight>}. */
 	public static final String HEARTBEAT = "HEARTBEAT";
 
+	/**
+	 * Worker → master: {@code COMMAND <name>}, a command from the application's code (see
+	 * {@code PreforkControl}): {@code reload}, {@code scale-up}, {@code scale-down},
+	 * {@code reopen-logs}, {@code upgrade}.
+	 */
+	public static final String COMMAND = "COMMAND";
+
 	/** The worker's end of the master → worker pipe. */
 	public static final int WORKER_READ_FD = 3;
 

@@ -10,6 +10,7 @@ import java.util.function.Consumer;
 import dev.prefork.master.Command;
 import dev.prefork.master.ExitStatus;
 import dev.prefork.master.ListenAddress;
+import dev.prefork.master.Source;
 import dev.prefork.master.WorkerLauncher;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -130,6 +131,16 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 				}
 				catch (RuntimeException ex) {
 					logger.warn("Malformed heartbeat from pid " + this.pid + ": " + line);
+				}
+			}
+			else if (line.startsWith(ChannelProtocol.COMMAND + " ")) {
+				Command command = ControlCharacters.ofName(line.substring(ChannelProtocol.COMMAND.length() + 1),
+						Source.APPLICATION);
+				if (command != null) {
+					this.events.accept(command);
+				}
+				else {
+					logger.warn("Unknown command from the application in pid " + this.pid + ": " + line);
 				}
 			}
 			else {

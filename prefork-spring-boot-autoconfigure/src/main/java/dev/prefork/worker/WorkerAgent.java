@@ -184,6 +184,14 @@ public final class WorkerAgent {
 		exit.start();
 	}
 
+	/**
+	 * Asks the master for a command on behalf of the application ({@link PreforkControl}).
+	 * @param name the command's name, e.g. {@code reload}
+	 */
+	void command(String name) {
+		send(ChannelProtocol.COMMAND + " " + name);
+	}
+
 	private static boolean isClassLoadingFailure(Throwable exception) {
 		for (Throwable cause = exception; cause != null; cause = cause.getCause()) {
 			if (cause instanceof ClassNotFoundException || cause instanceof LinkageError) {

@@ -396,6 +396,17 @@ class MasterTests {
 		assertThat(this.launcher.launched).allSatisfy((p) -> assertThat(p.signals).containsExactly(Signal.USR1));
 	}
 
+	@Test
+	void reopenLogsReachesABootingWorkerOnlyOnceItIsReady() throws Exception {
+		turn();
+		this.master.submit(new Command.ReopenLogs(Source.SIGNAL));
+		turn();
+		assertThat(this.launcher.launched).allSatisfy((p) -> assertThat(p.signals).isEmpty());
+		ready(this.launcher.launched.get(0));
+		assertThat(this.launcher.launched.get(0).signals).containsExactly(Signal.USR1);
+		assertThat(this.launcher.launched.get(1).signals).isEmpty();
+	}
+
 	private MasterSettings loadSettings() throws SettingsLoader.InvalidSettingsException {
 		this.loads.incrementAndGet();
 		if (this.nextSettings == null) {

@@ -3,6 +3,7 @@ package dev.prefork.sample;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
+import dev.prefork.worker.PreforkControl;
 import org.apache.tomcat.util.threads.ThreadPoolExecutor;
 
 import org.springframework.beans.factory.annotation.Value;
@@ -29,11 +30,15 @@ class SampleController {
 
 	private final WebServerApplicationContext context;
 
+	private final PreforkControl prefork;
+
 	SampleController(@Value("${prefork.worker.slot:-1}") int slot,
-			@Value("${prefork.worker.generation:0}") int generation, WebServerApplicationContext context) {
+			@Value("${prefork.worker.generation:0}") int generation, WebServerApplicationContext context,
+			PreforkControl prefork) {
 		this.slot = slot;
 		this.generation = generation;
 		this.context = context;
+		this.prefork = prefork;
 	}
 
 	@GetMapping("/whoami")
@@ -48,6 +53,13 @@ class SampleController {
 		}
 		Thread.sleep(ms);
 		return Map.of("pid", ProcessHandle.current().pid(), "worker", this.slot, "slept", ms);
+	}
+
+	/** Asks the master for a reload from application code, as {@code uwsgi.reload()} does. */
+	@PostMapping("/admin/reload")
+	Map<String, Object> reload() {
+		this.prefork.reload();
+		return Map.of("pid", ProcessHandle.current().pid(), "reloadRequested", this.prefork.isUnderMaster());
 	}
 
 	/**

@@ -1,0 +1,231 @@
+package dev.prefork.autoconfigure;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Collections;
+import java.util.Enumeration;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
+import jakarta.servlet.http.HttpServletResponse;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.StreamReadFeature;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import org.springframework.web.filter.OncePerRequestFilter;
+
+/**
+ * Guards {@code POST /actuator/prefork/{command}} on the master: checks the bearer token when
+ * {@code prefork.control.token} is set, then the body: well-formed JSON, an object, only the
+ * command's fields, with the right JSON types. Actuator itself maps any body leniently; a
+ * control request that is wrong in any way must be refused with a message and change nothing.
+ */
+class PreforkControlFilter extends OncePerRequestFilter {
+
+	private static final int MAX_BODY_BYTES = 64 * 1024;
+
+	private static final JsonMapper json = JsonMapper.builder()
+		.enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+		.enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+		.build();
+
+	private final String pathPrefix;
+
+	private final byte[] token;
+
+	/**
+	 * @param endpointPath the prefork endpoint's path below the context path, e.g. {@code /actuator/prefork}
+	 * @param token the bearer token required for commands, or {@code null} for none
+	 */
+	PreforkControlFilter(String endpointPath, String token) {
+		this.pathPrefix = endpointPath + "/";
+		this.token = (token != null) ? ("Bearer " + token).getBytes(StandardCharsets.UTF_8) : null;
+	}
+
+	@Override
+	protected boolean shouldNotFilter(HttpServletRequest request) {
+		String path = request.getRequestURI().substring(request.getContextPath().length());
+		return !request.getMethod().equals("POST") || !path.startsWith(this.pathPrefix);
+	}
+
+	@Override
+	protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+			throws ServletException, IOException {
+		String path = request.getRequestURI().substring(request.getContextPath().length());
+		String command = path.substring(this.pathPrefix.length());
+		if (this.token != null && !authorized(request)) {
+			response.setHeader("WWW-Authenticate", "Bearer realm=\"prefork\"");
+			refuse(response, HttpServletResponse.SC_UNAUTHORIZED, command,
+					"this master requires the bearer token of prefork.control.token: send Authorization: Bearer <token>");
+			return;
+		}
+		byte[] body = request.getInputStream().readNBytes(MAX_BODY_BYTES + 1);
+		if (body.length > MAX_BODY_BYTES) {
+			refuse(response, HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE, command, "the body is larger than 64 KiB");
+			return;
+		}
+		ControlCommand known = ControlCommand.ofPath(command).orElse(null);
+		if (known == null || new String(body, StandardCharsets.UTF_8).isBlank()) {
+			// No body is an empty command (curl -X POST sends no content type); an unknown
+			// command gets the endpoint's 404 with the list of commands.
+			chain.doFilter(new BodyRequest(request, new byte[0]), response);
+			return;
+		}
+		String contentType = request.getContentType();
+		if (contentType == null || !contentType.toLowerCase().contains("json")) {
+			refuse(response, HttpServletResponse.SC_UNSUPPORTED_MEDIA_TYPE, command,
+					"send the body as JSON with Content-Type: application/json (was " + contentType + ")");
+			return;
+		}
+		String problem = problem(known, body);
+		if (problem != null) {
+			refuse(response, HttpServletResponse.SC_BAD_REQUEST, command, problem);
+			return;
+		}
+		chain.doFilter(new BodyRequest(request, body), response);
+	}
+
+	private boolean authorized(HttpServletRequest request) {
+		String header = request.getHeader("Authorization");
+		return header != null && MessageDigest.isEqual(this.token, header.getBytes(StandardCharsets.UTF_8));
+	}
+
+	/** What is wrong with a command's body, or {@code null} if nothing. */
+	static String problem(ControlCommand command, byte[] body) {
+		JsonNode root;
+		try {
+			root = json.readTree(body);
+		}
+		catch (JacksonException ex) {
+			return "malformed JSON: " + ex.getOriginalMessage();
+		}
+		if (!root.isObject()) {
+			return "the body must be a JSON object, such as " + example(command);
+		}
+		Map<String, ControlCommand.FieldType> fields = command.fields();
+		for (Iterator<Map.Entry<String, JsonNode>> entries = root.properties().iterator(); entries.hasNext();) {
+			Map.Entry<String, JsonNode> entry = entries.next();
+			ControlCommand.FieldType type = fields.get(entry.getKey());
+			if (type == null) {
+				return "unknown field '" + entry.getKey() + "' for " + command.path() + (fields.isEmpty()
+						? ", which takes no fields" : "; its fields are " + String.join(", ", new TreeSet<>(fields.keySet())));
+			}
+			JsonNode value = entry.getValue();
+			if (type == ControlCommand.FieldType.INTEGER && !(value.isIntegralNumber() && value.canConvertToInt())) {
+				return "'" + entry.getKey() + "' must be an integer, not " + value;
+			}
+			if (type == ControlCommand.FieldType.STRING && !value.isString()) {
+				return "'" + entry.getKey() + "' must be a string, not " + value;
+			}
+		}
+		return null;
+	}
+
+	private static String example(ControlCommand command) {
+		return switch (command) {
+			case RELOAD -> "{\"strategy\":\"rolling\"}";
+			case SCALE -> "{\"workers\":4} or {\"delta\":-1}";
+			case STOP -> "{\"mode\":\"graceful\"}";
+			default -> "{}";
+		};
+	}
+
+	private static void refuse(HttpServletResponse response, int status, String command, String message)
+			throws IOException {
+		response.setStatus(status);
+		response.setContentType("application/json");
+		Map<String, String> body = new LinkedHashMap<>();
+		body.put("command", command);
+		body.put("result", "refused");
+		body.put("message", message);
+		response.getOutputStream().write(json.writeValueAsBytes(body));
+	}
+
+	/**
+	 * The request with its body, already read here, readable again by the endpoint; JSON
+	 * whatever the client declared, since the body was checked or is empty.
+	 */
+	private static final class BodyRequest extends HttpServletRequestWrapper {
+
+		private final byte[] body;
+
+		BodyRequest(HttpServletRequest request, byte[] body) {
+			super(request);
+			this.body = body;
+		}
+
+		@Override
+		public ServletInputStream getInputStream() {
+			ByteArrayInputStream in = new ByteArrayInputStream(this.body);
+			return new ServletInputStream() {
+
+				@Override
+				public int read() {
+					return in.read();
+				}
+
+				@Override
+				public int read(byte[] buffer, int offset, int length) {
+					return in.read(buffer, offset, length);
+				}
+
+				@Override
+				public boolean isFinished() {
+					return in.available() == 0;
+				}
+
+				@Override
+				public boolean isReady() {
+					return true;
+				}
+
+				@Override
+				public void setReadListener(ReadListener listener) {
+					throw new UnsupportedOperationException();
+				}
+
+			};
+		}
+
+		@Override
+		public String getContentType() {
+			return "application/json";
+		}
+
+		@Override
+		public String getHeader(String name) {
+			return name.equalsIgnoreCase("Content-Type") ? getContentType() : super.getHeader(name);
+		}
+
+		@Override
+		public Enumeration<String> getHeaders(String name) {
+			return name.equalsIgnoreCase("Content-Type") ? Collections.enumeration(List.of(getContentType()))
+					: super.getHeaders(name);
+		}
+
+		@Override
+		public int getContentLength() {
+			return this.body.length;
+		}
+
+		@Override
+		public long getContentLengthLong() {
+			return this.body.length;
+		}
+
+	}
+
+}

@@ -1,0 +1,96 @@
+package dev.prefork.autoconfigure;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+import dev.prefork.os.Native;
+import dev.prefork.os.Pidfile;
+
+import org.springframework.core.env.Environment;
+
+/**
+ * {@code java -jar app.jar --prefork.signal=reload --prefork.pidfile=/run/app.pid}: sends the
+ * running master the signal for a command and exits, like {@code uwsgi --reload pidfile}.
+ */
+final class PreforkSignalCommand {
+
+	/** Command name → signal name and number (Linux). */
+	private static final Map<String, Signal> COMMANDS = new LinkedHashMap<>();
+
+	static {
+		COMMANDS.put("reload", new Signal("HUP", 1));
+		COMMANDS.put("stop", new Signal("TERM", 15));
+		COMMANDS.put("quick-stop", new Signal("INT", 2));
+		COMMANDS.put("scale-up", new Signal("TTIN", 21));
+		COMMANDS.put("scale-down", new Signal("TTOU", 22));
+		COMMANDS.put("reopen-logs", new Signal("USR1", 10));
+		COMMANDS.put("upgrade", new Signal("USR2", 12));
+		COMMANDS.put("stop-workers", new Signal("WINCH", 28));
+	}
+
+	private PreforkSignalCommand() {
+	}
+
+	/**
+	 * Sends the signal.
+	 * @return the process exit code: 0 sent, 1 no master to send it to, 2 bad usage
+	 */
+	static int run(Environment environment, PrintStream out, PrintStream err) {
+		String command = environment.getProperty("prefork.signal", "").trim();
+		Signal signal = COMMANDS.get(command);
+		if (signal == null) {
+			err.println("prefork.signal: unknown command '" + command + "'; use one of " + String.join(", ", COMMANDS.keySet()));
+			return 2;
+		}
+		String pidfile = environment.getProperty("prefork.pidfile");
+		if (pidfile == null || pidfile.isBlank()) {
+			err.println("prefork.signal needs prefork.pidfile: the pidfile of the running master, e.g. "
+					+ "--prefork.pidfile=/run/app.pid");
+			return 2;
+		}
+		Path path = Path.of(pidfile).toAbsolutePath();
+		Optional<Long> pid;
+		try {
+			pid = Pidfile.read(path);
+		}
+		catch (IOException ex) {
+			err.println(ex.getMessage());
+			return 1;
+		}
+		if (pid.isEmpty()) {
+			err.println("No pidfile at " + path + ": no master is running with this prefork.pidfile");
+			return 1;
+		}
+		if (!isJavaProcess(pid.get())) {
+			err.println("Pidfile " + path + " names pid " + pid.get() + ", which is not a running master: the pidfile is "
+					+ "stale; delete it");
+			return 1;
+		}
+		if (Native.posix().kill(pid.get().intValue(), signal.number()) != 0) {
+			err.println("Cannot send SIG" + signal.name() + " to pid " + pid.get() + ": errno " + Native.posix().errno());
+			return 1;
+		}
+		out.println("Sent SIG" + signal.name() + " (" + command + ") to the master, pid " + pid.get());
+		return 0;
+	}
+
+	private static boolean isJavaProcess(long pid) {
+		try {
+			String cmdline = Files.readString(Path.of("/proc", Long.toString(pid), "cmdline"), StandardCharsets.UTF_8);
+			return cmdline.split("\0")[0].contains("java");
+		}
+		catch (IOException | RuntimeException ex) {
+			return false;
+		}
+	}
+
+	private record Signal(String name, int number) {
+	}
+
+}
