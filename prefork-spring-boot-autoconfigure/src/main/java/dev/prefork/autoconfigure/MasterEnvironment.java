@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 
 import dev.prefork.os.UpgradeHandoff;
@@ -13,7 +14,11 @@ import org.springframework.boot.context.event.ApplicationEnvironmentPreparedEven
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.context.ApplicationListener;
 import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.core.env.EnumerablePropertySource;
 import org.springframework.core.env.MapPropertySource;
+import org.springframework.core.env.MutablePropertySources;
+import org.springframework.core.env.PropertySource;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
 
 /**
  * Turns the user's configuration into the master's: the user's {@code server.address} and
@@ -83,6 +88,41 @@ class MasterEnvironment implements ApplicationListener<ApplicationEnvironmentPre
 		master.put("server.tomcat.threads.max", "8");
 		master.put("server.tomcat.threads.min-spare", "1");
 		environment.getPropertySources().addFirst(new MapPropertySource("preforkMaster", master));
+		hideManagementAddress(environment);
+	}
+
+	/**
+	 * Removes {@code management.server.address} from the master's property sources: it is
+	 * already the master's {@code server.address}, and Actuator refuses a management address
+	 * when management and server port are one.
+	 */
+	private static void hideManagementAddress(ConfigurableEnvironment environment) {
+		MutablePropertySources sources = environment.getPropertySources();
+		for (PropertySource<?> source : sources.stream().toList()) {
+			if (!(source instanceof EnumerablePropertySource<?> enumerable)) {
+				continue;
+			}
+			Map<String, Object> kept = new LinkedHashMap<>();
+			boolean hidden = false;
+			for (String name : enumerable.getPropertyNames()) {
+				if (isManagementAddress(name)) {
+					hidden = true;
+				}
+				else {
+					kept.put(name, enumerable.getProperty(name));
+				}
+			}
+			if (hidden) {
+				sources.replace(source.getName(), (source instanceof SystemEnvironmentPropertySource)
+						? new SystemEnvironmentPropertySource(source.getName(), kept)
+						: new MapPropertySource(source.getName(), kept));
+			}
+		}
+	}
+
+	private static boolean isManagementAddress(String name) {
+		String canonical = name.toLowerCase(Locale.ROOT).replace("-", "").replace('_', '.');
+		return canonical.equals("management.server.address");
 	}
 
 	/** A concrete port rather than 0: Actuator would take 0 for a management port of its own. */

@@ -211,20 +211,42 @@ final class MasterProcess implements AutoCloseable {
 	}
 
 	private static Response request(int port, String method, String path) throws IOException {
+		return request(port, method, path, "", null);
+	}
+
+	/** {@code POST} to the master's management port, e.g. {@code /actuator/prefork/scale}, with a JSON body. */
+	Response control(String path, String json) throws IOException {
+		return control(path, json, null);
+	}
+
+	Response control(String path, String json, String authorization) throws IOException {
+		return request(this.managementPort, "POST", path, json, authorization);
+	}
+
+	private static Response request(int port, String method, String path, String body, String authorization)
+			throws IOException {
 		try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
 			socket.setSoTimeout(30_000);
 			OutputStream out = socket.getOutputStream();
-			out.write((method + " " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
-				.getBytes(StandardCharsets.US_ASCII));
+			byte[] content = body.getBytes(StandardCharsets.UTF_8);
+			String headers = method + " " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+					+ (body.isEmpty() ? "" : "Content-Type: application/json\r\n")
+					+ ((authorization != null) ? "Authorization: " + authorization + "\r\n" : "")
+					+ "Content-Length: " + content.length + "\r\n\r\n";
+			out.write(headers.getBytes(StandardCharsets.US_ASCII));
+			out.write(content);
 			out.flush();
 			InputStream in = socket.getInputStream();
-			String response = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+			// Chunk sizes count bytes: split head and body as ISO-8859-1 (one char a byte),
+			// decode the body as UTF-8 last.
+			String response = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
 			int status = Integer.parseInt(response.substring(9, 12));
-			String body = response.substring(response.indexOf("\r\n\r\n") + 4);
+			String responseBody = response.substring(response.indexOf("\r\n\r\n") + 4);
 			if (response.contains("Transfer-Encoding: chunked")) {
-				body = dechunk(body);
+				responseBody = dechunk(responseBody);
 			}
-			return new Response(status, body);
+			return new Response(status,
+					new String(responseBody.getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8));
 		}
 	}
 

@@ -1,0 +1,77 @@
+package dev.prefork.autoconfigure;
+
+import dev.prefork.master.Master;
+import dev.prefork.master.SettingsLoader;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.actuate.autoconfigure.endpoint.EndpointAutoConfiguration;
+import org.springframework.boot.actuate.autoconfigure.endpoint.web.WebEndpointAutoConfiguration;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.boot.convert.ApplicationConversionService;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.core.convert.support.ConfigurableConversionService;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The master's beans and their conditions, without running the master loop: the listening
+ * socket is bound on a free port and no worker is started.
+ */
+class PreforkMasterConfigurationTests {
+
+	private final WebApplicationContextRunner runner = new WebApplicationContextRunner()
+		// as in a SpringApplication, so that "read-only" binds to Access.READ_ONLY
+		.withInitializer((context) -> context.getEnvironment()
+			.setConversionService((ConfigurableConversionService) ApplicationConversionService.getSharedInstance()))
+		.withConfiguration(AutoConfigurations.of(EndpointAutoConfiguration.class, WebEndpointAutoConfiguration.class))
+		.withUserConfiguration(PreforkMasterConfiguration.class)
+		.withBean("preforkSettingsLoader", SettingsLoader.class, () -> () -> {
+			throw new SettingsLoader.InvalidSettingsException("not in this test", null);
+		})
+		.withPropertyValues("prefork.listen.port=0", "management.endpoints.web.exposure.include=prefork",
+				"server.address=127.0.0.1");
+
+	@Test
+	void exposedEndpointComesWithItsControlFilter() {
+		this.runner.run((context) -> {
+			assertThat(context).hasNotFailed().hasSingleBean(Master.class).hasSingleBean(PreforkEndpoint.class);
+			assertThat(context.getBean("preforkControlFilter", FilterRegistrationBean.class).getUrlPatterns())
+				.containsExactly("/actuator/prefork/*");
+		});
+	}
+
+	@Test
+	void noEndpointWhenItsAccessIsNone() {
+		this.runner.withPropertyValues("management.endpoint.prefork.access=none")
+			.run((context) -> assertThat(context).hasNotFailed()
+				.doesNotHaveBean(PreforkEndpoint.class)
+				.doesNotHaveBean("preforkControlFilter"));
+	}
+
+	@Test
+	void backsOffWhenAnEndpointIsDefined() {
+		this.runner.withBean("customPreforkEndpoint", PreforkEndpoint.class, () -> new PreforkEndpoint(null))
+			.run((context) -> assertThat(context).hasNotFailed().getBean(PreforkEndpoint.class)
+				.isSameAs(context.getBean("customPreforkEndpoint")));
+	}
+
+	@Test
+	void refusesWritableEndpointOnANonLoopbackAddressWithoutAToken() {
+		this.runner.withPropertyValues("server.address=0.0.0.0").run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context.getStartupFailure()).rootCause()
+				.isInstanceOf(PreforkStartupException.class)
+				.hasMessageContaining("listens on 0.0.0.0, which is not a loopback address");
+		});
+	}
+
+	@Test
+	void nonLoopbackAddressIsFineWithATokenOrAReadOnlyEndpoint() {
+		this.runner.withPropertyValues("server.address=0.0.0.0", "prefork.control.token=s3cret")
+			.run((context) -> assertThat(context).hasNotFailed());
+		this.runner.withPropertyValues("server.address=0.0.0.0", "management.endpoint.prefork.access=read-only")
+			.run((context) -> assertThat(context).hasNotFailed().hasSingleBean(PreforkEndpoint.class));
+	}
+
+}

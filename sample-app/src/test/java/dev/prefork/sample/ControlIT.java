@@ -1,0 +1,193 @@
+package dev.prefork.sample;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+import static dev.prefork.sample.MasterProcess.await;
+import static dev.prefork.sample.MasterProcess.isRunning;
+import static dev.prefork.sample.MasterProcess.pids;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Every door into the master besides signals, against a real master: the HTTP endpoints,
+ * the master FIFO, the touch file, the {@code --prefork.signal} command line and
+ * {@code PreforkControl} in application code.
+ */
+@Timeout(300)
+class ControlIT {
+
+	private static final String PREFORK = "/actuator/prefork/";
+
+	@TempDir
+	Path temp;
+
+	@Test
+	void endpointsChangeTheWorkersAsTheSignalsDoAndBadRequestsChangeNothing() throws Exception {
+		try (MasterProcess master = MasterProcess.start("--prefork.workers=1")) {
+			Set<Long> first = pids(master.awaitReady(1));
+			assertRefused(master, "scale", "{\"workers\":0}", 400, "cannot scale to 0 workers: the range is 1 to 64");
+			assertRefused(master, "scale", "{\"workers\":65}", 400, "(prefork.max-workers)");
+			assertRefused(master, "scale", "{\"delta\":-1}", 400, "cannot scale to 0 workers");
+			assertRefused(master, "scale", "{\"workers\":", 400, "malformed JSON");
+			assertRefused(master, "scale", "{\"count\":2}", 400, "unknown field 'count' for scale");
+			assertRefused(master, "scale", "{\"workers\":\"2\"}", 400, "'workers' must be an integer");
+			assertRefused(master, "scale", "{}", 400, "give either {\"workers\":N} (absolute) or {\"delta\":±k}");
+			assertRefused(master, "reload", "{\"strategy\":\"sideways\"}", 400, "unknown strategy 'sideways'");
+			assertRefused(master, "stop", "{\"mode\":\"brutal\"}", 400, "unknown mode 'brutal'");
+			assertRefused(master, "frobnicate", "", 404, "the commands are reload, scale, reopen-logs, upgrade, stop");
+			JsonNode unchanged = master.status();
+			assertThat(pids(unchanged)).isEqualTo(first);
+			assertThat(unchanged.get("targetWorkers").asInt()).isEqualTo(1);
+
+			assertAccepted(master, "scale", "{\"workers\":2}", "scaling from 1 to 2 workers");
+			assertThat(pids(master.awaitReady(2))).containsAll(first);
+			assertAccepted(master, "scale", "{\"delta\":-1}", "scaling from 2 to 1 workers");
+			assertThat(pids(master.awaitReady(1))).isEqualTo(first);
+
+			assertAccepted(master, "reload", "", "reload starting generation 2 with 1 workers, rolling");
+			assertRefused(master, "reload", "", 409, "a reload to generation 2 is running");
+			master.awaitStatus("generation 2 ready", (s) -> s.get("generation").asInt() == 2
+					&& s.get("state").asString().equals("running") && s.get("workers").size() == 1
+					&& s.get("workers").get(0).get("generation").asInt() == 2);
+			long old = first.iterator().next();
+			await("the generation 1 worker to exit", Duration.ofSeconds(60), () -> !isRunning(old));
+
+			assertAccepted(master, "reopen-logs", "", "log files reopened in the master; 1 worker(s)");
+			assertThat(master.output()).contains("Reopening log files (source: http)")
+				.contains("Scaling from 1 to 2 workers (source: http)")
+				.contains("Reloading (source: http): starting generation 2");
+
+			assertAccepted(master, "stop", "{\"mode\":\"graceful\"}", "graceful stop of the master");
+			assertThat(master.awaitExit(Duration.ofSeconds(60))).isZero();
+		}
+	}
+
+	@Test
+	void fifoTouchFileCommandLineAndApplicationCodeTakeTheSamePath() throws Exception {
+		Path pidfile = this.temp.resolve("master.pid");
+		Path fifo = this.temp.resolve("master.fifo");
+		Path touch = this.temp.resolve("reload.touch");
+		try (MasterProcess master = MasterProcess.start("--prefork.workers=1", "--prefork.pidfile=" + pidfile,
+				"--prefork.master-fifo=" + fifo, "--prefork.touch-reload=" + touch)) {
+			master.awaitReady(1);
+			Files.writeString(fifo, "+\n");
+			master.awaitReady(2);
+			Files.writeString(fifo, "x");
+			master.awaitLog("ignoring unknown command 'x'");
+			Files.writeString(fifo, "-");
+			master.awaitReady(1);
+			assertThat(master.output()).contains("Scaling from 1 to 2 workers (source: fifo)");
+
+			Files.writeString(touch, "");
+			master.awaitStatus("the touch reload", (s) -> generationReady(s, 2));
+			assertThat(master.output()).contains("Reloading (source: file)");
+
+			Cli scaleUp = cli("--prefork.signal=scale-up", "--prefork.pidfile=" + pidfile);
+			assertThat(scaleUp.code()).as(scaleUp.output()).isZero();
+			assertThat(scaleUp.output()).contains("Sent SIGTTIN (scale-up) to the master, pid " + master.pid());
+			master.awaitReady(2);
+
+			assertThat(master.post("/admin/reload").json().get("reloadRequested").asBoolean()).isTrue();
+			// a reload reads the configuration again: back to prefork.workers=1
+			master.awaitStatus("the reload asked for by application code", (s) -> generationReady(s, 3)
+					&& s.get("workers").size() == 1);
+			assertThat(master.output()).contains("Reloading (source: application)");
+		}
+		assertThat(fifo).as("the master removes the FIFO it created").doesNotExist();
+	}
+
+	@Test
+	void commandLineSaysWhyItCannotSignal() throws Exception {
+		Cli unknown = cli("--prefork.signal=explode", "--prefork.pidfile=" + this.temp.resolve("none.pid"));
+		assertThat(unknown.code()).isEqualTo(2);
+		assertThat(unknown.output()).contains("unknown command 'explode'; use one of reload, stop, quick-stop");
+
+		Cli missing = cli("--prefork.signal=reload", "--prefork.pidfile=" + this.temp.resolve("none.pid"));
+		assertThat(missing.code()).isEqualTo(1);
+		assertThat(missing.output()).contains("No pidfile at " + this.temp.resolve("none.pid"));
+
+		Process gone = new ProcessBuilder("true").start();
+		gone.waitFor();
+		Path stale = this.temp.resolve("stale.pid");
+		Files.writeString(stale, gone.pid() + "\n");
+		Cli staleCli = cli("--prefork.signal=reload", "--prefork.pidfile=" + stale);
+		assertThat(staleCli.code()).isEqualTo(1);
+		assertThat(staleCli.output()).contains("names pid " + gone.pid() + ", which is not a running master");
+	}
+
+	@Test
+	void nonLoopbackManagementNeedsATokenAndCommandsThenCarryIt() throws Exception {
+		MasterProcess.Exited refused = MasterProcess.runToExit("--management.server.address=0.0.0.0");
+		assertThat(refused.code()).isEqualTo(1);
+		assertThat(refused.output()).contains("listens on 0.0.0.0, which is not a loopback address")
+			.contains("Set prefork.control.token");
+
+		try (MasterProcess master = MasterProcess.start("--prefork.workers=1", "--management.server.address=0.0.0.0",
+				"--prefork.control.token=s3cret")) {
+			Set<Long> first = pids(master.awaitReady(1));
+			MasterProcess.Response anonymous = master.control(PREFORK + "scale", "{\"workers\":2}");
+			assertThat(anonymous.status()).isEqualTo(401);
+			assertThat(anonymous.body()).contains("requires the bearer token of prefork.control.token");
+			assertThat(master.control(PREFORK + "scale", "{\"workers\":2}", "Bearer wrong").status()).isEqualTo(401);
+			assertThat(pids(master.status())).isEqualTo(first);
+			MasterProcess.Response allowed = master.control(PREFORK + "scale", "{\"workers\":2}", "Bearer s3cret");
+			assertThat(allowed.status()).as(allowed.body()).isEqualTo(202);
+			master.awaitReady(2);
+		}
+	}
+
+	private static boolean generationReady(JsonNode status, int generation) {
+		if (status.get("generation").asInt() != generation || !status.get("state").asString().equals("running")) {
+			return false;
+		}
+		for (JsonNode worker : status.get("workers")) {
+			if (worker.get("generation").asInt() != generation || !worker.get("state").asString().equals("ready")) {
+				return false;
+			}
+		}
+		return true;
+	}
+
+	private static void assertAccepted(MasterProcess master, String command, String body, String message)
+			throws Exception {
+		MasterProcess.Response response = master.control(PREFORK + command, body);
+		assertThat(response.status()).as(response.body()).isEqualTo(202);
+		assertThat(response.json().get("message").asString()).startsWith(message);
+	}
+
+	private static void assertRefused(MasterProcess master, String command, String body, int status, String message)
+			throws Exception {
+		MasterProcess.Response response = master.control(PREFORK + command, body);
+		assertThat(response.status()).as(response.body()).isEqualTo(status);
+		assertThat(response.json().get("result").asString()).isEqualTo("refused");
+		assertThat(response.json().get("message").asString()).contains(message);
+	}
+
+	/** Runs {@code java -jar sample-app.jar args...} as a one-shot command. */
+	private Cli cli(String... args) throws Exception {
+		List<String> command = new ArrayList<>(List.of(MasterProcess.JAVA, "-jar", MasterProcess.JAR.toString()));
+		command.addAll(List.of(args));
+		Path output = Files.createTempFile(this.temp, "cli-", ".log");
+		Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+		if (!process.waitFor(60, TimeUnit.SECONDS)) {
+			process.destroyForcibly();
+		}
+		return new Cli(process.exitValue(), Files.readString(output, StandardCharsets.UTF_8));
+	}
+
+	private record Cli(int code, String output) {
+	}
+
+
+}
