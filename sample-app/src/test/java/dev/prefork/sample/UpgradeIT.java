@@ -74,9 +74,15 @@ class UpgradeIT {
 		Path newPidfile = this.temp.resolve("master.pid.2");
 		try (MasterProcess master = MasterProcess.start("--prefork.workers=1", "--prefork.pidfile=" + pidfile)) {
 			master.awaitReady(1);
-			master.signal("USR2");
+			// the endpoint, this time: same command as USR2
+			MasterProcess.Response upgrade = master.control("/actuator/prefork/upgrade", "");
+			assertThat(upgrade.status()).as(upgrade.body()).isEqualTo(202);
 			long newMaster = awaitPidfile(newPidfile);
 			master.adopt(newMaster);
+			assertThat(upgrade.json().get("message").asString()).isEqualTo("upgrade started: new master pid " + newMaster);
+			MasterProcess.Response again = master.control("/actuator/prefork/upgrade", "");
+			assertThat(again.status()).isEqualTo(409);
+			assertThat(again.json().get("message").asString()).startsWith("an upgrade is already in progress");
 			master.awaitLog("New master (pid " + newMaster + ") is ready");
 			master.signal("WINCH");
 			master.awaitStatus("the old master's workers to stop", (s) -> s.get("workers").isEmpty());
