@@ -359,10 +359,9 @@ public final class Master {
 			scale.reply().send(Reply.Outcome.invalid(refused));
 		}
 		else {
-			String change = "from " + this.targetWorkers + " to " + wanted + " workers";
-			if (wanted != this.targetWorkers) {
-				logger.info("Scaling " + change + " (source: " + scale.source() + ")");
-			}
+			String change = (wanted != this.targetWorkers) ? "from " + this.targetWorkers + " to " + wanted + " workers"
+					: "nothing to do: already " + wanted + " workers";
+			logger.info("Scaling " + change + " (source: " + scale.source() + ")");
 			this.targetWorkers = wanted;
 			this.workersStopped = false;
 			scale.reply().send(Reply.Outcome.accepted("scaling " + change));
