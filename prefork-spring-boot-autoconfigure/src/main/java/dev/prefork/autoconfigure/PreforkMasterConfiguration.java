@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 
@@ -12,6 +13,9 @@ import dev.prefork.master.ListenAddress;
 import dev.prefork.master.Master;
 import dev.prefork.master.MasterSettings;
 import dev.prefork.master.SettingsLoader;
+import dev.prefork.metrics.MasterMetrics;
+import dev.prefork.metrics.PreforkPrometheusScrapeEndpoint;
+import dev.prefork.metrics.WorkerScrapes;
 import dev.prefork.os.JvmCommandLine;
 import dev.prefork.os.ListenSocket;
 import dev.prefork.os.ListenSockets;
@@ -22,6 +26,9 @@ import dev.prefork.os.NativeWorkerLauncher;
 import dev.prefork.os.Pidfile;
 import dev.prefork.os.UpgradeHandoff;
 import dev.prefork.os.WorkerEnvironment;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
@@ -30,6 +37,7 @@ import org.springframework.boot.actuate.autoconfigure.endpoint.web.WebEndpointPr
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.micrometer.metrics.autoconfigure.export.prometheus.PrometheusScrapeEndpoint;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
@@ -45,6 +53,9 @@ import org.springframework.core.env.Environment;
 class PreforkMasterConfiguration {
 
 	private static final Log logger = LogFactory.getLog(PreforkMasterConfiguration.class);
+
+	/** How long a scrape waits for the slowest worker's meters; Prometheus's own timeout is 10 s. */
+	private static final Duration WORKER_SCRAPE_TIMEOUT = Duration.ofSeconds(2);
 
 	@Bean
 	MasterSettings preforkMasterSettings(Environment environment, PreforkProperties properties) {
@@ -127,15 +138,18 @@ class PreforkMasterConfiguration {
 	}
 
 	@Bean
-	Master preforkMaster(MasterSettings settings, ListenSockets sockets, SettingsLoader preforkSettingsLoader)
-			throws IOException {
+	NativeWorkerLauncher preforkWorkerLauncher(ListenSockets sockets) throws IOException {
+		return new NativeWorkerLauncher(sockets, JvmCommandLine.ofCurrentJvm(),
+				Map.of(WorkerEnvironment.MASTER_PID, Long.toString(ProcessHandle.current().pid())));
+	}
+
+	@Bean
+	Master preforkMaster(MasterSettings settings, ListenSockets sockets, NativeWorkerLauncher launcher,
+			SettingsLoader preforkSettingsLoader) throws IOException {
 		long pid = ProcessHandle.current().pid();
-		JvmCommandLine commandLine = JvmCommandLine.ofCurrentJvm();
-		NativeWorkerLauncher launcher = new NativeWorkerLauncher(sockets, commandLine,
-				Map.of(WorkerEnvironment.MASTER_PID, Long.toString(pid)));
 		Master master = new Master(settings, launcher, preforkSettingsLoader, LogFiles::reopen,
 				() -> System.nanoTime() / 1_000_000, pid)
-			.upgradeWith(new NativeMasterLauncher(sockets, commandLine, pid));
+			.upgradeWith(new NativeMasterLauncher(sockets, JvmCommandLine.ofCurrentJvm(), pid));
 		Optional<UpgradeHandoff> handoff = upgradeHandoff();
 		if (handoff.isPresent()) {
 			handoff.get().keepNotifyPrivate();
@@ -149,6 +163,27 @@ class PreforkMasterConfiguration {
 		return new UpgradePromotion(upgradeHandoff().orElse(null), master, pidfile,
 				environment.getProperty(MasterEnvironment.PROMOTED_MANAGEMENT_ADDRESS),
 				environment.getProperty(MasterEnvironment.PROMOTED_MANAGEMENT_PORT, Integer.class, -1));
+	}
+
+	@Bean
+	MasterMetrics preforkMasterMetrics(MeterRegistry registry, Master master, ListenSockets sockets,
+			PreforkProperties properties, Environment environment) {
+		MasterMetrics metrics = new MasterMetrics(registry, master::status, sockets::currentFd, properties.getBacklog(),
+				environment.getProperty("spring.application.version", "unknown"));
+		master.observedBy(metrics);
+		return metrics;
+	}
+
+	@Bean
+	WorkerScrapes preforkWorkerScrapes(Master master, NativeWorkerLauncher launcher, MasterMetrics metrics) {
+		return new WorkerScrapes(master::status, launcher::scrape, metrics, WORKER_SCRAPE_TIMEOUT);
+	}
+
+	@Bean
+	@ConditionalOnAvailableEndpoint(PrometheusScrapeEndpoint.class)
+	PreforkPrometheusScrapeEndpoint prometheusEndpoint(PrometheusRegistry registry, PrometheusConfig config,
+			WorkerScrapes workers) {
+		return new PreforkPrometheusScrapeEndpoint(registry, config.prometheusProperties(), workers);
 	}
 
 	@Bean(destroyMethod = "close")

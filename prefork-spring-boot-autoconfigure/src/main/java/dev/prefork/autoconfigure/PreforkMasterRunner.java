@@ -8,6 +8,7 @@ import dev.prefork.master.Master;
 import dev.prefork.master.SettingsLoader;
 import dev.prefork.master.Source;
 import dev.prefork.master.StopMode;
+import dev.prefork.metrics.MasterMetrics;
 import dev.prefork.os.ListenSockets;
 import dev.prefork.os.MasterSignals;
 import org.apache.commons.logging.Log;
@@ -63,7 +64,7 @@ final class PreforkMasterRunner {
 		try {
 			logger.info("Listening on " + context.getBean(ListenSockets.class) + " for workers");
 			context.getBean(UpgradePromotion.class).start(context);
-			return runLoop(context.getBean(Master.class));
+			return runLoop(context.getBean(Master.class), context.getBean(MasterMetrics.class));
 		}
 		catch (RuntimeException | Error ex) {
 			logger.error("The master failed; exiting", ex);
@@ -86,8 +87,11 @@ final class PreforkMasterRunner {
 		return (main != null) ? main.getSimpleName() : "the application";
 	}
 
-	private static int runLoop(Master master) {
-		List<String> failed = MasterSignals.install(SIGNALS, (signal) -> onSignal(master, signal));
+	private static int runLoop(Master master, MasterMetrics metrics) {
+		List<String> failed = MasterSignals.install(SIGNALS, (signal) -> {
+			metrics.signal(signal);
+			onSignal(master, signal);
+		});
 		if (!failed.isEmpty()) {
 			logger.error("Cannot handle SIG" + String.join(", SIG", failed) + " in this JVM (-Xrs?); "
 					+ "the master cannot be stopped gracefully with those signals");

@@ -100,6 +100,8 @@ public final class Master {
 	private Runnable whenReady = () -> {
 	};
 
+	private MasterEvents events = MasterEvents.NONE;
+
 	private Collection<ListenAddress> listenersInUse = List.of();
 
 	/**
@@ -152,6 +154,16 @@ public final class Master {
 	 */
 	public Master whenReady(Runnable action) {
 		this.whenReady = action;
+		return this;
+	}
+
+	/**
+	 * Reports what happens to {@code events}. Call before {@link #run()}.
+	 * @param events receives the master's events
+	 * @return this master
+	 */
+	public Master observedBy(MasterEvents events) {
+		this.events = events;
 		return this;
 	}
 
@@ -232,6 +244,7 @@ public final class Master {
 	}
 
 	private void handle(Command command) {
+		countCommand(command);
 		if (command instanceof Command.Stop stop) {
 			handleStop(stop);
 		}
@@ -270,6 +283,27 @@ public final class Master {
 		}
 		else {
 			throw new IllegalStateException("Unknown command " + command);
+		}
+	}
+
+	private void countCommand(Command command) {
+		if (command instanceof Command.Stop stop) {
+			this.events.command((stop.mode() == StopMode.GRACEFUL) ? "stop" : "quick-stop", stop.source());
+		}
+		else if (command instanceof Command.Reload reload) {
+			this.events.command("reload", reload.source());
+		}
+		else if (command instanceof Command.Scale scale) {
+			this.events.command("scale", scale.source());
+		}
+		else if (command instanceof Command.ReopenLogs reopen) {
+			this.events.command("reopen-logs", reopen.source());
+		}
+		else if (command instanceof Command.Upgrade upgrade) {
+			this.events.command("upgrade", upgrade.source());
+		}
+		else if (command instanceof Command.StopWorkers stopWorkers) {
+			this.events.command("stop-workers", stopWorkers.source());
 		}
 	}
 
@@ -502,6 +536,7 @@ public final class Master {
 		}
 		logger.info("Booted worker " + worker.slot + " (pid " + worker.pid() + ") in " + seconds(now - worker.spawnedAt)
 				+ " s");
+		this.events.workerReady(worker.slot, Duration.ofMillis(now - worker.spawnedAt));
 		boolean waitForAll = this.reload != null && this.reload.strategy == ReloadStrategy.ALL_AT_ONCE
 				&& worker.generation == this.reload.generation;
 		if (worker.replaces != null && !waitForAll) {
@@ -554,11 +589,14 @@ public final class Master {
 					&& worker.retireReason != ExitReason.BOOT_FAILURE;
 			ExitReason reason = gracePassed ? ExitReason.KILLED : worker.retireReason;
 			logger.info(worker + " exited: " + reason + " (" + status + ")");
+			this.events.workerExited(worker.slot, reason);
 		}
 		else if (worker.state == WorkerState.BOOTING) {
+			this.events.workerExited(worker.slot, ExitReason.BOOT_FAILURE);
 			bootFailed(worker, status, now);
 		}
 		else {
+			this.events.workerExited(worker.slot, ExitReason.CRASH);
 			crashed(worker, status, now);
 		}
 		if (this.state == MasterState.STOPPING && this.workers.isEmpty()) {
@@ -661,9 +699,20 @@ public final class Master {
 	private void respawnEmptySlots(long now) {
 		for (int slot = 0; slot < this.targetWorkers && isServing(); slot++) {
 			if (this.workers.active(slot).isEmpty() && now >= this.respawnNotBefore.getOrDefault(slot, 0L)) {
-				spawn(slot, null, null, now);
+				spawn(slot, null, null, spawnReason(slot), now);
 			}
 		}
+	}
+
+	/** Why an empty slot gets a worker, for the spawn counter. */
+	private String spawnReason(int slot) {
+		if (this.state == MasterState.STARTING) {
+			return (this.oldMasterPid != null) ? "upgrade" : "start";
+		}
+		if (this.reload != null) {
+			return "reload";
+		}
+		return this.crashes.containsKey(slot) ? "respawn" : "scale";
 	}
 
 	/** Starts new-generation workers, one at a time or all at once, and ends the reload once all are ready. */
@@ -685,7 +734,7 @@ public final class Master {
 					? (booting ? List.of() : outdatedSlots.subList(0, 1)) : outdatedSlots;
 			for (int slot : toStart) {
 				Worker old = this.workers.active(slot).stream().findFirst().orElse(null);
-				spawn(slot, old, ExitReason.GRACEFUL, now);
+				spawn(slot, old, ExitReason.GRACEFUL, "reload", now);
 			}
 			return;
 		}
@@ -724,6 +773,7 @@ public final class Master {
 		this.reload = null;
 		this.state = MasterState.RUNNING;
 		double duration = seconds(now - ended.startedAt);
+		this.events.reloadEnded(result, Duration.ofMillis(now - ended.startedAt));
 		this.lastReload = new MasterStatus.ReloadReport(ended.generation, ended.strategy.toString(), result, message,
 				duration, Instant.now());
 		if (result.equals("succeeded")) {
@@ -745,7 +795,7 @@ public final class Master {
 			.ifPresent((worker) -> {
 				logger.info(worker + " served " + worker.requests + " requests (limit " + worker.maxRequests
 						+ "); recycling it");
-				spawn(worker.slot, worker, ExitReason.MAX_REQUESTS, now);
+				spawn(worker.slot, worker, ExitReason.MAX_REQUESTS, "recycle", now);
 			});
 	}
 
@@ -763,8 +813,9 @@ public final class Master {
 	 * Starts a worker in {@code slot}.
 	 * @param replaces the worker it replaces once ready, or {@code null}
 	 * @param replaceReason why the replaced worker then stops
+	 * @param reason why it is spawned, for the spawn counter
 	 */
-	private void spawn(int slot, Worker replaces, ExitReason replaceReason, long now) {
+	private void spawn(int slot, Worker replaces, ExitReason replaceReason, String reason, long now) {
 		WorkerLauncher.WorkerSpec spec = new WorkerLauncher.WorkerSpec(this.nextWorkerId++, slot, this.generation,
 				this.settings);
 		long maxRequests = (this.settings.maxRequests() > 0)
@@ -777,6 +828,7 @@ public final class Master {
 			worker.replaceReason = replaceReason;
 			this.workers.add(worker);
 			logger.info("Booting worker " + slot + " (pid " + process.pid() + ", generation " + spec.generation() + ")");
+			this.events.workerSpawned(slot, reason);
 		}
 		catch (IOException ex) {
 			logger.error("Could not start worker " + slot + ": " + ex.getMessage());

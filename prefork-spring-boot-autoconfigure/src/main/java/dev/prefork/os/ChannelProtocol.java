@@ -21,6 +21,15 @@ public final class ChannelProtocol {
 	 */
 	public static final String COMMAND = "COMMAND";
 
+	/** Master → worker: {@code SCRAPE <id>}, asks for the worker's Prometheus text. */
+	public static final String SCRAPE = "SCRAPE";
+
+	/**
+	 * Worker → master: {@code METRICS <id> <length>}, followed by exactly {@code length} bytes
+	 * of Prometheus text (format 0.0.4): the answer to {@code SCRAPE <id>}.
+	 */
+	public static final String METRICS = "METRICS";
+
 	/** The worker's end of the master → worker pipe. */
 	public static final int WORKER_READ_FD = 3;
 

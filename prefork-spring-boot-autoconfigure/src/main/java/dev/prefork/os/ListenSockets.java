@@ -65,6 +65,15 @@ public final class ListenSockets implements Closeable {
 		}
 	}
 
+	/** The descriptor of the socket new workers serve: the last one bound. */
+	public synchronized int currentFd() {
+		int fd = -1;
+		for (ListenSocket socket : this.sockets.values()) {
+			fd = socket.fd();
+		}
+		return fd;
+	}
+
 	@Override
 	public synchronized void close() {
 		this.sockets.values().forEach(ListenSocket::close);

@@ -1,8 +1,10 @@
 package dev.prefork.os;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 import jnr.posix.POSIX;
@@ -51,14 +53,18 @@ final class MasterChannel {
 	}
 
 	/**
-	 * Reads the worker's lines until end of file (the worker exited), then closes the read
-	 * end. Blocks the calling thread.
-	 * @param lines receives each line
+	 * Reads the worker's messages until end of file (the worker exited), then closes the read
+	 * end. Blocks the calling thread. A {@code METRICS} line is followed by as many bytes as it
+	 * says: those go to {@code frames} with the line.
+	 * @param lines receives each plain line
+	 * @param frames receives each {@code METRICS} line with its payload
 	 */
-	void readLines(Consumer<String> lines) {
+	void read(Consumer<String> lines, BiConsumer<String, byte[]> frames) {
 		POSIX posix = Native.posix();
-		byte[] buffer = new byte[4096];
-		StringBuilder pending = new StringBuilder();
+		byte[] buffer = new byte[64 * 1024];
+		ByteArrayOutputStream pending = new ByteArrayOutputStream();
+		String frameHeader = null;
+		int frameLength = 0;
 		try {
 			while (true) {
 				long read = posix.read(this.readFd, buffer, buffer.length);
@@ -68,17 +74,52 @@ final class MasterChannel {
 				if (read <= 0) {
 					return;
 				}
-				pending.append(new String(buffer, 0, (int) read, StandardCharsets.UTF_8));
-				int newline;
-				while ((newline = pending.indexOf("\n")) >= 0) {
-					lines.accept(pending.substring(0, newline));
-					pending.delete(0, newline + 1);
+				pending.write(buffer, 0, (int) read);
+				byte[] bytes = pending.toByteArray();
+				int at = 0;
+				while (true) {
+					if (frameHeader != null) {
+						if (bytes.length - at < frameLength) {
+							break;
+						}
+						frames.accept(frameHeader, Arrays.copyOfRange(bytes, at, at + frameLength));
+						at += frameLength;
+						frameHeader = null;
+						continue;
+					}
+					int newline = indexOf(bytes, (byte) '\n', at);
+					if (newline < 0) {
+						break;
+					}
+					String line = new String(bytes, at, newline - at, StandardCharsets.UTF_8);
+					at = newline + 1;
+					if (line.startsWith(ChannelProtocol.METRICS + " ")) {
+						frameHeader = line;
+						frameLength = Integer.parseInt(line.substring(line.lastIndexOf(' ') + 1));
+					}
+					else {
+						lines.accept(line);
+					}
 				}
+				pending.reset();
+				pending.write(bytes, at, bytes.length - at);
 			}
+		}
+		catch (NumberFormatException ex) {
+			// A broken frame: the channel cannot be trusted any more; the worker is treated as gone.
 		}
 		finally {
 			Native.closeQuietly(this.readFd);
 		}
+	}
+
+	private static int indexOf(byte[] bytes, byte value, int from) {
+		for (int i = from; i < bytes.length; i++) {
+			if (bytes[i] == value) {
+				return i;
+			}
+		}
+		return -1;
 	}
 
 	/** Closes the write end; the worker has been reaped. */

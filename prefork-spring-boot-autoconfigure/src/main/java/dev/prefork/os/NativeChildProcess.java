@@ -1,5 +1,7 @@
 package dev.prefork.os;
 
+import java.io.IOException;
+
 import dev.prefork.master.ChildProcess;
 import dev.prefork.master.ExitStatus;
 import dev.prefork.master.Signal;
@@ -36,12 +38,18 @@ final class NativeChildProcess implements ChildProcess {
 	 * @param name names the threads, e.g. {@code 0-1234} for worker slot 0, pid 1234
 	 */
 	void start(String name) {
-		Thread reader = new Thread(() -> this.channel.readLines(this.listener::line), "prefork-channel-" + name);
+		Thread reader = new Thread(() -> this.channel.read(this.listener::line, this.listener::frame),
+				"prefork-channel-" + name);
 		reader.setDaemon(true);
 		reader.start();
 		Thread reaper = new Thread(this::reap, "prefork-reaper-" + name);
 		reaper.setDaemon(true);
 		reaper.start();
+	}
+
+	/** Sends one line to the child. */
+	void send(String line) throws IOException {
+		this.channel.send(line);
 	}
 
 	@Override
@@ -83,6 +91,10 @@ final class NativeChildProcess implements ChildProcess {
 	interface Listener {
 
 		void line(String line);
+
+		/** A {@code METRICS} line and its payload. */
+		default void frame(String header, byte[] payload) {
+		}
 
 		void exited(ExitStatus status);
 

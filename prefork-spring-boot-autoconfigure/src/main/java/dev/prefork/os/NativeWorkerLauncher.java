@@ -5,6 +5,9 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 import dev.prefork.master.Command;
@@ -31,6 +34,11 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 	private final JvmCommandLine commandLine;
 
 	private final Map<String, String> environment;
+
+	/** Workers not reaped yet, by pid, for scrapes from other threads. */
+	private final Map<Long, WorkerListener> live = new ConcurrentHashMap<>();
+
+	private final AtomicLong scrapeIds = new AtomicLong();
 
 	/**
 	 * Creates a launcher.
@@ -66,8 +74,11 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 			descriptors.put(fromWorker[1], ChannelProtocol.WORKER_WRITE_FD);
 			JvmCommandLine command = this.commandLine.withJvmArgs(spec.settings().workerJvmArgs());
 			int pid = Spawn.spawn(command.executable(), command.argv(), environment(spec), descriptors);
+			WorkerListener listener = new WorkerListener(spec.id(), pid, events, this.live);
 			NativeChildProcess process = new NativeChildProcess(pid, new MasterChannel(fromWorker[0], toWorker[1]),
-					new WorkerListener(spec.id(), pid, events));
+					listener);
+			listener.process = process;
+			this.live.put((long) pid, listener);
 			process.start(spec.slot() + "-" + pid);
 			return process;
 		}
@@ -80,6 +91,30 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 			Native.closeQuietly(toWorker[0]);
 			Native.closeQuietly(fromWorker[1]);
 		}
+	}
+
+	/**
+	 * Asks a worker for its Prometheus text over its channel. Safe from any thread.
+	 * @param pid the worker
+	 * @return the text, or a failed future if the worker is gone or cannot be reached; the
+	 * caller bounds the wait
+	 */
+	public CompletableFuture<byte[]> scrape(long pid) {
+		WorkerListener worker = this.live.get(pid);
+		if (worker == null) {
+			return CompletableFuture.failedFuture(new IOException("no worker with pid " + pid));
+		}
+		long id = this.scrapeIds.incrementAndGet();
+		CompletableFuture<byte[]> text = new CompletableFuture<>();
+		worker.scrapes.put(id, text);
+		text.whenComplete((result, failure) -> worker.scrapes.remove(id));
+		try {
+			worker.process.send(ChannelProtocol.SCRAPE + " " + id);
+		}
+		catch (IOException ex) {
+			text.completeExceptionally(ex);
+		}
+		return text;
 	}
 
 	@Override
@@ -113,10 +148,29 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 		return environment;
 	}
 
-	/** Turns a worker's lines and exit into the master's commands. */
-	private record WorkerListener(long id, int pid, Consumer<Command> events) implements NativeChildProcess.Listener {
+	/** Turns a worker's lines and exit into the master's commands, and answers its scrapes. */
+	private static final class WorkerListener implements NativeChildProcess.Listener {
 
 		private static final Log logger = LogFactory.getLog(NativeWorkerLauncher.class);
+
+		private final long id;
+
+		private final int pid;
+
+		private final Consumer<Command> events;
+
+		private final Map<Long, WorkerListener> live;
+
+		final Map<Long, CompletableFuture<byte[]>> scrapes = new ConcurrentHashMap<>();
+
+		volatile NativeChildProcess process;
+
+		WorkerListener(long id, int pid, Consumer<Command> events, Map<Long, WorkerListener> live) {
+			this.id = id;
+			this.pid = pid;
+			this.events = events;
+			this.live = live;
+		}
 
 		@Override
 		public void line(String line) {
@@ -149,7 +203,19 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 		}
 
 		@Override
+		public void frame(String header, byte[] payload) {
+			String[] fields = header.split(" ");
+			CompletableFuture<byte[]> scrape = (fields.length == 3) ? this.scrapes.get(Long.parseLong(fields[1])) : null;
+			if (scrape != null) {
+				scrape.complete(payload);
+			}
+		}
+
+		@Override
 		public void exited(ExitStatus status) {
+			this.live.remove((long) this.pid);
+			IOException gone = new IOException("worker pid " + this.pid + " exited");
+			this.scrapes.values().forEach((scrape) -> scrape.completeExceptionally(gone));
 			this.events.accept(new Command.WorkerExited(this.id, status));
 		}
 

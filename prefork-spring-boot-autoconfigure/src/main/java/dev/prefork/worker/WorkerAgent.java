@@ -1,6 +1,7 @@
 package dev.prefork.worker;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.channels.Channel;
 import java.nio.channels.ServerSocketChannel;
 import java.time.Duration;
@@ -14,6 +15,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import dev.prefork.logging.LogFiles;
 import dev.prefork.master.ExitStatus;
 import dev.prefork.os.ChannelProtocol;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.prefork.os.WorkerEnvironment;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -82,7 +84,7 @@ public final class WorkerAgent {
 				Duration.ofMillis(Long.parseLong(env(WorkerEnvironment.GRACEFUL_TIMEOUT, "30000"))),
 				env(WorkerEnvironment.MASTER_PID, "?"));
 		Thread watcher = new Thread(() -> {
-			channel.readLines((line) -> logger.debug("Ignoring message from master: " + line));
+			channel.readLines(agent::onMasterLine);
 			agent.masterGone();
 		}, "prefork-master-channel");
 		watcher.setDaemon(true);
@@ -182,6 +184,38 @@ public final class WorkerAgent {
 			System.exit(code);
 		}, "prefork-boot-failure");
 		exit.start();
+	}
+
+	private void onMasterLine(String line) {
+		if (line.startsWith(ChannelProtocol.SCRAPE + " ")) {
+			byte[] text = prometheusText();
+			try {
+				this.channel.sendFrame(ChannelProtocol.METRICS + " " + line.substring(ChannelProtocol.SCRAPE.length() + 1)
+						+ " " + text.length, text);
+			}
+			catch (IOException ex) {
+				logger.debug("Cannot reach the master: " + ex.getMessage());
+			}
+		}
+		else {
+			logger.debug("Ignoring message from master: " + line);
+		}
+	}
+
+	/** This worker's meters in Prometheus text format 0.0.4; empty before the context is up. */
+	private byte[] prometheusText() {
+		ConfigurableApplicationContext context = this.context;
+		if (context == null || !context.isActive()) {
+			return new byte[0];
+		}
+		try {
+			PrometheusMeterRegistry registry = context.getBeanProvider(PrometheusMeterRegistry.class).getIfAvailable();
+			return (registry != null) ? registry.scrape().getBytes(StandardCharsets.UTF_8) : new byte[0];
+		}
+		catch (RuntimeException | LinkageError ex) {
+			logger.debug("Cannot scrape this worker's meters: " + ex);
+			return new byte[0];
+		}
 	}
 
 	/**

@@ -48,6 +48,13 @@ final class WorkerChannel {
 		this.out.flush();
 	}
 
+	/** Sends a header line followed by a payload of the length the header names. */
+	synchronized void sendFrame(String header, byte[] payload) throws IOException {
+		this.out.write((header + "\n").getBytes(StandardCharsets.UTF_8));
+		this.out.write(payload);
+		this.out.flush();
+	}
+
 	/** Reads the master's lines until end of file: the master exited, whichever way. */
 	void readLines(Consumer<String> lines) {
 		try {

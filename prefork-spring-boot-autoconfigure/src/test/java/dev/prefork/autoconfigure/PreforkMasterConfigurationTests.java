@@ -2,6 +2,8 @@ package dev.prefork.autoconfigure;
 
 import dev.prefork.master.Master;
 import dev.prefork.master.SettingsLoader;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.actuate.autoconfigure.endpoint.EndpointAutoConfiguration;
@@ -29,6 +31,7 @@ class PreforkMasterConfigurationTests {
 		.withBean("preforkSettingsLoader", SettingsLoader.class, () -> () -> {
 			throw new SettingsLoader.InvalidSettingsException("not in this test", null);
 		})
+		.withBean(MeterRegistry.class, SimpleMeterRegistry::new)
 		.withPropertyValues("prefork.listen.port=0", "management.endpoints.web.exposure.include=prefork",
 				"server.address=127.0.0.1");
 

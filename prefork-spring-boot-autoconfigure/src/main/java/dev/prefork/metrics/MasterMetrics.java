@@ -1,0 +1,312 @@
+package dev.prefork.metrics;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntSupplier;
+import java.util.function.Supplier;
+
+import dev.prefork.master.ExitReason;
+import dev.prefork.master.MasterEvents;
+import dev.prefork.master.MasterStatus;
+import dev.prefork.master.Source;
+import dev.prefork.master.WorkerState;
+import dev.prefork.os.ProcFs;
+import dev.prefork.os.ProcessMemory;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.BaseUnits;
+
+/**
+ * The master's own meters (Micrometer names; the Prometheus registry adds the suffixes):
+ * worker counts by state, spawns and exits by reason, reloads, boot times, and per worker
+ * slot heartbeat age, requests, in-flight requests, memory, CPU and whether its meters could
+ * be scraped. Per-slot values are read at scrape time ({@link #refresh}).
+ */
+public final class MasterMetrics implements MasterEvents {
+
+	private final MeterRegistry registry;
+
+	private final Supplier<MasterStatus> status;
+
+	private final Timer bootDuration;
+
+	private final Timer reloadDuration;
+
+	private final MultiGauge heartbeatAge;
+
+	private final MultiGauge inflight;
+
+	private final MultiGauge residentMemory;
+
+	private final MultiGauge up;
+
+	private final MultiGauge info;
+
+	private final Set<Integer> slotsWithCounters = ConcurrentHashMap.newKeySet();
+
+	/** The last status seen by {@link #refresh}, per slot: the worker whose meters are shown. */
+	private volatile Map<Integer, MasterStatus.WorkerStatus> shown = Map.of();
+
+	/**
+	 * Registers the meters.
+	 * @param registry the master's registry
+	 * @param status the master's current status
+	 * @param listenFd the listening socket's descriptor, for the accept queue
+	 * @param backlog the accept queue length asked for ({@code prefork.backlog})
+	 * @param version the application's version, for {@code prefork.build.info}
+	 */
+	public MasterMetrics(MeterRegistry registry, Supplier<MasterStatus> status, IntSupplier listenFd, int backlog,
+			String version) {
+		this.registry = registry;
+		this.status = status;
+		for (WorkerState state : WorkerState.values()) {
+			Gauge.builder("prefork.workers", () -> count(state))
+				.description("Workers by state: booting, ready, draining")
+				.baseUnit("workers")
+				.tag("state", state.toString())
+				.register(registry);
+		}
+		Gauge.builder("prefork.workers.target", () -> status.get().targetWorkers())
+			.description("Workers the master keeps running")
+			.baseUnit("workers")
+			.register(registry);
+		Gauge.builder("prefork.listen.queue.length", () -> acceptQueue(listenFd, 0))
+			.description("Connections waiting in the listening socket's accept queue")
+			.baseUnit("connections")
+			.register(registry);
+		Gauge.builder("prefork.listen.queue.max", () -> acceptQueueLimit(backlog))
+			.description("Length limit of the listening socket's accept queue")
+			.baseUnit("connections")
+			.register(registry);
+		String prefork = MasterMetrics.class.getPackage().getImplementationVersion();
+		Gauge.builder("prefork.build.info", () -> 1)
+			.description("The application's version and prefork's")
+			.tags("version", version, "prefork", (prefork != null) ? prefork : "unknown")
+			.register(registry);
+		this.bootDuration = Timer.builder("prefork.worker.boot.duration")
+			.description("Time from spawning a worker to its READY")
+			.publishPercentileHistogram()
+			.minimumExpectedValue(Duration.ofMillis(500))
+			.maximumExpectedValue(Duration.ofMinutes(3))
+			.register(registry);
+		this.reloadDuration = Timer.builder("prefork.reload.duration")
+			.description("Time from a reload command to the end of the reload")
+			.register(registry);
+		this.heartbeatAge = MultiGauge.builder("prefork.worker.heartbeat.age")
+			.description("Time since the worker's last heartbeat")
+			.baseUnit("seconds")
+			.register(registry);
+		this.inflight = MultiGauge.builder("prefork.worker.inflight")
+			.description("Requests in progress in the worker, as of its last heartbeat")
+			.baseUnit("requests")
+			.register(registry);
+		this.residentMemory = MultiGauge.builder("prefork.worker.resident.memory")
+			.description("Resident set size of the worker process")
+			.baseUnit(BaseUnits.BYTES)
+			.register(registry);
+		this.up = MultiGauge.builder("prefork.worker.up")
+			.description("1 if the worker's own meters were scraped, 0 if it is booting, hung or gone")
+			.register(registry);
+		this.info = MultiGauge.builder("prefork.worker.info")
+			.description("The worker in each slot: its generation and GPU")
+			.register(registry);
+	}
+
+	/** Counts a signal the master received. */
+	public void signal(String name) {
+		Counter.builder("prefork.signals")
+			.description("Signals the master received")
+			.baseUnit("signals")
+			.tag("signal", name)
+			.register(this.registry)
+			.increment();
+	}
+
+	/** Counts a worker whose meters could not be scraped in time. */
+	public void scrapeError(int slot) {
+		Counter.builder("prefork.scrape.errors")
+			.description("Scrapes of a worker's meters that failed or timed out")
+			.baseUnit("errors")
+			.tag("worker", Integer.toString(slot))
+			.register(this.registry)
+			.increment();
+	}
+
+	/**
+	 * Updates the per-slot meters.
+	 * @param shown the worker shown for each slot (see {@link #workersBySlot})
+	 * @param scraped the slots whose meters were scraped
+	 */
+	public void refresh(Map<Integer, MasterStatus.WorkerStatus> shown, Set<Integer> scraped) {
+		this.shown = shown;
+		List<MultiGauge.Row<?>> heartbeats = new ArrayList<>();
+		List<MultiGauge.Row<?>> inflights = new ArrayList<>();
+		List<MultiGauge.Row<?>> memory = new ArrayList<>();
+		List<MultiGauge.Row<?>> ups = new ArrayList<>();
+		List<MultiGauge.Row<?>> infos = new ArrayList<>();
+		for (int slot : slots(shown)) {
+			Tags worker = Tags.of("worker", Integer.toString(slot));
+			MasterStatus.WorkerStatus current = shown.get(slot);
+			ups.add(MultiGauge.Row.of(worker, scraped.contains(slot) ? 1 : 0));
+			registerCounters(slot);
+			if (current == null) {
+				continue;
+			}
+			if (current.heartbeatAgeSeconds() != null) {
+				heartbeats.add(MultiGauge.Row.of(worker, current.heartbeatAgeSeconds()));
+			}
+			inflights.add(MultiGauge.Row.of(worker, current.inflight()));
+			Long rss = ProcessMemory.residentBytes(current.pid());
+			if (rss != null) {
+				memory.add(MultiGauge.Row.of(worker, rss));
+			}
+			infos.add(MultiGauge.Row.of(worker.and("generation", Integer.toString(current.generation()), "gpu",
+					(current.gpu() != null) ? current.gpu() : "none"), 1));
+		}
+		this.heartbeatAge.register(heartbeats, true);
+		this.inflight.register(inflights, true);
+		this.residentMemory.register(memory, true);
+		this.up.register(ups, true);
+		this.info.register(infos, true);
+	}
+
+	/** Slots 0..target-1, and any other slot that still has a worker. */
+	private Set<Integer> slots(Map<Integer, MasterStatus.WorkerStatus> shown) {
+		Set<Integer> slots = new java.util.TreeSet<>(shown.keySet());
+		for (int slot = 0; slot < this.status.get().targetWorkers(); slot++) {
+			slots.add(slot);
+		}
+		return slots;
+	}
+
+	/** Counters per slot restart from zero when the slot's worker is replaced; rate() handles that. */
+	private void registerCounters(int slot) {
+		if (!this.slotsWithCounters.add(slot)) {
+			return;
+		}
+		String worker = Integer.toString(slot);
+		FunctionCounter.builder("prefork.worker.requests", this, (metrics) -> metrics.requests(slot))
+			.description("Requests the worker in this slot served, as of its last heartbeat; restarts at 0 with a new worker")
+			.baseUnit("requests")
+			.tag("worker", worker)
+			.register(this.registry);
+		FunctionCounter.builder("prefork.worker.cpu", this, (metrics) -> metrics.cpu(slot))
+			.description("CPU time (user and system) of the worker in this slot; restarts at 0 with a new worker")
+			.baseUnit("seconds")
+			.tag("worker", worker)
+			.register(this.registry);
+	}
+
+	private double requests(int slot) {
+		MasterStatus.WorkerStatus worker = this.shown.get(slot);
+		return (worker != null) ? worker.requests() : 0;
+	}
+
+	private double cpu(int slot) {
+		MasterStatus.WorkerStatus worker = this.shown.get(slot);
+		double seconds = (worker != null) ? ProcFs.cpuSeconds(worker.pid()) : Double.NaN;
+		return Double.isNaN(seconds) ? 0 : seconds;
+	}
+
+	/**
+	 * The worker whose meters stand for each slot: the ready one of the newest generation
+	 * (during a replacement a slot briefly has two); a booting one if none is ready.
+	 */
+	public static Map<Integer, MasterStatus.WorkerStatus> workersBySlot(MasterStatus status) {
+		Map<Integer, MasterStatus.WorkerStatus> bySlot = new java.util.TreeMap<>();
+		for (MasterStatus.WorkerStatus worker : status.workers()) {
+			if (worker.state() == WorkerState.DRAINING) {
+				continue;
+			}
+			bySlot.merge(worker.slot(), worker, MasterMetrics::preferred);
+		}
+		return bySlot;
+	}
+
+	private static MasterStatus.WorkerStatus preferred(MasterStatus.WorkerStatus a, MasterStatus.WorkerStatus b) {
+		boolean aReady = a.state() == WorkerState.READY;
+		boolean bReady = b.state() == WorkerState.READY;
+		if (aReady != bReady) {
+			return aReady ? a : b;
+		}
+		return (b.generation() > a.generation() || (b.generation() == a.generation() && b.ageSeconds() < a.ageSeconds()))
+				? b : a;
+	}
+
+	private double count(WorkerState state) {
+		return this.status.get().workers().stream().filter((worker) -> worker.state() == state).count();
+	}
+
+	private static double acceptQueue(IntSupplier fd, int index) {
+		long[] queue = ProcFs.acceptQueue(fd.getAsInt());
+		return (queue != null) ? queue[index] : Double.NaN;
+	}
+
+	/** The kernel caps the backlog asked for at {@code net.core.somaxconn}. */
+	private static double acceptQueueLimit(int backlog) {
+		try {
+			long somaxconn = Long.parseLong(java.nio.file.Files.readString(
+					java.nio.file.Path.of("/proc/sys/net/core/somaxconn")).trim());
+			return Math.min(backlog, somaxconn);
+		}
+		catch (java.io.IOException | NumberFormatException ex) {
+			return backlog;
+		}
+	}
+
+	@Override
+	public void command(String command, Source source) {
+		Counter.builder("prefork.control.commands")
+			.description("Control commands the master received, by door")
+			.baseUnit("commands")
+			.tags("command", command, "source", source.toString())
+			.register(this.registry)
+			.increment();
+	}
+
+	@Override
+	public void workerSpawned(int slot, String reason) {
+		Counter.builder("prefork.worker.spawns")
+			.description("Workers started, by reason: start, respawn, scale, reload, recycle, upgrade")
+			.baseUnit("spawns")
+			.tag("reason", reason)
+			.register(this.registry)
+			.increment();
+	}
+
+	@Override
+	public void workerReady(int slot, Duration bootTime) {
+		this.bootDuration.record(bootTime);
+	}
+
+	@Override
+	public void workerExited(int slot, ExitReason reason) {
+		Counter.builder("prefork.worker.exits")
+			.description("Workers that exited, by reason")
+			.baseUnit("exits")
+			.tag("reason", reason.toString())
+			.register(this.registry)
+			.increment();
+	}
+
+	@Override
+	public void reloadEnded(String result, Duration duration) {
+		Counter.builder("prefork.reloads")
+			.description("Reloads that ended, by result: succeeded, failed")
+			.baseUnit("reloads")
+			.tag("result", result)
+			.register(this.registry)
+			.increment();
+		this.reloadDuration.record(duration);
+	}
+
+}

@@ -1,0 +1,77 @@
+package dev.prefork.metrics;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+import dev.prefork.master.MasterStatus;
+import dev.prefork.master.WorkerState;
+
+/**
+ * Fetches every ready worker's own Prometheus text over its channel, all at once, each
+ * bounded by a timeout: a hung or dead worker only costs the scrape that timeout, is counted
+ * in {@code prefork.scrape.errors} and shows {@code prefork.worker.up 0}.
+ */
+public final class WorkerScrapes {
+
+	private final Supplier<MasterStatus> status;
+
+	private final Function<Long, CompletableFuture<byte[]>> scrape;
+
+	private final MasterMetrics metrics;
+
+	private final Duration timeout;
+
+	/**
+	 * @param status the master's status
+	 * @param scrape asks the worker with a pid for its text
+	 * @param metrics the master's meters, refreshed on every collection
+	 * @param timeout how long to wait for the slowest worker
+	 */
+	public WorkerScrapes(Supplier<MasterStatus> status, Function<Long, CompletableFuture<byte[]>> scrape,
+			MasterMetrics metrics, Duration timeout) {
+		this.status = status;
+		this.scrape = scrape;
+		this.metrics = metrics;
+		this.timeout = timeout;
+	}
+
+	/**
+	 * Collects the workers' texts and refreshes the master's per-slot meters.
+	 * @return the text of each scraped slot
+	 */
+	public Map<Integer, String> collect() {
+		Map<Integer, MasterStatus.WorkerStatus> shown = MasterMetrics.workersBySlot(this.status.get());
+		Map<Integer, CompletableFuture<byte[]>> pending = new LinkedHashMap<>();
+		shown.forEach((slot, worker) -> {
+			if (worker.state() == WorkerState.READY) {
+				pending.put(slot, this.scrape.apply(worker.pid()).orTimeout(this.timeout.toMillis(), TimeUnit.MILLISECONDS));
+			}
+		});
+		Map<Integer, String> texts = new LinkedHashMap<>();
+		Set<Integer> scraped = new HashSet<>();
+		pending.forEach((slot, text) -> {
+			try {
+				texts.put(slot, new String(text.get(), StandardCharsets.UTF_8));
+				scraped.add(slot);
+			}
+			catch (ExecutionException ex) {
+				this.metrics.scrapeError(slot);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+		});
+		this.metrics.refresh(shown, scraped);
+		return texts;
+	}
+
+}

@@ -1,0 +1,70 @@
+package dev.prefork.os;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * What the master reads from {@code /proc} for its metrics: a worker's CPU time, and the
+ * accept queue of its listening socket.
+ */
+public final class ProcFs {
+
+	/** Linux reports CPU time in clock ticks of 1/100 s ({@code getconf CLK_TCK}) on every common platform. */
+	private static final double TICKS_PER_SECOND = 100;
+
+	private ProcFs() {
+	}
+
+	/**
+	 * User plus system CPU time of a process.
+	 * @return seconds, or {@code NaN} if the process is gone
+	 */
+	public static double cpuSeconds(long pid) {
+		try {
+			String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+			// The command name in parentheses may contain spaces: count fields after its end.
+			String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+			return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / TICKS_PER_SECOND;
+		}
+		catch (IOException | RuntimeException ex) {
+			return Double.NaN;
+		}
+	}
+
+	/**
+	 * The accept queue of a listening socket of this process: connections waiting to be
+	 * accepted, from {@code /proc/net/tcp} and {@code tcp6} (whose rx_queue of a listening
+	 * socket is its accept queue).
+	 * @param fd the socket's descriptor
+	 * @return {@code [length]}, or {@code null} if it cannot be read
+	 */
+	public static long[] acceptQueue(int fd) {
+		try {
+			String link = Files.readSymbolicLink(Path.of("/proc/self/fd", Integer.toString(fd))).toString();
+			if (!link.startsWith("socket:[")) {
+				return null;
+			}
+			String inode = link.substring("socket:[".length(), link.length() - 1);
+			for (String table : new String[] { "/proc/net/tcp6", "/proc/net/tcp" }) {
+				Path path = Path.of(table);
+				if (!Files.isReadable(path)) {
+					continue;
+				}
+				for (String line : Files.readAllLines(path)) {
+					String[] fields = line.trim().split("\\s+");
+					// sl local rem st tx_queue:rx_queue tr:when retrnsmt uid timeout inode
+					if (fields.length > 9 && fields[9].equals(inode) && fields[3].equals("0A")) {
+						String[] queues = fields[4].split(":");
+						return new long[] { Long.parseLong(queues[1], 16) };
+					}
+				}
+			}
+		}
+		catch (IOException | RuntimeException ex) {
+			// not Linux, or gone
+		}
+		return null;
+	}
+
+}
