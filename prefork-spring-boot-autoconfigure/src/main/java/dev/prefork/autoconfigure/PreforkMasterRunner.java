@@ -40,6 +40,7 @@ final class PreforkMasterRunner {
 					"prefork needs Tomcat: workers serve the master's socket through Tomcat's inherited-channel connector.",
 					"Use spring-boot-starter-webmvc with its default Tomcat server, or set prefork.enabled=false.");
 		}
+		ClassPreloader.preload(userApplication.getClassLoader());
 		SpringApplication application = new SpringApplication(userApplication.getResourceLoader(),
 				PreforkMasterApplication.class);
 		application.setWebApplicationType(WebApplicationType.SERVLET);
@@ -77,7 +78,12 @@ final class PreforkMasterRunner {
 				context.close();
 			}
 			catch (RuntimeException | Error ex) {
-				logger.error("Closing the master's context failed", ex);
+				try {
+					logger.error("Closing the master's context failed", ex);
+				}
+				catch (RuntimeException | Error loggingFailed) {
+					// the caller exits all the same
+				}
 			}
 		}
 	}

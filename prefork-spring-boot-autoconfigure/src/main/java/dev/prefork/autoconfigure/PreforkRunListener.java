@@ -55,7 +55,7 @@ public class PreforkRunListener implements SpringApplicationRunListener, Ordered
 		PreforkRole role = PreforkRole.decide(this.application, environment, Thread.currentThread().getStackTrace(),
 				Thread.currentThread().getName());
 		if (role == PreforkRole.MASTER) {
-			System.exit(PreforkMasterRunner.run(this.application, this.args));
+			exit(runMaster());
 		}
 		if (role == PreforkRole.WORKER) {
 			if (this.worker == null) {
@@ -66,6 +66,42 @@ public class PreforkRunListener implements SpringApplicationRunListener, Ordered
 			this.worker.checkInheritedSocket();
 			applyWorkerOverrides(environment);
 		}
+	}
+
+	private int runMaster() {
+		try {
+			return PreforkMasterRunner.run(this.application, this.args);
+		}
+		catch (PreforkStartupException ex) {
+			throw ex; // reported by the failure analyzer
+		}
+		catch (Throwable ex) {
+			// Even logging may fail here (a jar overwritten under the running master): never let
+			// a master whose loop ended linger with its management server up.
+			try {
+				ex.printStackTrace();
+			}
+			catch (Throwable ignored) {
+				// nothing left to report with
+			}
+			return 1;
+		}
+	}
+
+	/** System.exit, and halt if shutdown hooks have not let the JVM end within 30 s. */
+	private static void exit(int code) {
+		Thread watchdog = new Thread(() -> {
+			try {
+				Thread.sleep(30_000);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+			Runtime.getRuntime().halt(code);
+		}, "prefork-exit-watchdog");
+		watchdog.setDaemon(true);
+		watchdog.start();
+		System.exit(code);
 	}
 
 	private void applyWorkerOverrides(ConfigurableEnvironment environment) {
