@@ -7,6 +7,7 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.coyote.http11.Http11NioProtocol;
 import org.apache.tomcat.util.net.NioEndpoint;
@@ -28,9 +29,26 @@ public class SharedSocketNioProtocol extends Http11NioProtocol {
 		super(new SharedSocketEndpoint());
 	}
 
-	/** Stops taking connections from the shared queue; the other workers take them. */
+	/**
+	 * Stops taking connections from the shared queue; the other workers take them. Returns
+	 * once the acceptor has handed Tomcat its last connection (or after a second): from then
+	 * on every connection this worker took is counted in {@link #getConnectionCount()}.
+	 * Otherwise a connection accepted during the acceptor's last wait could reach Tomcat after
+	 * the graceful shutdown paused it, and Tomcat would close it unanswered.
+	 */
 	public void stopAccepting() {
-		((SharedSocketEndpoint) getEndpoint()).retiring = true;
+		SharedSocketEndpoint endpoint = (SharedSocketEndpoint) getEndpoint();
+		endpoint.retiring = true;
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+		while (!endpoint.parked && endpoint.isRunning() && System.nanoTime() < deadline) {
+			try {
+				Thread.sleep(5);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				return;
+			}
+		}
 	}
 
 	static final class SharedSocketEndpoint extends NioEndpoint {
@@ -39,6 +57,9 @@ public class SharedSocketNioProtocol extends Http11NioProtocol {
 
 		volatile boolean retiring;
 
+		/** Set by the acceptor once it saw {@link #retiring}: it accepts nothing more. */
+		volatile boolean parked;
+
 		private Selector selector;
 
 		@Override
@@ -46,6 +67,7 @@ public class SharedSocketNioProtocol extends Http11NioProtocol {
 			ServerSocketChannel server = sharedSocket();
 			while (isRunning()) {
 				if (this.retiring || isPaused()) {
+					this.parked = this.retiring;
 					Thread.sleep(WAIT_MILLIS);
 				}
 				else if (selector(server).select(WAIT_MILLIS) > 0) {

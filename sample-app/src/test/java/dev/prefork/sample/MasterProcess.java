@@ -240,6 +240,9 @@ final class MasterProcess implements AutoCloseable {
 			// Chunk sizes count bytes: split head and body as ISO-8859-1 (one char a byte),
 			// decode the body as UTF-8 last.
 			String response = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+			if (response.length() < 12) {
+				throw new IOException("connection closed without a response (" + method + " " + path + ")");
+			}
 			int status = Integer.parseInt(response.substring(9, 12));
 			String responseBody = response.substring(response.indexOf("\r\n\r\n") + 4);
 			if (response.contains("Transfer-Encoding: chunked")) {
