@@ -16,6 +16,7 @@ import dev.prefork.master.SettingsLoader;
 import dev.prefork.metrics.MasterMetrics;
 import dev.prefork.metrics.PreforkPrometheusScrapeEndpoint;
 import dev.prefork.metrics.WorkerScrapes;
+import dev.prefork.os.ClassDataArchive;
 import dev.prefork.os.JvmCommandLine;
 import dev.prefork.os.ListenSocket;
 import dev.prefork.os.ListenSockets;
@@ -137,9 +138,29 @@ class PreforkMasterConfiguration {
 		}
 	}
 
+	@Bean(destroyMethod = "close")
+	ClassDataArchive preforkClassDataArchive(PreforkProperties properties) throws IOException {
+		ClassDataArchive archive;
+		try {
+			archive = ClassDataArchive.of(properties.getPreload(),
+					(properties.getPreloadDir() != null) ? properties.getPreloadDir().toPath() : null,
+					JvmCommandLine.ofCurrentJvm(), properties.getBootTimeout());
+		}
+		catch (IllegalStateException ex) {
+			throw new PreforkStartupException("prefork.preload is on, but workers cannot use a class-data archive: "
+					+ ex.getMessage() + ".", "Start the application with java -jar, set prefork.preload-dir to a "
+							+ "writable directory, or set prefork.preload=auto to start workers cold where it is not "
+							+ "possible.",
+					ex);
+		}
+		// Before the first workers start, so that they all map it.
+		archive.prepare();
+		return archive;
+	}
+
 	@Bean
-	NativeWorkerLauncher preforkWorkerLauncher(ListenSockets sockets) throws IOException {
-		return new NativeWorkerLauncher(sockets, JvmCommandLine.ofCurrentJvm(),
+	NativeWorkerLauncher preforkWorkerLauncher(ListenSockets sockets, ClassDataArchive archive) throws IOException {
+		return new NativeWorkerLauncher(sockets, JvmCommandLine.ofCurrentJvm(), archive,
 				Map.of(WorkerEnvironment.MASTER_PID, Long.toString(ProcessHandle.current().pid())));
 	}
 

@@ -8,6 +8,7 @@ import java.util.List;
 import dev.prefork.master.ListenAddress;
 import dev.prefork.master.MasterSettings;
 import dev.prefork.master.ReloadStrategy;
+import dev.prefork.os.ClassDataArchive;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
@@ -96,6 +97,20 @@ public class PreforkProperties {
 	 * upgrade.
 	 */
 	private String signal;
+
+	/**
+	 * Whether workers start with a class-data archive of the application (AppCDS on JDK 17
+	 * to 23, the AOT cache from JDK 24), built once per jar and JVM by a training run:
+	 * faster worker boot, class metadata shared between workers. auto uses it where the
+	 * application runs from a jar and the archive directory is writable; on makes the master
+	 * refuse to start otherwise.
+	 */
+	private ClassDataArchive.Mode preload = ClassDataArchive.Mode.AUTO;
+
+	/**
+	 * Directory for class-data archives. Defaults to .prefork next to the application jar.
+	 */
+	private File preloadDir;
 
 	private final Control control = new Control();
 
@@ -221,6 +236,22 @@ public class PreforkProperties {
 
 	public void setSignal(String signal) {
 		this.signal = signal;
+	}
+
+	public ClassDataArchive.Mode getPreload() {
+		return this.preload;
+	}
+
+	public void setPreload(ClassDataArchive.Mode preload) {
+		this.preload = preload;
+	}
+
+	public File getPreloadDir() {
+		return this.preloadDir;
+	}
+
+	public void setPreloadDir(File preloadDir) {
+		this.preloadDir = preloadDir;
 	}
 
 	public Control getControl() {

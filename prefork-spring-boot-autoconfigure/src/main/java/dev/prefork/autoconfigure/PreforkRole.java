@@ -43,7 +43,8 @@ enum PreforkRole {
 		if (WorkerEnvironment.ROLE_WORKER.equals(environment.getProperty(WorkerEnvironment.ROLE))) {
 			return WORKER;
 		}
-		if (application.getAllSources().contains(PreforkMasterApplication.class)
+		if (WorkerEnvironment.ROLE_TRAINING.equals(environment.getProperty(WorkerEnvironment.ROLE))
+				|| application.getAllSources().contains(PreforkMasterApplication.class)
 				|| !environment.getProperty("prefork.enabled", Boolean.class, true) || !"main".equals(threadName)
 				|| isTest(stack)) {
 			return NONE;

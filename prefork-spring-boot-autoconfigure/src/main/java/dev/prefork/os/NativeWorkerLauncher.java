@@ -33,6 +33,8 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 
 	private final JvmCommandLine commandLine;
 
+	private final ClassDataArchive archive;
+
 	private final Map<String, String> environment;
 
 	/** Workers not reaped yet, by pid, for scrapes from other threads. */
@@ -44,11 +46,14 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 	 * Creates a launcher.
 	 * @param sockets the listening sockets workers serve, by address
 	 * @param commandLine how to start a worker JVM
+	 * @param archive the class-data archive workers start with, when there is one
 	 * @param environment more environment for workers, on top of the master's own
 	 */
-	public NativeWorkerLauncher(ListenSockets sockets, JvmCommandLine commandLine, Map<String, String> environment) {
+	public NativeWorkerLauncher(ListenSockets sockets, JvmCommandLine commandLine, ClassDataArchive archive,
+			Map<String, String> environment) {
 		this.sockets = sockets;
 		this.commandLine = commandLine;
+		this.archive = archive;
 		this.environment = environment;
 	}
 
@@ -72,7 +77,8 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 			descriptors.put(socket.fd(), 0);
 			descriptors.put(toWorker[0], ChannelProtocol.WORKER_READ_FD);
 			descriptors.put(fromWorker[1], ChannelProtocol.WORKER_WRITE_FD);
-			JvmCommandLine command = this.commandLine.withJvmArgs(spec.settings().workerJvmArgs());
+			JvmCommandLine command = this.archive
+				.commandLine(this.commandLine.withJvmArgs(spec.settings().workerJvmArgs()));
 			int pid = Spawn.spawn(command.executable(), command.argv(), environment(spec), descriptors);
 			WorkerListener listener = new WorkerListener(spec.id(), pid, events, this.live);
 			NativeChildProcess process = new NativeChildProcess(pid, new MasterChannel(fromWorker[0], toWorker[1]),

@@ -6,10 +6,13 @@ package dev.prefork.os;
  */
 public final class WorkerEnvironment {
 
-	/** {@code worker} in workers; absent in the master. */
+	/** {@code worker} in workers, {@code training} in an archive's training run; absent in the master. */
 	public static final String ROLE = "PREFORK_ROLE";
 
 	public static final String ROLE_WORKER = "worker";
+
+	/** The run that trains a class-data archive: the application as plain Spring Boot. */
+	public static final String ROLE_TRAINING = "training";
 
 	/** The worker's slot, 0..workers-1. */
 	public static final String SLOT = "PREFORK_WORKER_SLOT";

@@ -72,11 +72,20 @@ final class MasterProcess implements AutoCloseable {
 	 * Starts the master behind a command prefix, e.g. {@code sh -c 'trap "" HUP; exec "$@"' sh}.
 	 */
 	static MasterProcess start(List<String> prefix, String... args) throws IOException {
+		return start(prefix, JAR, args);
+	}
+
+	/** Starts {@code java -jar <jar>}, a copy of the sample app a test may replace. */
+	static MasterProcess startJar(Path jar, String... args) throws IOException {
+		return start(List.of(), jar, args);
+	}
+
+	private static MasterProcess start(List<String> prefix, Path jar, String... args) throws IOException {
 		Assumptions.assumeTrue(Files.isExecutable(Path.of(JAVA)), "no java at " + JAVA);
 		int port = portArgument(args, "--server.port=");
 		int managementPort = portArgument(args, "--management.server.port=");
 		List<String> command = new ArrayList<>(prefix);
-		command.addAll(List.of(JAVA, "-jar", JAR.toString()));
+		command.addAll(List.of(JAVA, "-jar", jar.toString()));
 		for (String arg : args) {
 			if (!arg.startsWith("--server.port=") && !arg.startsWith("--management.server.port=")) {
 				command.add(arg);

@@ -1,0 +1,45 @@
+# Shared by the bench scripts: build the sample app if needed, start and stop a master, read
+# its status. Source it after `set -euo pipefail`; set PORT and MPORT before.
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+[ -f sample-app/target/sample-app.jar ] || mvn -B -q -DskipTests package
+JAVA=${JAVA:-java}
+JAR=${JAR:-sample-app/target/sample-app.jar}
+WORK=$(mktemp -d)
+MASTER=""
+
+need() { command -v "$1" >/dev/null || { apt-get update -qq && apt-get install -y -qq "${2:-$1}"; }; }
+
+# Starts a master on PORT/MPORT with the given extra arguments; its log is $WORK/master.log.
+start_master() {
+  "$JAVA" -jar "$JAR" --server.port="$PORT" --management.server.port="$MPORT" "$@" >> "$WORK/master.log" 2>&1 &
+  MASTER=$!
+}
+
+# Stops the master (TERM), waiting at most 60 s.
+stop_master() {
+  if [ -n "$MASTER" ] && kill -0 "$MASTER" 2>/dev/null; then
+    kill -TERM "$MASTER"
+    local start=$SECONDS
+    while kill -0 "$MASTER" 2>/dev/null && [ $((SECONDS - start)) -lt 60 ]; do sleep 0.2; done
+    wait "$MASTER" 2>/dev/null || true
+  fi
+  MASTER=""
+}
+trap stop_master EXIT
+
+status() { curl -s --max-time 2 "http://127.0.0.1:$MPORT/actuator/prefork" || true; }
+field() { python3 -c "import json,sys; s=json.load(sys.stdin); print(eval(sys.argv[1]))" "$1" 2>/dev/null || true; }
+
+# Waits until a Python expression over the master's status `s` is true, for at most $2 s.
+await() {
+  local expression=$1 limit=${2:-180} start=$SECONDS
+  until [ "$(status | field "$expression")" = "True" ]; do
+    if [ $((SECONDS - start)) -ge "$limit" ]; then echo "timed out waiting for: $expression" >&2; return 1; fi
+    sleep 0.1
+  done
+}
+
+# Waits until the master runs with $1 ready workers.
+await_ready() { await "s['state']=='running' and sum(w['state']=='ready' for w in s['workers'])==$1" "${2:-180}"; }
+
+worker_pids() { status | field "' '.join(str(w['pid']) for w in s['workers'])"; }

@@ -1,0 +1,555 @@
+package dev.prefork.os;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+/**
+ * The class-data archive workers start with ({@code prefork.preload}): the JVM's answer to
+ * gunicorn's {@code --preload}. Built once per application jar and JVM, it is mapped by every
+ * worker, so workers boot faster and share the archived class metadata.
+ *
+ * <p>
+ * Building it: the fat jar is extracted ({@code -Djarmode=tools extract}, since the JVM cannot
+ * archive classes read from nested jars), the application is started once from the extracted
+ * jar with {@code -Dspring.context.exit=onRefresh} and the JVM's dump option (AppCDS
+ * {@code -XX:ArchiveClassesAtExit} before JDK 24, the AOT cache {@code -XX:AOTCacheOutput}
+ * from 24 on), and the result is checked by a JVM that must map it. A marker file written
+ * last tells a complete archive from a half-built one; a lock file lets several masters
+ * share one build.
+ *
+ * <p>
+ * Nothing here ever stops a worker from booting: without a usable archive a worker starts
+ * cold, from the command line the master itself was started with, and the reason is logged.
+ * A worker started with an archive the JVM then refuses boots cold too ({@code -Xshare:auto},
+ * the JVM default).
+ */
+public final class ClassDataArchive implements AutoCloseable {
+
+	private static final Log logger = LogFactory.getLog(ClassDataArchive.class);
+
+	/** Options that mean the user manages class-data sharing already. */
+	private static final List<String> USER_SHARING_OPTIONS = List.of("-XX:SharedArchiveFile", "-XX:ArchiveClassesAtExit",
+			"-XX:AOTCache", "-XX:AOTCacheOutput", "-XX:AOTMode", "-XX:AOTConfiguration", "-Xshare:off",
+			"-XX:-UseSharedSpaces");
+
+	/** Options that must not reach the training run: a debugger port would be taken twice. */
+	private static final List<String> NOT_FOR_TRAINING = List.of("-agentlib:jdwp", "-Xrunjdwp", "-Xdebug");
+
+	/** Archives kept per application jar name: the current one and those older workers may still use. */
+	private static final int KEPT = 3;
+
+	/** Checking an archive is starting a JVM that maps it and prints its version. */
+	private static final Duration CHECK_TIMEOUT = Duration.ofSeconds(60);
+
+	/** Whether workers start with an archive. */
+	public enum Mode {
+
+		/** Where the JVM and the way the application was started allow it. */
+		AUTO,
+
+		/** Always; the master refuses to start where it is not possible. */
+		ON,
+
+		/** Never: workers start cold. */
+		OFF
+
+	}
+
+	private final Path directory;
+
+	private final JvmCommandLine master;
+
+	private final int javaFeature;
+
+	private final String jvmIdentity;
+
+	private final Duration buildTimeout;
+
+	private final ExecutorService builder;
+
+	/** The fat jar the master was started with; null when preload is off. */
+	private final Path applicationJar;
+
+	/** The archive workers start with, or null for a cold start. */
+	private volatile Archive current;
+
+	/** The jar's file attributes when {@link #current} was chosen or its build started. */
+	private volatile JarStamp stamp;
+
+	private ClassDataArchive(Path directory, JvmCommandLine master, Path applicationJar, int javaFeature,
+			String jvmIdentity, Duration buildTimeout) {
+		this.directory = directory;
+		this.master = master;
+		this.applicationJar = applicationJar;
+		this.javaFeature = javaFeature;
+		this.jvmIdentity = jvmIdentity;
+		this.buildTimeout = buildTimeout;
+		this.builder = Executors.newSingleThreadExecutor((task) -> {
+			Thread thread = new Thread(task, "prefork-preload");
+			thread.setDaemon(true);
+			return thread;
+		});
+	}
+
+	/**
+	 * Decides whether workers of this master use an archive.
+	 * @param mode the configured mode
+	 * @param directory where archives are kept, or null for next to the application jar
+	 * @param master the master's command line, which workers copy
+	 * @param buildTimeout the longest a training run may take
+	 * @return the archive manager; {@link #isEnabled()} false for cold starts only
+	 * @throws IllegalStateException if mode is {@link Mode#ON} and an archive cannot be used,
+	 * with the reason
+	 */
+	public static ClassDataArchive of(Mode mode, Path directory, JvmCommandLine master, Duration buildTimeout) {
+		String unsupported = (mode != Mode.OFF) ? unsupportedReason(master, directory) : "prefork.preload is off";
+		if (unsupported != null) {
+			if (mode == Mode.ON) {
+				throw new IllegalStateException(unsupported);
+			}
+			if (mode == Mode.AUTO) {
+				logger.info("Workers start without a class-data archive: " + unsupported);
+			}
+			return new ClassDataArchive(null, master, null, 0, null, buildTimeout);
+		}
+		Path jar = applicationJar(master).toAbsolutePath().normalize();
+		Path where = (directory != null) ? directory.toAbsolutePath().normalize() : defaultDirectory(jar);
+		return new ClassDataArchive(where, master, jar, Runtime.version().feature(), jvmIdentity(), buildTimeout);
+	}
+
+	static String unsupportedReason(JvmCommandLine master, Path directory) {
+		Path jar = applicationJar(master);
+		if (jar == null) {
+			return "the application was not started with java -jar (a class-data archive needs the application jar)";
+		}
+		if (!Files.isRegularFile(jar)) {
+			return "the application jar " + jar + " is not a file";
+		}
+		for (String argument : jvmOptions(master)) {
+			for (String option : USER_SHARING_OPTIONS) {
+				if (argument.startsWith(option)) {
+					return "the JVM was started with " + argument + " (class-data sharing is managed by hand)";
+				}
+			}
+		}
+		Path where = (directory != null) ? directory.toAbsolutePath() : defaultDirectory(jar.toAbsolutePath());
+		Path existing = where;
+		while (existing != null && !Files.exists(existing)) {
+			existing = existing.getParent();
+		}
+		if (existing == null || !Files.isDirectory(existing) || !Files.isWritable(existing)) {
+			return where + " is not a writable directory (set prefork.preload-dir)";
+		}
+		return null;
+	}
+
+	/** Archives are kept in {@code .prefork/} next to the application jar. */
+	private static Path defaultDirectory(Path jar) {
+		return jar.toAbsolutePath().normalize().resolveSibling(".prefork");
+	}
+
+	/** The jar after {@code -jar}, or null if the JVM was started with a main class. */
+	static Path applicationJar(JvmCommandLine command) {
+		int index = command.argv().indexOf("-jar");
+		return (index > 0 && index + 1 < command.argv().size()) ? Path.of(command.argv().get(index + 1)) : null;
+	}
+
+	/** The JVM options: everything between argv[0] and {@code -jar}. */
+	private static List<String> jvmOptions(JvmCommandLine command) {
+		int index = command.argv().indexOf("-jar");
+		return command.argv().subList(1, (index > 0) ? index : command.argv().size());
+	}
+
+	private static String jvmIdentity() {
+		String identity = System.getProperty("java.vm.vendor") + " " + System.getProperty("java.vm.version") + " "
+				+ System.getProperty("java.home");
+		return HexFormat.of().formatHex(sha256(identity.getBytes(StandardCharsets.UTF_8))).substring(0, 8);
+	}
+
+	/** Whether workers may start with an archive at all. */
+	public boolean isEnabled() {
+		return this.applicationJar != null;
+	}
+
+	/**
+	 * Makes sure an archive exists for the jar as it is now, building it (at most the build
+	 * timeout) if needed. Called before the first workers start, so that they share it.
+	 */
+	public void prepare() {
+		if (!isEnabled()) {
+			return;
+		}
+		try {
+			this.builder.submit(this::refresh).get(this.buildTimeout.toMillis() + CHECK_TIMEOUT.toMillis() * 2,
+					TimeUnit.MILLISECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		catch (Exception ex) {
+			logger.warn("The class-data archive is not ready (" + ex + "); workers start cold until it is");
+		}
+	}
+
+	/**
+	 * The command line for a new worker: with the archive when one matches the jar as it is
+	 * now, the cold command line otherwise. A changed jar (a deploy before a reload) starts
+	 * an archive build in the background; workers start cold until it is ready, so a reload
+	 * is never held up by it.
+	 * @param cold the worker's command line without an archive
+	 * @return the command line to start the worker with
+	 */
+	public JvmCommandLine commandLine(JvmCommandLine cold) {
+		if (!isEnabled()) {
+			return cold;
+		}
+		JarStamp now = JarStamp.of(this.applicationJar);
+		if (!Objects.equals(now, this.stamp)) {
+			this.stamp = now;
+			this.current = null;
+			this.builder.execute(this::refresh);
+			return cold;
+		}
+		Archive archive = this.current;
+		if (archive == null) {
+			return cold;
+		}
+		if (!archive.isIntact()) {
+			logger.warn("The class-data archive " + archive.file() + " changed or vanished since it was checked; "
+					+ "workers start cold until it is rebuilt");
+			this.current = null;
+			this.stamp = null;
+			return cold;
+		}
+		return archive.commandLine(cold, this.javaFeature);
+	}
+
+	/** The archive workers start with now, if any. */
+	public Path currentArchive() {
+		Archive archive = this.current;
+		return (archive != null) ? archive.file() : null;
+	}
+
+	/** Finds or builds the archive for the jar as it is now; runs on the builder thread only. */
+	private void refresh() {
+		JarStamp before = JarStamp.of(this.applicationJar);
+		this.stamp = before;
+		try {
+			Archive archive = obtain(key());
+			if (Objects.equals(JarStamp.of(this.applicationJar), before)) {
+				this.current = archive.checked();
+			}
+		}
+		catch (IOException | RuntimeException ex) {
+			logger.warn("Could not prepare a class-data archive for " + this.applicationJar + ": " + ex.getMessage()
+					+ "; workers start cold");
+		}
+	}
+
+	/**
+	 * The archive for a key: the one on disk if a JVM can map it, a new one otherwise. Built
+	 * in place, since an archive records the path of the jar it was trained on, under a lock
+	 * file that other masters building the same archive wait on; complete once its marker
+	 * file exists.
+	 */
+	private Archive obtain(String key) throws IOException {
+		Files.createDirectories(this.directory);
+		Path home = this.directory.resolve(key);
+		Archive archive = Archive.in(home, this.applicationJar.getFileName().toString(), this.javaFeature);
+		try (FileChannel lock = FileChannel.open(this.directory.resolve("." + key + ".lock"),
+				StandardOpenOption.CREATE, StandardOpenOption.WRITE); FileLock held = lock.lock()) {
+			if (archive.isComplete() && usable(archive)) {
+				logger.info("Workers start with the class-data archive " + archive.file());
+				return archive;
+			}
+			deleteRecursively(home);
+			Files.createDirectories(home);
+			try {
+				build(archive);
+			}
+			catch (IOException | RuntimeException ex) {
+				deleteRecursively(home);
+				throw ex;
+			}
+		}
+		removeOldArchives(key);
+		return archive;
+	}
+
+	/** Whether a JVM can map an archive found on disk (a crash or a disk error may have damaged it). */
+	private boolean usable(Archive archive) {
+		try {
+			run("check", archive.checkCommand(this.master.executable(), this.javaFeature),
+					archive.home().resolve("check.log"), CHECK_TIMEOUT);
+			return true;
+		}
+		catch (IOException ex) {
+			logger.warn("The class-data archive " + archive.file() + " is unusable (" + ex.getMessage()
+					+ "); building it again");
+			return false;
+		}
+	}
+
+	/** {@code <jar name>-<jar checksum>-jdk<feature>-<JVM>}: a new jar or JVM gets a new archive. */
+	private String key() throws IOException {
+		MessageDigest digest = sha256();
+		try (InputStream in = Files.newInputStream(this.applicationJar)) {
+			byte[] buffer = new byte[64 * 1024];
+			for (int read = in.read(buffer); read >= 0; read = in.read(buffer)) {
+				digest.update(buffer, 0, read);
+			}
+		}
+		String checksum = HexFormat.of().formatHex(digest.digest()).substring(0, 16);
+		return jarBaseName() + "-" + checksum + "-jdk" + this.javaFeature + "-" + this.jvmIdentity;
+	}
+
+	private String jarBaseName() {
+		return this.applicationJar.getFileName().toString().replaceFirst("\\.jar$", "");
+	}
+
+	private void build(Archive archive) throws IOException {
+		long started = System.nanoTime();
+		logger.info("Building the class-data archive for " + this.applicationJar.getFileName() + " on JDK "
+				+ this.javaFeature + " (once per jar and JVM) in " + archive.home());
+		Path log = archive.home().resolve("build.log");
+		run("extract", List.of(this.master.executable(), "-Djarmode=tools", "-jar", this.applicationJar.toString(),
+				"extract", "--destination", archive.home().resolve(Archive.APPLICATION).toString()), log,
+				this.buildTimeout);
+		run("training run", trainingCommand(archive), log, this.buildTimeout);
+		if (!Files.isRegularFile(archive.file()) || Files.size(archive.file()) == 0) {
+			throw new IOException("the training run wrote no archive (see " + log + ")");
+		}
+		run("check", archive.checkCommand(this.master.executable(), this.javaFeature), log, CHECK_TIMEOUT);
+		Files.createFile(archive.marker());
+		logger.info(String.format("Class-data archive built in %.1f s: %s (%d MiB); workers start with it",
+				(System.nanoTime() - started) / 1e9, archive.file(), Files.size(archive.file()) >> 20));
+	}
+
+	private List<String> trainingCommand(Archive archive) {
+		List<String> command = new ArrayList<>();
+		command.add(this.master.executable());
+		for (String option : jvmOptions(this.master)) {
+			if (NOT_FOR_TRAINING.stream().noneMatch(option::startsWith)) {
+				command.add(option);
+			}
+		}
+		command.add((this.javaFeature >= 24) ? "-XX:AOTCacheOutput=" + archive.file()
+				: "-XX:ArchiveClassesAtExit=" + archive.file());
+		command.add("-Dspring.context.exit=onRefresh");
+		command.add("-jar");
+		command.add(archive.jar().toString());
+		int jar = this.master.argv().indexOf("-jar");
+		command.addAll(this.master.argv().subList(jar + 2, this.master.argv().size()));
+		return command;
+	}
+
+	/**
+	 * A worker's cold command line with the extracted jar instead of the fat one, and the
+	 * archive option before {@code -jar}.
+	 */
+	static JvmCommandLine withArchive(JvmCommandLine cold, Path extractedJar, Path archive, int javaFeature) {
+		List<String> argv = new ArrayList<>(cold.argv());
+		int jar = argv.indexOf("-jar");
+		argv.set(jar + 1, extractedJar.toString());
+		argv.add(jar, (javaFeature >= 24) ? "-XX:AOTCache=" + archive : "-XX:SharedArchiveFile=" + archive);
+		return new JvmCommandLine(cold.executable(), List.copyOf(argv));
+	}
+
+	/** Runs a JVM for the build with its output appended to the build log. */
+	private static void run(String step, List<String> command, Path log, Duration timeout) throws IOException {
+		Files.writeString(log, "$ " + String.join(" ", command) + "\n", StandardCharsets.UTF_8,
+				StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+		ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+			.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+			.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+		Map<String, String> environment = builder.environment();
+		environment.put(WorkerEnvironment.ROLE, WorkerEnvironment.ROLE_TRAINING);
+		environment.keySet().removeAll(List.of("LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "NOTIFY_SOCKET",
+				UpgradeHandoff.OLD_MASTER_PID, UpgradeHandoff.LISTEN_FD, UpgradeHandoff.NOTIFY_FD));
+		Process process = builder.start();
+		try {
+			if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+				process.destroyForcibly().waitFor();
+				throw new IOException("the " + step + " took longer than " + timeout.toSeconds() + " s (see " + log + ")");
+			}
+		}
+		catch (InterruptedException ex) {
+			process.destroyForcibly();
+			Thread.currentThread().interrupt();
+			throw new IOException("interrupted during the " + step, ex);
+		}
+		if (process.exitValue() != 0) {
+			throw new IOException("the " + step + " failed with exit code " + process.exitValue() + ": "
+					+ lastLine(log) + " (see " + log + ")");
+		}
+	}
+
+	private static String lastLine(Path log) {
+		try {
+			List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+			for (int i = lines.size() - 1; i >= 0; i--) {
+				if (!lines.get(i).isBlank()) {
+					return lines.get(i).trim();
+				}
+			}
+		}
+		catch (IOException ex) {
+			// the log itself is named in the message
+		}
+		return "no output";
+	}
+
+	/** Keeps the newest archives of this jar name; workers of an older generation may still run from them. */
+	private void removeOldArchives(String keep) {
+		String prefix = jarBaseName() + "-";
+		try (Stream<Path> entries = Files.list(this.directory)) {
+			List<Path> archives = entries.filter((entry) -> entry.getFileName().toString().startsWith(prefix))
+				.filter((entry) -> !entry.getFileName().toString().equals(keep))
+				.sorted(Comparator.comparing(ClassDataArchive::modified).reversed())
+				.toList();
+			for (Path old : archives.subList(Math.min(KEPT - 1, archives.size()), archives.size())) {
+				deleteRecursively(old);
+				Files.deleteIfExists(this.directory.resolve("." + old.getFileName() + ".lock"));
+				logger.info("Removed the old class-data archive " + old);
+			}
+		}
+		catch (IOException ex) {
+			logger.warn("Could not remove old class-data archives in " + this.directory + ": " + ex.getMessage());
+		}
+	}
+
+	private static FileTime modified(Path path) {
+		try {
+			return Files.getLastModifiedTime(path);
+		}
+		catch (IOException ex) {
+			return FileTime.fromMillis(0);
+		}
+	}
+
+	private static void deleteRecursively(Path root) {
+		if (!Files.exists(root)) {
+			return;
+		}
+		try (Stream<Path> paths = Files.walk(root)) {
+			paths.sorted(Comparator.reverseOrder()).forEach((path) -> path.toFile().delete());
+		}
+		catch (IOException ex) {
+			logger.warn("Could not remove " + root + ": " + ex.getMessage());
+		}
+	}
+
+	private static MessageDigest sha256() {
+		try {
+			return MessageDigest.getInstance("SHA-256");
+		}
+		catch (NoSuchAlgorithmException ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	private static byte[] sha256(byte[] bytes) {
+		return sha256().digest(bytes);
+	}
+
+	@Override
+	public void close() {
+		this.builder.shutdownNow();
+	}
+
+	/** The jar's identity on disk; a deploy that replaces it changes it. */
+	private record JarStamp(Object fileKey, long size, FileTime modified) {
+
+		static JarStamp of(Path jar) {
+			try {
+				BasicFileAttributes attributes = Files.readAttributes(jar, BasicFileAttributes.class);
+				return new JarStamp(attributes.fileKey(), attributes.size(), attributes.lastModifiedTime());
+			}
+			catch (IOException ex) {
+				return null;
+			}
+		}
+
+	}
+
+	/**
+	 * One archive directory: the extracted application and the archive file.
+	 *
+	 * @param home the directory
+	 * @param jarName the application jar's file name
+	 * @param javaFeature the JDK feature version it is for
+	 * @param stamp the archive file's attributes when it was checked, null before
+	 */
+	private record Archive(Path home, String jarName, int javaFeature, JarStamp stamp) {
+
+		static final String APPLICATION = "application";
+
+		static Archive in(Path home, String jarName, int javaFeature) {
+			return new Archive(home, jarName, javaFeature, null);
+		}
+
+		Path jar() {
+			return this.home.resolve(APPLICATION).resolve(this.jarName);
+		}
+
+		Path file() {
+			return this.home.resolve((this.javaFeature >= 24) ? "app.aot" : "app.jsa");
+		}
+
+		/** Written last: the archive passed its check. */
+		Path marker() {
+			return this.home.resolve("complete");
+		}
+
+		boolean isComplete() {
+			return Files.isRegularFile(marker()) && Files.isRegularFile(file()) && Files.isRegularFile(jar());
+		}
+
+		Archive checked() {
+			return new Archive(this.home, this.jarName, this.javaFeature, JarStamp.of(file()));
+		}
+
+		boolean isIntact() {
+			return Files.isRegularFile(jar()) && Objects.equals(JarStamp.of(file()), this.stamp);
+		}
+
+		/** A JVM that must map the archive (it exits 1 otherwise) for the extracted jar. */
+		List<String> checkCommand(String java, int feature) {
+			List<String> command = new ArrayList<>(List.of(java, "-cp", jar().toString()));
+			command.addAll((feature >= 24) ? List.of("-XX:AOTMode=on", "-XX:AOTCache=" + file())
+					: List.of("-Xshare:on", "-XX:SharedArchiveFile=" + file()));
+			command.add("-version");
+			return command;
+		}
+
+		JvmCommandLine commandLine(JvmCommandLine cold, int feature) {
+			return withArchive(cold, jar(), file(), feature);
+		}
+
+	}
+
+}

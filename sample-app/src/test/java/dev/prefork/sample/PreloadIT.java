@@ -1,0 +1,187 @@
+package dev.prefork.sample;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+import static dev.prefork.sample.MasterProcess.kill;
+import static dev.prefork.sample.MasterProcess.pidOfSlot;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * prefork.preload: workers start with a class-data archive built once per jar and JVM, and
+ * boot cold whenever the archive cannot be used.
+ */
+class PreloadIT {
+
+	@TempDir
+	Path temp;
+
+	@Test
+	void workersMapTheArchiveAndBootColdWhenItIsDamaged() throws Exception {
+		Path archives = this.temp.resolve("archives");
+		try (MasterProcess master = MasterProcess.start("--prefork.workers=2", "--prefork.preload=on",
+				"--prefork.preload-dir=" + archives)) {
+			JsonNode status = master.awaitReady(2);
+			assertThat(master.output()).contains("Class-data archive built in");
+			Path archive = archiveFile(archives);
+			for (long pid : MasterProcess.pids(status)) {
+				assertThat(commandLine(pid)).contains(archiveOption() + archive)
+					.contains(archive.getParent().resolve("application/sample-app.jar").toString());
+			}
+			assertThat(master.get("/whoami").status()).isEqualTo(200);
+
+			// Damaged behind the master's back, with its size and time kept: only the JVM notices.
+			damage(archive);
+			long victim = pidOfSlot(status, 0);
+			kill("KILL", victim);
+			status = master.awaitStatus("slot 0 replaced and ready", (s) -> pidOfSlot(s, 0) != victim
+					&& s.get("workers").get(0).get("state").asString().equals("ready") && readyCount(s) == 2);
+			assertThat(commandLine(pidOfSlot(status, 0))).as("started with the damaged archive")
+				.contains(archiveOption() + archive);
+		}
+		try (MasterProcess master = MasterProcess.start("--prefork.workers=1", "--prefork.preload=on",
+				"--prefork.preload-dir=" + archives)) {
+			master.awaitReady(1);
+			assertThat(master.output()).contains("is unusable").contains("Class-data archive built in");
+		}
+	}
+
+	@Test
+	void aFailedTrainingRunLeavesWorkersCold() throws Exception {
+		Path archives = this.temp.resolve("archives");
+		try (MasterProcess master = MasterProcess.start("--prefork.workers=1", "--prefork.preload=on",
+				"--prefork.preload-dir=" + archives, "--sample.fail-in-training=true")) {
+			JsonNode status = master.awaitReady(1);
+			assertThat(master.output()).contains("Could not prepare a class-data archive")
+				.contains("the training run failed with exit code")
+				.contains("workers start cold");
+			assertThat(commandLine(pidOfSlot(status, 0))).doesNotContain(archiveOption());
+			try (Stream<Path> left = Files.list(archives)) {
+				assertThat(left.filter((path) -> !path.getFileName().toString().startsWith(".")))
+					.as("no half-built archive left (lock files aside)")
+					.isEmpty();
+			}
+		}
+	}
+
+	@Test
+	void aDeployedJarGetsItsOwnArchiveWithoutHoldingUpTheReload() throws Exception {
+		Path app = Files.copy(MasterProcess.JAR, this.temp.resolve("app.jar"));
+		Path archives = this.temp.resolve("archives");
+		try (MasterProcess master = MasterProcess.startJar(app, "--prefork.workers=1", "--prefork.preload=auto",
+				"--prefork.preload-dir=" + archives)) {
+			long first = pidOfSlot(master.awaitReady(1), 0);
+			Path before = archiveFile(archives);
+			assertThat(commandLine(first)).contains(archiveOption() + before);
+
+			deploy(app);
+			master.signal("HUP");
+			JsonNode reloaded = master.awaitStatus("generation 2 ready",
+					(s) -> s.get("generation").asInt() == 2 && readyCount(s) == 1
+							&& s.get("workers").get(0).get("generation").asInt() == 2);
+			assertThat(commandLine(pidOfSlot(reloaded, 0))).as("the new jar starts cold while its archive builds")
+				.doesNotContain(archiveOption());
+			MasterProcess.await("the new jar's archive", MasterProcess.BOOT,
+					() -> countOf(output(master), "Class-data archive built in") == 2);
+
+			master.signal("HUP");
+			JsonNode again = master.awaitStatus("generation 3 ready",
+					(s) -> s.get("generation").asInt() == 3 && readyCount(s) == 1
+							&& s.get("workers").get(0).get("generation").asInt() == 3);
+			String worker = commandLine(pidOfSlot(again, 0));
+			assertThat(worker).contains(archiveOption()).doesNotContain(before.toString());
+		}
+	}
+
+	/** A new build of the application: the same jar with one more entry, moved into place. */
+	private void deploy(Path app) throws IOException {
+		Path next = Files.copy(app, this.temp.resolve("app.jar.next"));
+		try (FileSystem zip = FileSystems.newFileSystem(URI.create("jar:" + next.toUri()), Map.of())) {
+			Files.writeString(zip.getPath("deployed.txt"), "build 2", StandardCharsets.UTF_8);
+		}
+		Files.move(next, app, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+	}
+
+	private static void damage(Path archive) throws IOException {
+		FileTime modified = Files.getLastModifiedTime(archive);
+		byte[] garbage = new byte[(int) Files.size(archive)];
+		java.util.Arrays.fill(garbage, (byte) 0x5a);
+		archive.toFile().setWritable(true);
+		Files.write(archive, garbage);
+		Files.setLastModifiedTime(archive, modified);
+	}
+
+	private static Path archiveFile(Path archives) throws IOException {
+		try (Stream<Path> found = Files.walk(archives)) {
+			List<Path> files = found.filter((path) -> path.toString().endsWith(archiveSuffix())).toList();
+			assertThat(files).as("one archive in " + archives).hasSize(1);
+			return files.get(0);
+		}
+	}
+
+	private static boolean onJdk24OrLater() {
+		try {
+			Process version = new ProcessBuilder(MasterProcess.JAVA, "-version").redirectErrorStream(true).start();
+			String output = new String(version.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+			java.util.regex.Matcher matcher = java.util.regex.Pattern.compile("version \"(\\d+)").matcher(output);
+			return matcher.find() && Integer.parseInt(matcher.group(1)) >= 24;
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	private static final boolean AOT = onJdk24OrLater();
+
+	private static String archiveOption() {
+		return AOT ? "-XX:AOTCache=" : "-XX:SharedArchiveFile=";
+	}
+
+	private static String archiveSuffix() {
+		return AOT ? "app.aot" : "app.jsa";
+	}
+
+	private static String commandLine(long pid) throws IOException {
+		return Files.readString(Path.of("/proc/" + pid + "/cmdline")).replace('\0', ' ');
+	}
+
+	private static int readyCount(JsonNode status) {
+		int ready = 0;
+		for (JsonNode worker : status.get("workers")) {
+			ready += worker.get("state").asString().equals("ready") ? 1 : 0;
+		}
+		return ready;
+	}
+
+	private static String output(MasterProcess master) {
+		try {
+			return master.output();
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	private static int countOf(String text, String part) {
+		int count = 0;
+		for (int at = text.indexOf(part); at >= 0; at = text.indexOf(part, at + 1)) {
+			count++;
+		}
+		return count;
+	}
+
+}
