@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 
+import dev.prefork.hooks.ServerHooks;
 import dev.prefork.logging.LogFiles;
 import dev.prefork.master.ListenAddress;
 import dev.prefork.master.Master;
@@ -18,6 +19,10 @@ import dev.prefork.metrics.PreforkPrometheusScrapeEndpoint;
 import dev.prefork.metrics.WorkerScrapes;
 import dev.prefork.os.ClassDataArchive;
 import dev.prefork.os.JvmCommandLine;
+import dev.prefork.os.MasterFootprint;
+import dev.prefork.os.OrphanReaper;
+import dev.prefork.os.SocketActivation;
+import dev.prefork.os.SystemdNotify;
 import dev.prefork.os.ListenSocket;
 import dev.prefork.os.ListenSockets;
 import dev.prefork.os.MasterFifo;
@@ -43,6 +48,8 @@ import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.core.env.Environment;
 
 /**
@@ -51,6 +58,7 @@ import org.springframework.core.env.Environment;
  */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(PreforkProperties.class)
+@Import(ServerHooksRegistrar.class)
 class PreforkMasterConfiguration {
 
 	private static final Log logger = LogFactory.getLog(PreforkMasterConfiguration.class);
@@ -106,6 +114,20 @@ class PreforkMasterConfiguration {
 					+ "binds " + address);
 			inherited.close();
 		}
+		Optional<ListenSocket> activated;
+		try {
+			activated = SocketActivation.passedSocket(System.getenv(), ProcessHandle.current().pid());
+		}
+		catch (IOException ex) {
+			throw new PreforkStartupException("systemd passed a socket the master cannot serve: " + ex.getMessage() + ".",
+					"Check the socket unit: ListenStream= with the default Accept=no.", ex);
+		}
+		if (activated.isPresent()) {
+			ListenSocket socket = activated.get();
+			logger.info("Serving the listening socket passed by systemd (" + socket + ")"
+					+ (serves(socket, address) ? "" : "; server.address and server.port (" + address + ") are ignored"));
+			return new ListenSockets(address, socket);
+		}
 		return new ListenSockets(address, bind(address));
 	}
 
@@ -159,24 +181,39 @@ class PreforkMasterConfiguration {
 	}
 
 	@Bean
-	NativeWorkerLauncher preforkWorkerLauncher(ListenSockets sockets, ClassDataArchive archive) throws IOException {
+	ServerHooksEvents preforkServerHooksEvents(ObjectProvider<ServerHooks> hooks) {
+		return new ServerHooksEvents(hooks.orderedStream().toList(), ProcessHandle.current().pid());
+	}
+
+	@Bean
+	NativeWorkerLauncher preforkWorkerLauncher(ListenSockets sockets, ClassDataArchive archive,
+			ServerHooksEvents hooks) throws IOException {
 		return new NativeWorkerLauncher(sockets, JvmCommandLine.ofCurrentJvm(), archive,
-				Map.of(WorkerEnvironment.MASTER_PID, Long.toString(ProcessHandle.current().pid())));
+				Map.of(WorkerEnvironment.MASTER_PID, Long.toString(ProcessHandle.current().pid())))
+			.beforeLaunch(hooks);
 	}
 
 	@Bean
 	Master preforkMaster(MasterSettings settings, ListenSockets sockets, NativeWorkerLauncher launcher,
-			SettingsLoader preforkSettingsLoader) throws IOException {
+			SettingsLoader preforkSettingsLoader, ServerHooksEvents hooks) throws IOException {
 		long pid = ProcessHandle.current().pid();
 		Master master = new Master(settings, launcher, preforkSettingsLoader, LogFiles::reopen,
 				() -> System.nanoTime() / 1_000_000, pid)
-			.upgradeWith(new NativeMasterLauncher(sockets, JvmCommandLine.ofCurrentJvm(), pid));
+			.upgradeWith(new NativeMasterLauncher(sockets, JvmCommandLine.ofCurrentJvm(), pid))
+			.observedBy(new MasterFootprint())
+			.observedBy(SystemdNotify.of(System.getenv("NOTIFY_SOCKET"), upgradeHandoff().isPresent()))
+			.observedBy(hooks);
 		Optional<UpgradeHandoff> handoff = upgradeHandoff();
 		if (handoff.isPresent()) {
 			handoff.get().keepNotifyPrivate();
 			master.asNewMasterOf(handoff.get().oldMasterPid()).whenReady(handoff.get()::notifyReady);
 		}
 		return master;
+	}
+
+	@Bean(destroyMethod = "close")
+	OrphanReaper preforkOrphanReaper(PreforkProperties properties) {
+		return OrphanReaper.startIfNeeded(properties.isSubreaper());
 	}
 
 	@Bean

@@ -2,6 +2,7 @@ package dev.prefork.autoconfigure;
 
 import java.io.File;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -111,6 +112,26 @@ public class PreforkProperties {
 	 * Directory for class-data archives. Defaults to .prefork next to the application jar.
 	 */
 	private File preloadDir;
+
+	/**
+	 * GPU ids to hand out to workers, one per worker slot in turn, as CUDA_VISIBLE_DEVICES
+	 * (slot i gets gpus[i % count]). Defaults to the USE_GPUS environment variable
+	 * (comma-separated); empty for none.
+	 */
+	private List<String> gpus = new ArrayList<>();
+
+	/**
+	 * Classes implementing dev.prefork.hooks.ServerHooks to create in the master's context,
+	 * besides those listed in META-INF/spring/dev.prefork.hooks.ServerHooks.imports.
+	 */
+	private List<String> hooks = new ArrayList<>();
+
+	/**
+	 * Whether the master makes itself a subreaper (Linux PR_SET_CHILD_SUBREAPER), so that
+	 * processes your workers leave behind are reparented to it and reaped. A master that is
+	 * PID 1 (a container) reaps them anyway.
+	 */
+	private boolean subreaper = false;
 
 	private final Control control = new Control();
 
@@ -254,6 +275,30 @@ public class PreforkProperties {
 		this.preloadDir = preloadDir;
 	}
 
+	public List<String> getGpus() {
+		return this.gpus;
+	}
+
+	public void setGpus(List<String> gpus) {
+		this.gpus = gpus;
+	}
+
+	public boolean isSubreaper() {
+		return this.subreaper;
+	}
+
+	public void setSubreaper(boolean subreaper) {
+		this.subreaper = subreaper;
+	}
+
+	public List<String> getHooks() {
+		return this.hooks;
+	}
+
+	public void setHooks(List<String> hooks) {
+		this.hooks = hooks;
+	}
+
 	public Control getControl() {
 		return this.control;
 	}
@@ -289,7 +334,26 @@ public class PreforkProperties {
 		}
 		return new MasterSettings(this.workers, this.maxWorkers, this.timeout, this.gracefulTimeout, this.bootTimeout,
 				this.maxRequests, this.maxRequestsJitter, this.reload.getStrategy(), this.worker.jvmArgList(),
-				new ListenAddress(listenHost, listenPort, this.backlog));
+				new ListenAddress(listenHost, listenPort, this.backlog), gpuList(System.getenv("USE_GPUS")));
+	}
+
+	/** prefork.gpus, or else USE_GPUS, checked. */
+	List<String> gpuList(String useGpus) {
+		boolean fromProperty = !this.gpus.isEmpty();
+		List<String> ids = fromProperty ? this.gpus.stream().map(String::trim).toList()
+				: (useGpus == null || useGpus.isBlank()) ? List.of()
+						: Arrays.stream(useGpus.split(",")).map(String::trim).toList();
+		String name = fromProperty ? "gpus" : "gpus (from USE_GPUS)";
+		for (String id : ids) {
+			if (!id.matches("[A-Za-z0-9][A-Za-z0-9:/._-]*")) {
+				throw invalid(name, String.join(",", ids),
+						"'" + id + "' is not a GPU id: use indexes (0,1) or UUIDs (GPU-...), separated by commas");
+			}
+		}
+		if (ids.stream().distinct().count() != ids.size()) {
+			throw invalid(name, String.join(",", ids), "lists a GPU twice");
+		}
+		return ids;
 	}
 
 	private static void requirePositive(String name, Duration value) {

@@ -100,7 +100,13 @@ public final class Master {
 	private Runnable whenReady = () -> {
 	};
 
-	private MasterEvents events = MasterEvents.NONE;
+	private final List<MasterEvents> observers = new ArrayList<>();
+
+	/** Every observer, each guarded: one that throws is logged and skipped. */
+	private final MasterEvents events = GuardedEvents.of(this.observers);
+
+	/** The target worker count observers were last told about. */
+	private int announcedTarget;
 
 	private Collection<ListenAddress> listenersInUse = List.of();
 
@@ -158,12 +164,13 @@ public final class Master {
 	}
 
 	/**
-	 * Reports what happens to {@code events}. Call before {@link #run()}.
+	 * Reports what happens to {@code events}, after the observers added before. Call before
+	 * {@link #run()}.
 	 * @param events receives the master's events
 	 * @return this master
 	 */
 	public Master observedBy(MasterEvents events) {
-		this.events = events;
+		this.observers.add(events);
 		return this;
 	}
 
@@ -184,6 +191,8 @@ public final class Master {
 	public int run() {
 		logger.info("Master (pid " + this.pid + ") starting " + this.targetWorkers + " workers"
 				+ ((this.oldMasterPid != null) ? " as the new master of an upgrade from pid " + this.oldMasterPid : ""));
+		this.announcedTarget = this.targetWorkers;
+		this.events.starting(this.settings);
 		try {
 			while (this.state != MasterState.STOPPED) {
 				turn(TURN_MILLIS);
@@ -205,6 +214,7 @@ public final class Master {
 			publishStatus();
 		}
 		logger.info("Master (pid " + this.pid + ") stopped");
+		this.events.exited(this.exitCode);
 		return this.exitCode;
 	}
 
@@ -369,6 +379,7 @@ public final class Master {
 		this.state = MasterState.RELOADING;
 		String started = "starting generation " + this.generation + " with " + this.targetWorkers + " workers, " + strategy;
 		logger.info("Reloading (source: " + command.source() + "): " + started);
+		this.events.reloadStarted(this.generation);
 		command.reply().send(Reply.Outcome.accepted("reload " + started));
 	}
 
@@ -426,6 +437,7 @@ public final class Master {
 			return;
 		}
 		try {
+			this.events.upgradeStarting();
 			ChildProcess process = this.upgradeLauncher.launch(this.settings, this::submit);
 			this.upgrade = new UpgradeRun(process, now());
 			logger.info("Upgrading (source: " + command.source() + "): started a new master (pid " + process.pid()
@@ -519,6 +531,7 @@ public final class Master {
 			this.oldMasterPid = null;
 			logger.info("Promoted: the old master (pid " + promoted.oldMasterPid() + ") has exited; this master (pid "
 					+ this.pid + ") is the master now");
+			this.events.promoted(promoted.oldMasterPid());
 		}
 	}
 
@@ -536,7 +549,7 @@ public final class Master {
 		}
 		logger.info("Booted worker " + worker.slot + " (pid " + worker.pid() + ") in " + seconds(now - worker.spawnedAt)
 				+ " s");
-		this.events.workerReady(worker.slot, Duration.ofMillis(now - worker.spawnedAt));
+		this.events.workerReady(worker.slot, worker.pid(), Duration.ofMillis(now - worker.spawnedAt));
 		boolean waitForAll = this.reload != null && this.reload.strategy == ReloadStrategy.ALL_AT_ONCE
 				&& worker.generation == this.reload.generation;
 		if (worker.replaces != null && !waitForAll) {
@@ -546,6 +559,7 @@ public final class Master {
 			this.state = MasterState.RUNNING;
 			logger.info("All " + this.targetWorkers + " workers ready " + seconds(now - this.startedAt) + " s after start");
 			runWhenReady();
+			this.events.ready(this.targetWorkers);
 			startPendingReload();
 		}
 	}
@@ -589,14 +603,14 @@ public final class Master {
 					&& worker.retireReason != ExitReason.BOOT_FAILURE;
 			ExitReason reason = gracePassed ? ExitReason.KILLED : worker.retireReason;
 			logger.info(worker + " exited: " + reason + " (" + status + ")");
-			this.events.workerExited(worker.slot, reason);
+			this.events.workerExited(worker.slot, worker.pid(), reason, status);
 		}
 		else if (worker.state == WorkerState.BOOTING) {
-			this.events.workerExited(worker.slot, ExitReason.BOOT_FAILURE);
+			this.events.workerExited(worker.slot, worker.pid(), ExitReason.BOOT_FAILURE, status);
 			bootFailed(worker, status, now);
 		}
 		else {
-			this.events.workerExited(worker.slot, ExitReason.CRASH);
+			this.events.workerExited(worker.slot, worker.pid(), ExitReason.CRASH, status);
 			crashed(worker, status, now);
 		}
 		if (this.state == MasterState.STOPPING && this.workers.isEmpty()) {
@@ -826,8 +840,10 @@ public final class Master {
 					maxRequests);
 			worker.replaces = replaces;
 			worker.replaceReason = replaceReason;
+			worker.gpu = spec.gpu();
 			this.workers.add(worker);
-			logger.info("Booting worker " + slot + " (pid " + process.pid() + ", generation " + spec.generation() + ")");
+			logger.info("Booting worker " + slot + " (pid " + process.pid() + ", generation " + spec.generation()
+					+ ((worker.gpu != null) ? ", GPU " + worker.gpu : "") + ")");
 			this.events.workerSpawned(slot, reason);
 		}
 		catch (IOException ex) {
@@ -853,6 +869,9 @@ public final class Master {
 		Duration timeout = (mode == StopMode.GRACEFUL) ? this.settings.gracefulTimeout()
 				: MasterSettings.QUICK_STOP_TIMEOUT;
 		Signal signal = (mode == StopMode.GRACEFUL) ? Signal.TERM : Signal.INT;
+		if (this.state != MasterState.STOPPING) {
+			this.events.stopping();
+		}
 		this.state = MasterState.STOPPING;
 		this.reload = null;
 		this.pendingReload = null;
@@ -895,6 +914,11 @@ public final class Master {
 	}
 
 	private void publishStatus() {
+		boolean serving = this.state == MasterState.RUNNING || this.state == MasterState.RELOADING;
+		if (this.announcedTarget != this.targetWorkers && serving) {
+			this.events.workersChanged(this.announcedTarget, this.targetWorkers);
+			this.announcedTarget = this.targetWorkers;
+		}
 		long now = now();
 		MasterState shownState = (this.state == MasterState.RUNNING && this.upgrade != null) ? MasterState.UPGRADING
 				: this.state;
@@ -909,7 +933,7 @@ public final class Master {
 					.map((worker) -> new MasterStatus.WorkerStatus(worker.slot, worker.pid(), worker.state,
 							worker.generation, seconds(now - worker.spawnedAt),
 							(worker.lastHeartbeatAt != Worker.NEVER) ? seconds(now - worker.lastHeartbeatAt) : null,
-							worker.requests, worker.inflight, null, null))
+							worker.requests, worker.inflight, null, worker.gpu))
 					.toList(),
 				this.lastReload, upgradeStatus, this.oldMasterPid, this.exitCode);
 	}

@@ -17,10 +17,16 @@ import java.util.List;
  * @param reloadStrategy how a reload replaces the workers
  * @param workerJvmArgs extra JVM options for workers
  * @param listen where workers serve
+ * @param gpus GPU ids handed out to worker slots ({@code CUDA_VISIBLE_DEVICES}), empty for none
  */
 public record MasterSettings(int workers, int maxWorkers, Duration timeout, Duration gracefulTimeout,
 		Duration bootTimeout, long maxRequests, long maxRequestsJitter, ReloadStrategy reloadStrategy,
-		List<String> workerJvmArgs, ListenAddress listen) {
+		List<String> workerJvmArgs, ListenAddress listen, List<String> gpus) {
+
+	public MasterSettings {
+		workerJvmArgs = List.copyOf(workerJvmArgs);
+		gpus = List.copyOf(gpus);
+	}
 
 	/** How long a quick stop waits for workers before killing them. */
 	static final Duration QUICK_STOP_TIMEOUT = Duration.ofSeconds(5);
@@ -43,7 +49,18 @@ public record MasterSettings(int workers, int maxWorkers, Duration timeout, Dura
 	/** Settings with defaults for everything but the worker count and the timeouts. */
 	public static MasterSettings of(int workers, Duration timeout, Duration gracefulTimeout, Duration bootTimeout) {
 		return new MasterSettings(workers, Math.max(64, workers), timeout, gracefulTimeout, bootTimeout, 0, 0,
-				ReloadStrategy.ROLLING, List.of(), new ListenAddress("", 0, 128));
+				ReloadStrategy.ROLLING, List.of(), new ListenAddress("", 0, 128), List.of());
+	}
+
+	/**
+	 * The GPU of a worker slot: slot i gets {@code gpus[i % gpus]}. Slots are always 0 to
+	 * workers - 1, so this puts at most ceil(workers / gpus) workers on a GPU, gives every
+	 * worker of a slot (a respawn after a crash, a recycle, the next generation) the same GPU,
+	 * and follows scaling and a reload with changed GPUs without anything to count or leak.
+	 * @return the GPU id, or null without GPUs
+	 */
+	public String gpuOf(int slot) {
+		return this.gpus.isEmpty() ? null : this.gpus.get(slot % this.gpus.size());
 	}
 
 	/** How often a worker sends a heartbeat: four per timeout. */

@@ -31,6 +31,9 @@ final class Worker {
 	int inflight;
 
 	/** Requests after which this worker is recycled; {@code Long.MAX_VALUE} for never. */
+	/** The GPU assigned to its slot when it was spawned, or null. */
+	String gpu;
+
 	final long maxRequests;
 
 	/** The worker this one replaces once it is ready (reload or recycle), or {@code null}. */

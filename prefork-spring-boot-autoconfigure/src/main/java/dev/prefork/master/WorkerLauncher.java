@@ -36,6 +36,12 @@ public interface WorkerLauncher {
 	 * @param settings the settings the worker is started with
 	 */
 	record WorkerSpec(long id, int slot, int generation, MasterSettings settings) {
+
+		/** The GPU this worker gets, or null. */
+		public String gpu() {
+			return this.settings.gpuOf(this.slot);
+		}
+
 	}
 
 }

@@ -10,6 +10,7 @@ import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
 import dev.prefork.master.ExitReason;
+import dev.prefork.master.ExitStatus;
 import dev.prefork.master.MasterEvents;
 import dev.prefork.master.MasterStatus;
 import dev.prefork.master.Source;
@@ -284,12 +285,12 @@ public final class MasterMetrics implements MasterEvents {
 	}
 
 	@Override
-	public void workerReady(int slot, Duration bootTime) {
+	public void workerReady(int slot, long pid, Duration bootTime) {
 		this.bootDuration.record(bootTime);
 	}
 
 	@Override
-	public void workerExited(int slot, ExitReason reason) {
+	public void workerExited(int slot, long pid, ExitReason reason, ExitStatus status) {
 		Counter.builder("prefork.worker.exits")
 			.description("Workers that exited, by reason")
 			.baseUnit("exits")

@@ -114,4 +114,20 @@ public interface LibC {
 
 	String strerror(int errno);
 
+	/** glibc: returns free memory at the top of the heap and in free pages to the system. */
+	int malloc_trim(long pad);
+
+	int SOCK_DGRAM = 2;
+
+	int MSG_NOSIGNAL = 0x4000;
+
+	int WNOHANG = 1;
+
+	long sendto(int fd, @In byte[] buffer, long length, int flags, @In byte[] address, int addressLength);
+
+	/** prctl(PR_SET_CHILD_SUBREAPER, 1): orphaned descendants are reparented to this process. */
+	int prctl(int option, long argument2, long argument3, long argument4, long argument5);
+
+	int PR_SET_CHILD_SUBREAPER = 36;
+
 }

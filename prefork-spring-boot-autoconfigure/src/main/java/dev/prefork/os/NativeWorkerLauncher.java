@@ -1,6 +1,7 @@
 package dev.prefork.os;
 
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,6 +16,7 @@ import dev.prefork.master.ExitStatus;
 import dev.prefork.master.ListenAddress;
 import dev.prefork.master.Source;
 import dev.prefork.master.WorkerLauncher;
+import dev.prefork.hooks.WorkerLaunch;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import dev.prefork.master.ChildProcess;
@@ -24,6 +26,11 @@ import dev.prefork.master.ChildProcess;
  * and 2, the worker's ends of its private channel on 3 and 4, and nothing else.
  */
 public final class NativeWorkerLauncher implements WorkerLauncher {
+
+	private static final Log logger = LogFactory.getLog(NativeWorkerLauncher.class);
+
+	/** Which GPU a CUDA application in the worker sees. */
+	static final String CUDA_VISIBLE_DEVICES = "CUDA_VISIBLE_DEVICES";
 
 	/** Environment variables that belong to the master alone (systemd hands them to one process). */
 	private static final List<String> MASTER_ONLY_ENVIRONMENT = List.of("LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES",
@@ -36,6 +43,9 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 	private final ClassDataArchive archive;
 
 	private final Map<String, String> environment;
+
+	private Consumer<WorkerLaunch> beforeLaunch = (launch) -> {
+	};
 
 	/** Workers not reaped yet, by pid, for scrapes from other threads. */
 	private final Map<Long, WorkerListener> live = new ConcurrentHashMap<>();
@@ -57,8 +67,26 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 		this.environment = environment;
 	}
 
+	/**
+	 * Lets {@code hooks} change each worker's environment and JVM options before it starts.
+	 * @param hooks called on the master thread; what they throw is logged and ignored
+	 * @return this launcher
+	 */
+	public NativeWorkerLauncher beforeLaunch(Consumer<WorkerLaunch> hooks) {
+		this.beforeLaunch = hooks;
+		return this;
+	}
+
 	@Override
 	public ChildProcess launch(WorkerSpec spec, Consumer<Command> events) throws IOException {
+		WorkerLaunch launch = new WorkerLaunch(spec.slot(), spec.generation(), spec.gpu(), userEnvironment(spec),
+				new ArrayList<>(spec.settings().workerJvmArgs()));
+		try {
+			this.beforeLaunch.accept(launch);
+		}
+		catch (RuntimeException | LinkageError ex) {
+			logger.error("A pre-fork hook failed for worker " + spec.slot() + "; starting it as it is: " + ex, ex);
+		}
 		ListenSocket socket = this.sockets.get(spec.settings().listen());
 		int[] toWorker = pipe();
 		int[] fromWorker;
@@ -77,9 +105,9 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 			descriptors.put(socket.fd(), 0);
 			descriptors.put(toWorker[0], ChannelProtocol.WORKER_READ_FD);
 			descriptors.put(fromWorker[1], ChannelProtocol.WORKER_WRITE_FD);
-			JvmCommandLine command = this.archive
-				.commandLine(this.commandLine.withJvmArgs(spec.settings().workerJvmArgs()));
-			int pid = Spawn.spawn(command.executable(), command.argv(), environment(spec), descriptors);
+			JvmCommandLine command = this.archive.commandLine(this.commandLine.withJvmArgs(launch.jvmOptions()));
+			int pid = Spawn.spawn(command.executable(), command.argv(), environment(spec, launch.environment()),
+					descriptors);
 			WorkerListener listener = new WorkerListener(spec.id(), pid, events, this.live);
 			NativeChildProcess process = new NativeChildProcess(pid, new MasterChannel(fromWorker[0], toWorker[1]),
 					listener);
@@ -142,9 +170,19 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 		}
 	}
 
-	private Map<String, String> environment(WorkerSpec spec) {
+	/** The environment a worker starts with that hooks may change: the master's own, and its GPU. */
+	private static Map<String, String> userEnvironment(WorkerSpec spec) {
 		Map<String, String> environment = new LinkedHashMap<>(System.getenv());
 		MASTER_ONLY_ENVIRONMENT.forEach(environment::remove);
+		if (spec.gpu() != null) {
+			environment.put(CUDA_VISIBLE_DEVICES, spec.gpu());
+		}
+		return environment;
+	}
+
+	/** The worker's final environment: prefork's variables on top of what the hooks left. */
+	private Map<String, String> environment(WorkerSpec spec, Map<String, String> user) {
+		Map<String, String> environment = new LinkedHashMap<>(user);
 		environment.putAll(this.environment);
 		environment.put(WorkerEnvironment.ROLE, WorkerEnvironment.ROLE_WORKER);
 		environment.put(WorkerEnvironment.SLOT, Integer.toString(spec.slot()));
@@ -156,8 +194,6 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 
 	/** Turns a worker's lines and exit into the master's commands, and answers its scrapes. */
 	private static final class WorkerListener implements NativeChildProcess.Listener {
-
-		private static final Log logger = LogFactory.getLog(NativeWorkerLauncher.class);
 
 		private final long id;
 

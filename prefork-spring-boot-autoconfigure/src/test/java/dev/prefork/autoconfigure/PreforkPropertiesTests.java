@@ -68,6 +68,26 @@ class PreforkPropertiesTests {
 		assertThat(this.properties.getWorker().jvmArgList()).isEmpty();
 	}
 
+	@Test
+	void gpusComeFromThePropertyOrElseUseGpus() {
+		assertThat(this.properties.gpuList(null)).isEmpty();
+		assertThat(this.properties.gpuList(" 0, 1 ,2")).containsExactly("0", "1", "2");
+		this.properties.setGpus(java.util.List.of("GPU-5f1c", "MIG-1/2"));
+		assertThat(this.properties.gpuList("0,1")).as("the property wins").containsExactly("GPU-5f1c", "MIG-1/2");
+	}
+
+	@Test
+	void rejectsMalformedOrRepeatedGpus() {
+		assertThatExceptionOfType(InvalidConfigurationPropertyValueException.class)
+			.isThrownBy(() -> this.properties.gpuList("0,,1"))
+			.satisfies((ex) -> assertThat(ex.getName()).isEqualTo("prefork.gpus (from USE_GPUS)"))
+			.satisfies((ex) -> assertThat(ex.getReason()).contains("'' is not a GPU id"));
+		this.properties.setGpus(java.util.List.of("0", "1", "0"));
+		assertThatExceptionOfType(InvalidConfigurationPropertyValueException.class)
+			.isThrownBy(() -> this.properties.gpuList(null))
+			.satisfies((ex) -> assertThat(ex.getReason()).isEqualTo("lists a GPU twice"));
+	}
+
 	private void assertInvalid(String name, String reason) {
 		assertThatExceptionOfType(InvalidConfigurationPropertyValueException.class)
 			.isThrownBy(() -> this.properties.toMasterSettings("", 8080))

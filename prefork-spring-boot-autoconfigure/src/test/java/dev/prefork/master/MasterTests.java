@@ -364,7 +364,7 @@ class MasterTests {
 	void workerThatServedMaxRequestsIsReplacedOnceItsSuccessorIsReady() throws Exception {
 		MasterSettings recycling = new MasterSettings(2, 64, Duration.ofSeconds(30), Duration.ofSeconds(10),
 				Duration.ofSeconds(60), 100, 0, ReloadStrategy.ROLLING, List.of(),
-				new ListenAddress("", 0, 128));
+				new ListenAddress("", 0, 128), List.of());
 		Master master = new Master(recycling, this.launcher, this::loadSettings, () -> {
 		}, this.clock::get, 42);
 		master.turn(0);

@@ -150,7 +150,7 @@ class MasterUpgradeTests {
 	private MasterSettings withListen(ListenAddress listen) {
 		MasterSettings s = this.settings;
 		return new MasterSettings(s.workers(), s.maxWorkers(), s.timeout(), s.gracefulTimeout(), s.bootTimeout(),
-				s.maxRequests(), s.maxRequestsJitter(), s.reloadStrategy(), s.workerJvmArgs(), listen);
+				s.maxRequests(), s.maxRequestsJitter(), s.reloadStrategy(), s.workerJvmArgs(), listen, s.gpus());
 	}
 
 	private ChildProcess launchNewMaster(MasterSettings settings, Consumer<Command> events) throws IOException {

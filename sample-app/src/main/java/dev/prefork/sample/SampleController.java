@@ -55,6 +55,18 @@ class SampleController {
 		return Map.of("pid", ProcessHandle.current().pid(), "worker", this.slot, "slept", ms);
 	}
 
+	/**
+	 * Leaves an orphan behind: a shell that starts {@code sleep} in the background and exits,
+	 * so the sleep is reparented to PID 1 or the nearest subreaper (the master).
+	 */
+	@PostMapping("/orphan")
+	Map<String, Object> orphan() throws java.io.IOException, InterruptedException {
+		Process shell = new ProcessBuilder("sh", "-c", "sleep 1 > /dev/null 2>&1 & echo $!").start();
+		String orphan = new String(shell.getInputStream().readAllBytes()).trim();
+		shell.waitFor();
+		return Map.of("pid", ProcessHandle.current().pid(), "orphan", Long.parseLong(orphan));
+	}
+
 	/** Asks the master for a reload from application code, as {@code uwsgi.reload()} does. */
 	@PostMapping("/admin/reload")
 	Map<String, Object> reload() {

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -72,15 +73,21 @@ final class MasterProcess implements AutoCloseable {
 	 * Starts the master behind a command prefix, e.g. {@code sh -c 'trap "" HUP; exec "$@"' sh}.
 	 */
 	static MasterProcess start(List<String> prefix, String... args) throws IOException {
-		return start(prefix, JAR, args);
+		return start(prefix, JAR, Map.of(), args);
+	}
+
+	/** Starts the master with more environment variables. */
+	static MasterProcess startWithEnvironment(Map<String, String> environment, String... args) throws IOException {
+		return start(List.of(), JAR, environment, args);
 	}
 
 	/** Starts {@code java -jar <jar>}, a copy of the sample app a test may replace. */
 	static MasterProcess startJar(Path jar, String... args) throws IOException {
-		return start(List.of(), jar, args);
+		return start(List.of(), jar, Map.of(), args);
 	}
 
-	private static MasterProcess start(List<String> prefix, Path jar, String... args) throws IOException {
+	private static MasterProcess start(List<String> prefix, Path jar, Map<String, String> environment, String... args)
+			throws IOException {
 		Assumptions.assumeTrue(Files.isExecutable(Path.of(JAVA)), "no java at " + JAVA);
 		int port = portArgument(args, "--server.port=");
 		int managementPort = portArgument(args, "--management.server.port=");
@@ -94,7 +101,9 @@ final class MasterProcess implements AutoCloseable {
 		command.add((port >= 0) ? "--server.port=" + port : argument(args, "--server.port="));
 		command.add("--management.server.port=" + managementPort);
 		Path log = Files.createTempFile("prefork-master-", ".log");
-		Process process = new ProcessBuilder(command).redirectErrorStream(true)
+		ProcessBuilder builder = new ProcessBuilder(command);
+		builder.environment().putAll(environment);
+		Process process = builder.redirectErrorStream(true)
 			.redirectOutput(log.toFile())
 			.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
 			.start();

@@ -1,0 +1,105 @@
+package dev.prefork.master;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Consumer;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+/**
+ * Passes each event to every observer in turn; an observer that throws (a user's server
+ * hook, say) is logged and the others and the master go on.
+ */
+final class GuardedEvents implements MasterEvents {
+
+	private static final Log logger = LogFactory.getLog(Master.class);
+
+	private final List<MasterEvents> observers;
+
+	private GuardedEvents(List<MasterEvents> observers) {
+		this.observers = observers;
+	}
+
+	/** Events for the observers in {@code observers}, as that list is at each event. */
+	static MasterEvents of(List<MasterEvents> observers) {
+		return new GuardedEvents(observers);
+	}
+
+	private void each(String event, Consumer<MasterEvents> call) {
+		for (MasterEvents observer : this.observers) {
+			try {
+				call.accept(observer);
+			}
+			catch (RuntimeException | LinkageError ex) {
+				logger.error("Observer " + observer.getClass().getName() + " failed on " + event + "; ignored: " + ex, ex);
+			}
+		}
+	}
+
+	@Override
+	public void starting(MasterSettings settings) {
+		each("starting", (observer) -> observer.starting(settings));
+	}
+
+	@Override
+	public void ready(int workers) {
+		each("ready", (observer) -> observer.ready(workers));
+	}
+
+	@Override
+	public void workersChanged(int from, int to) {
+		each("workersChanged", (observer) -> observer.workersChanged(from, to));
+	}
+
+	@Override
+	public void reloadStarted(int generation) {
+		each("reloadStarted", (observer) -> observer.reloadStarted(generation));
+	}
+
+	@Override
+	public void upgradeStarting() {
+		each("upgradeStarting", MasterEvents::upgradeStarting);
+	}
+
+	@Override
+	public void promoted(long oldMasterPid) {
+		each("promoted", (observer) -> observer.promoted(oldMasterPid));
+	}
+
+	@Override
+	public void stopping() {
+		each("stopping", MasterEvents::stopping);
+	}
+
+	@Override
+	public void exited(int exitCode) {
+		each("exited", (observer) -> observer.exited(exitCode));
+	}
+
+	@Override
+	public void command(String command, Source source) {
+		each("command", (observer) -> observer.command(command, source));
+	}
+
+	@Override
+	public void workerSpawned(int slot, String reason) {
+		each("workerSpawned", (observer) -> observer.workerSpawned(slot, reason));
+	}
+
+	@Override
+	public void workerReady(int slot, long pid, Duration bootTime) {
+		each("workerReady", (observer) -> observer.workerReady(slot, pid, bootTime));
+	}
+
+	@Override
+	public void workerExited(int slot, long pid, ExitReason reason, ExitStatus status) {
+		each("workerExited", (observer) -> observer.workerExited(slot, pid, reason, status));
+	}
+
+	@Override
+	public void reloadEnded(String result, Duration duration) {
+		each("reloadEnded", (observer) -> observer.reloadEnded(result, duration));
+	}
+
+}

@@ -1,0 +1,78 @@
+package dev.prefork.sample;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Server hooks (the sample's RecordingHooks, listed in its ServerHooks.imports) fire once
+ * each, in order, with the right arguments, in the master only; one that throws is logged.
+ */
+class HooksIT {
+
+	@TempDir
+	Path temp;
+
+	@Test
+	void everyHookFiresInOrderAndAThrowingHookIsOnlyLogged() throws Exception {
+		Path hooks = this.temp.resolve("hooks.log");
+		List<String> lines;
+		long masterPid;
+		try (MasterProcess master = MasterProcess.start("--prefork.workers=2", "--sample.hooks-log=" + hooks,
+				"--sample.hooks-throw=true")) {
+			masterPid = master.pid();
+			JsonNode status = master.awaitReady(2);
+			for (JsonNode worker : status.get("workers")) {
+				long pid = worker.get("pid").asLong();
+				assertThat(environment(pid)).contains("SAMPLE_HOOKED=" + worker.get("slot").asInt() + "/1");
+				assertThat(Files.readString(Path.of("/proc/" + pid + "/cmdline"))).contains("-Dsample.hooked=true");
+			}
+			master.signal("TTIN");
+			master.awaitReady(3);
+			master.signal("HUP");
+			master.awaitStatus("generation 2 with 3 ready workers",
+					(s) -> s.get("generation").asInt() == 2 && s.get("state").asString().equals("running")
+							&& s.get("workers").size() == 3);
+			master.signal("TERM");
+			assertThat(master.awaitExit(Duration.ofSeconds(60))).isZero();
+			assertThat(master.output())
+				.contains("Server hook dev.prefork.sample.RecordingHooks.workerReady failed; the master goes on");
+			lines = Files.readAllLines(hooks);
+		}
+		assertThat(lines.get(0)).isEqualTo("onStarting " + masterPid + " 2");
+		assertThat(lines).last().isEqualTo("onExit 0");
+		assertThat(lines.subList(1, 3)).containsExactly("preFork 0 1", "preFork 1 1");
+		int whenReady = lines.indexOf("whenReady 2");
+		assertThat(lines.subList(3, whenReady)).hasSize(2).allMatch((line) -> line.startsWith("workerReady "));
+		assertThat(lines.subList(whenReady + 1, whenReady + 4)).satisfies((next) -> {
+			assertThat(next.get(0)).isEqualTo("workersChanged 2 3");
+			assertThat(next.get(1)).isEqualTo("preFork 2 1");
+			assertThat(next.get(2)).startsWith("workerReady 2 ");
+		});
+		int reload = lines.indexOf("onReload 2");
+		assertThat(reload).isGreaterThan(whenReady + 3);
+		List<String> afterReload = lines.subList(reload + 1, lines.size() - 1);
+		assertThat(afterReload).filteredOn((line) -> line.startsWith("preFork "))
+			.containsExactlyInAnyOrder("preFork 0 2", "preFork 1 2", "preFork 2 2");
+		assertThat(afterReload).filteredOn((line) -> line.startsWith("workerExited "))
+			.as("3 old workers replaced, 3 new ones stopped at the end")
+			.hasSize(6)
+			.allMatch((line) -> line.matches("workerExited \\d \\d+ graceful exit code \\d+"));
+		assertThat(lines).filteredOn((line) -> line.startsWith("onStarting") || line.startsWith("whenReady")
+				|| line.startsWith("workersChanged") || line.startsWith("onReload") || line.startsWith("onExit"))
+			.as("each once").hasSize(5);
+		assertThat(lines).noneMatch((line) -> line.startsWith("preExec"));
+	}
+
+	private static String environment(long pid) throws Exception {
+		return Files.readString(Path.of("/proc/" + pid + "/environ")).replace('\0', '\n');
+	}
+
+}
