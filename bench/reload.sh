@@ -20,7 +20,7 @@ PRELOAD=${PRELOAD:-auto}
 mkdir -p bench/results
 
 echo "# $(nproc) cores, $("$JAVA" -version 2>&1 | head -1), wrk -t2 -c32, HUP after ${WARMUP} s of load, preload=$PRELOAD"
-echo "| workers | HUP to new generation ready | requests | non-2xx | socket errors | plot |"
+echo "| workers | HUP to new generation ready | requests | non-2xx | socket errors (connect, read, write, timeout) | plot |"
 echo "|---|---|---|---|---|---|"
 for n in $COUNTS; do
   : > "$WORK/master.log"
@@ -40,7 +40,7 @@ for n in $COUNTS; do
   took=$(awk -v a="$hup" -v b="$ready" 'BEGIN { printf "%.1f", b - a }')
   requests=$(awk '/requests in/ { print $1 }' "$WORK/wrk.out")
   non2xx=$(awk '/Non-2xx/ { print $NF }' "$WORK/wrk.out"); non2xx=${non2xx:-0}
-  errors=$(awk -F'[ ,]+' '/Socket errors/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/) s += $i } END { print s + 0 }' "$WORK/wrk.out")
+  errors=$(awk '/Socket errors/ { sub(/^ *Socket errors: */, ""); print }' "$WORK/wrk.out"); errors=${errors:-0}
   sed -n '/^BUCKETS$/,/^END$/p' "$WORK/wrk.out" | sed '1d;$d' \
     | awk -v h="$hup" '{ printf "%.1f %d %d\n", $1 - h, $2 * 10, $3 * 10 }' > "$WORK/series"
   out=bench/results/reload-throughput-N$n.png

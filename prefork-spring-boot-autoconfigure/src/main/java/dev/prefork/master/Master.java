@@ -224,6 +224,7 @@ public final class Master {
 	 */
 	void turn(long waitMillis) throws InterruptedException {
 		handleCommands(waitMillis);
+		announceTargetChange();
 		long now = now();
 		killTimedOutWorkers(now);
 		if (isServing()) {
@@ -913,12 +914,16 @@ public final class Master {
 		}
 	}
 
-	private void publishStatus() {
+	/** Tells observers about a new worker count before workers are started or stopped for it. */
+	private void announceTargetChange() {
 		boolean serving = this.state == MasterState.RUNNING || this.state == MasterState.RELOADING;
 		if (this.announcedTarget != this.targetWorkers && serving) {
 			this.events.workersChanged(this.announcedTarget, this.targetWorkers);
 			this.announcedTarget = this.targetWorkers;
 		}
+	}
+
+	private void publishStatus() {
 		long now = now();
 		MasterState shownState = (this.state == MasterState.RUNNING && this.upgrade != null) ? MasterState.UPGRADING
 				: this.state;

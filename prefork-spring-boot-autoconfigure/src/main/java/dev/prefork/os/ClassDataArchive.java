@@ -22,6 +22,7 @@ import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.jar.JarFile;
 import java.util.stream.Stream;
 
 import org.apache.commons.logging.Log;
@@ -279,7 +280,7 @@ public final class ClassDataArchive implements AutoCloseable {
 	private Archive obtain(String key) throws IOException {
 		Files.createDirectories(this.directory);
 		Path home = this.directory.resolve(key);
-		Archive archive = Archive.in(home, this.applicationJar.getFileName().toString(), this.javaFeature);
+		Archive archive = Archive.in(home, this.applicationJar, this.javaFeature);
 		try (FileChannel lock = FileChannel.open(this.directory.resolve("." + key + ".lock"),
 				StandardOpenOption.CREATE, StandardOpenOption.WRITE); FileLock held = lock.lock()) {
 			if (archive.isComplete() && usable(archive)) {
@@ -336,9 +337,11 @@ public final class ClassDataArchive implements AutoCloseable {
 		logger.info("Building the class-data archive for " + this.applicationJar.getFileName() + " on JDK "
 				+ this.javaFeature + " (once per jar and JVM) in " + archive.home());
 		Path log = archive.home().resolve("build.log");
-		run("extract", List.of(this.master.executable(), "-Djarmode=tools", "-jar", this.applicationJar.toString(),
-				"extract", "--destination", archive.home().resolve(Archive.APPLICATION).toString()), log,
-				this.buildTimeout);
+		if (archive.extracts()) {
+			run("extract", List.of(this.master.executable(), "-Djarmode=tools", "-jar", this.applicationJar.toString(),
+					"extract", "--destination", archive.home().resolve(Archive.APPLICATION).toString()), log,
+					this.buildTimeout);
+		}
 		run("training run", trainingCommand(archive), log, this.buildTimeout);
 		if (!Files.isRegularFile(archive.file()) || Files.size(archive.file()) == 0) {
 			throw new IOException("the training run wrote no archive (see " + log + ")");
@@ -463,6 +466,21 @@ public final class ClassDataArchive implements AutoCloseable {
 		}
 	}
 
+	/**
+	 * Whether a jar nests its dependencies (BOOT-INF/lib), which the JVM cannot archive; an
+	 * extracted application jar (its dependencies in lib/ beside it, as in a layered
+	 * container image) is archived as it is.
+	 */
+	static boolean isSpringBootJar(Path jar) {
+		try (JarFile file = new JarFile(jar.toFile())) {
+			return file.getEntry("BOOT-INF/") != null || file.getEntry("BOOT-INF/classes/") != null
+					|| (file.getManifest() != null && file.getManifest().getMainAttributes().getValue("Spring-Boot-Lib") != null);
+		}
+		catch (IOException ex) {
+			return true;
+		}
+	}
+
 	private static MessageDigest sha256() {
 		try {
 			return MessageDigest.getInstance("SHA-256");
@@ -504,16 +522,22 @@ public final class ClassDataArchive implements AutoCloseable {
 	 * @param javaFeature the JDK feature version it is for
 	 * @param stamp the archive file's attributes when it was checked, null before
 	 */
-	private record Archive(Path home, String jarName, int javaFeature, JarStamp stamp) {
+	private record Archive(Path home, String jarName, int javaFeature, Path plainJar, JarStamp stamp) {
 
 		static final String APPLICATION = "application";
 
-		static Archive in(Path home, String jarName, int javaFeature) {
-			return new Archive(home, jarName, javaFeature, null);
+		/** For a Spring Boot jar, extracted into the home directory; for a plain jar, used where it is. */
+		static Archive in(Path home, Path applicationJar, int javaFeature) {
+			return new Archive(home, applicationJar.getFileName().toString(), javaFeature,
+					isSpringBootJar(applicationJar) ? null : applicationJar, null);
+		}
+
+		boolean extracts() {
+			return this.plainJar == null;
 		}
 
 		Path jar() {
-			return this.home.resolve(APPLICATION).resolve(this.jarName);
+			return extracts() ? this.home.resolve(APPLICATION).resolve(this.jarName) : this.plainJar;
 		}
 
 		Path file() {
@@ -530,7 +554,7 @@ public final class ClassDataArchive implements AutoCloseable {
 		}
 
 		Archive checked() {
-			return new Archive(this.home, this.jarName, this.javaFeature, JarStamp.of(file()));
+			return new Archive(this.home, this.jarName, this.javaFeature, this.plainJar, JarStamp.of(file()));
 		}
 
 		boolean isIntact() {

@@ -116,7 +116,7 @@ public final class SystemdNotify implements MasterEvents {
 	}
 
 	private String status() {
-		return "STATUS=" + this.ready.size() + " of " + this.target + " workers ready";
+		return "STATUS=" + this.ready.size() + " workers ready (target " + this.target + ")";
 	}
 
 	/** Sends one datagram. */

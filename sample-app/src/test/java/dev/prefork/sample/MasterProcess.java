@@ -45,6 +45,8 @@ final class MasterProcess implements AutoCloseable {
 
 	final int managementPort;
 
+	private boolean inPidNamespace;
+
 	final Path log;
 
 	private final Process process;
@@ -159,9 +161,20 @@ final class MasterProcess implements AutoCloseable {
 	JsonNode status() throws IOException {
 		JsonNode status = json.readTree(get(this.managementPort, "/actuator/prefork").body());
 		for (JsonNode worker : status.get("workers")) {
-			this.workerPids.add(worker.get("pid").asLong());
+			if (!this.inPidNamespace) {
+				this.workerPids.add(worker.get("pid").asLong());
+			}
 		}
 		return status;
+	}
+
+	/**
+	 * For a master in its own PID namespace: the pids in its status are not this machine's,
+	 * so {@link #close()} checks only the descendants of the process it started.
+	 */
+	MasterProcess inPidNamespace() {
+		this.inPidNamespace = true;
+		return this;
 	}
 
 	/** Waits until the master runs {@code count} ready workers and returns its status. */

@@ -1,6 +1,10 @@
 package dev.prefork.sample;
 
 import java.io.File;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -55,12 +59,13 @@ class SystemdIT {
 			List<String> lines = lines(received);
 			assertThat(lines.get(0)).isEqualTo("STATUS=Starting 2 workers");
 			int ready = indexOf(lines, "READY=1");
-			assertThat(lines.get(ready)).isEqualTo("READY=1|STATUS=2 of 2 workers ready");
+			assertThat(lines.get(ready)).isEqualTo("READY=1|STATUS=2 workers ready (target 2)");
 			int reloading = indexOf(lines, "RELOADING=1");
 			assertThat(lines.get(reloading)).matches("RELOADING=1\\|MONOTONIC_USEC=\\d+\\|STATUS=Reloading: starting generation 2");
 			int stopping = indexOf(lines, "STOPPING=1");
 			assertThat(ready).isLessThan(reloading);
-			assertThat(lines.subList(reloading, stopping)).anyMatch((line) -> line.startsWith("READY=1|STATUS=2 of 2"));
+			assertThat(lines.subList(reloading, stopping)).as("ready again after the reload")
+				.anyMatch((line) -> line.matches("READY=1\\|STATUS=[23] workers ready \\(target 2\\)"));
 			assertThat(lines.get(stopping)).isEqualTo("STOPPING=1|STATUS=Stopping");
 		}
 		finally {
@@ -76,18 +81,17 @@ class SystemdIT {
 		// It binds the port and starts the master with the socket on fd 3 at the first connection.
 		try (MasterProcess master = MasterProcess.start(
 				List.of("/usr/bin/systemd-socket-activate", "-l", "127.0.0.1:" + port), "--server.port=" + port,
-				"--prefork.workers=1")) {
+				"--prefork.workers=1", "--prefork.preload=off")) {
 			await("systemd-socket-activate listening", Duration.ofSeconds(30), () -> !MasterProcess.isPortFree(port));
-			CompletableFuture<MasterProcess.Response> first = CompletableFuture.supplyAsync(() -> {
-				try {
-					return master.get("/whoami");
-				}
-				catch (Exception ex) {
-					throw new IllegalStateException(ex);
-				}
-			});
+			// The connection that starts it waits until a worker is ready: longer than a usual request.
+			CompletableFuture<HttpResponse<String>> first = HttpClient.newHttpClient()
+				.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/whoami"))
+					.timeout(MasterProcess.BOOT)
+					.build(), HttpResponse.BodyHandlers.ofString());
 			master.awaitReady(1);
-			assertThat(first.get(60, TimeUnit.SECONDS).status()).as("the connection that started it").isEqualTo(200);
+			assertThat(first.get(MasterProcess.BOOT.toSeconds(), TimeUnit.SECONDS).statusCode())
+				.as("the connection that started it")
+				.isEqualTo(200);
 			assertThat(master.get("/whoami").status()).isEqualTo(200);
 			assertThat(master.output()).contains("Serving the listening socket passed by systemd (127.0.0.1:" + port + " (fd 3))");
 			master.signal("TERM");

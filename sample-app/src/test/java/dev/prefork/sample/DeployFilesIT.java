@@ -1,0 +1,29 @@
+package dev.prefork.sample;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * deploy/: the Kubernetes manifests pass their schemas, the Dockerfile its linter, the
+ * systemd units systemd-analyze, and they agree with prefork (deploy/validate.sh).
+ */
+class DeployFilesIT {
+
+	private static final Path ROOT = Path.of(System.getProperty("user.dir")).getParent();
+
+	@Test
+	void deploymentFilesAreValid() throws Exception {
+		Process validate = new ProcessBuilder(ROOT.resolve("deploy/validate.sh").toString()).redirectErrorStream(true)
+			.start();
+		String output = new String(validate.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+		assertThat(validate.waitFor(5, TimeUnit.MINUTES)).isTrue();
+		assertThat(validate.exitValue()).as(output).isZero();
+		assertThat(output).contains("ok   deployment.yaml", "ok   Dockerfile", "0 failed");
+	}
+
+}
