@@ -5,7 +5,8 @@
 # 100 ms with the reload's start and end marked into bench/results/reload-throughput-N<n>.png.
 #
 # Usage: bench/reload.sh   Environment: JAVA (default java), COUNTS (default "2 4"),
-#   WARMUP seconds before the HUP (default 30), AFTER seconds of load after the reload (20),
+#   WARMUP seconds of load before the HUP, for the JIT (default 120), AFTER seconds of load
+#   after the reload (20),
 #   PRELOAD (default auto)
 set -euo pipefail
 PORT=${PORT:-18780}
@@ -14,7 +15,7 @@ source "$(dirname "$0")/lib.sh"
 need wrk
 command -v gnuplot >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gnuplot-nox; }
 COUNTS=${COUNTS:-2 4}
-WARMUP=${WARMUP:-30}
+WARMUP=${WARMUP:-120}
 AFTER=${AFTER:-20}
 PRELOAD=${PRELOAD:-auto}
 mkdir -p bench/results
@@ -52,10 +53,11 @@ set grid
 set xlabel 'seconds since HUP'
 set ylabel 'requests/s'
 set yrange [0:*]
+set key bottom right
 set arrow from 0, graph 0 to 0, graph 1 nohead lc rgb 'red' dt 2 lw 2
 set arrow from $took, graph 0 to $took, graph 1 nohead lc rgb 'dark-green' dt 2 lw 2
 set label 'HUP' at 0, graph 0.95 offset 0.5,0 tc rgb 'red'
-set label 'new generation ready ($took s)' at $took, graph 0.95 offset 0.5,0 tc rgb 'dark-green'
+set label 'new generation ready ($took s)' at $took, graph 0.88 right offset -0.5,0 tc rgb 'dark-green'
 plot '$WORK/series' using 1:2 with lines lc rgb '#1f77b4' title '2xx', \
      '' using 1:3 with impulses lc rgb 'red' title 'non-2xx'
 GP
