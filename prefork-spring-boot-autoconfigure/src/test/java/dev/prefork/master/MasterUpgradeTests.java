@@ -47,6 +47,21 @@ class MasterUpgradeTests {
 	}
 
 	@Test
+	void observersHearOfTheUpgradeBeforeTheNewMasterStarts() throws Exception {
+		List<String> seen = new ArrayList<>();
+		this.master.observedBy(new MasterEvents() {
+			@Override
+			public void upgradeStarting() {
+				seen.add("upgradeStarting, new masters so far: " + MasterUpgradeTests.this.newMasters.size());
+			}
+		});
+		startAllReady();
+		submit(new Command.Upgrade(Source.SIGNAL));
+		submit(new Command.Upgrade(Source.SIGNAL));
+		assertThat(seen).containsExactly("upgradeStarting, new masters so far: 0");
+	}
+
+	@Test
 	void newMasterThatFailsToBootLeavesThisMasterUntouched() throws Exception {
 		startAllReady();
 		submit(new Command.Upgrade(Source.SIGNAL));

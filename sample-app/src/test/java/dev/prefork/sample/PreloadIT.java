@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
@@ -31,6 +32,7 @@ class PreloadIT {
 	Path temp;
 
 	@Test
+	@Tag("jdk25")
 	void workersMapTheArchiveAndBootColdWhenItIsDamaged() throws Exception {
 		Path archives = this.temp.resolve("archives");
 		try (MasterProcess master = MasterProcess.start("--prefork.workers=2", "--prefork.preload=on",
