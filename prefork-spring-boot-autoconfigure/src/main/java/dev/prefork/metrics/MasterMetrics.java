@@ -88,6 +88,11 @@ public final class MasterMetrics implements MasterEvents {
 			.description("Length limit of the listening socket's accept queue")
 			.baseUnit("connections")
 			.register(registry);
+		FunctionCounter.builder("prefork.listen.queue.overflows", this, (metrics) -> ProcFs.listenOverflows())
+			.description("Connections dropped because an accept queue was full, for every listening socket of "
+					+ "the network namespace (TcpExt ListenOverflows)")
+			.baseUnit("connections")
+			.register(registry);
 		String prefork = MasterMetrics.class.getPackage().getImplementationVersion();
 		Gauge.builder("prefork.build.info", () -> 1)
 			.description("The application's version and prefork's")

@@ -67,4 +67,31 @@ public final class ProcFs {
 		return null;
 	}
 
+	/**
+	 * Connections the kernel dropped because an accept queue was full
+	 * ({@code TcpExt: ListenOverflows} in {@code /proc/net/netstat}). The count is for every
+	 * listening socket of the network namespace: in a container or a pod, the application's.
+	 * @return the count since boot, or {@code NaN} if it cannot be read
+	 */
+	public static double listenOverflows() {
+		try {
+			String[] lines = Files.readString(Path.of("/proc/net/netstat")).split("\n");
+			for (int i = 0; i + 1 < lines.length; i++) {
+				if (lines[i].startsWith("TcpExt:") && lines[i + 1].startsWith("TcpExt:")) {
+					String[] names = lines[i].trim().split("\\s+");
+					String[] values = lines[i + 1].trim().split("\\s+");
+					for (int field = 1; field < names.length && field < values.length; field++) {
+						if (names[field].equals("ListenOverflows")) {
+							return Double.parseDouble(values[field]);
+						}
+					}
+				}
+			}
+		}
+		catch (IOException | RuntimeException ex) {
+			// not Linux, or /proc not mounted
+		}
+		return Double.NaN;
+	}
+
 }
