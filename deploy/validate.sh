@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks deploy/: Kubernetes manifests against their schemas and the Dockerfile with a linter
 # (npm tools, installed into deploy/validate/node_modules on first use), and the systemd units
-# with systemd-analyze, where it is installed. Exits non-zero on any problem.
+# with systemd-analyze, where it is installed (scripts/install-test-tools.sh installs node, npm
+# and systemd). Exits non-zero on any problem.
 set -euo pipefail
 cd "$(dirname "$0")"
 failed=0

@@ -3,6 +3,7 @@ package dev.prefork.sample;
 import java.time.Duration;
 import java.util.List;
 
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import static dev.prefork.sample.MasterProcess.await;
@@ -14,6 +15,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code exec java -jar}): TERM reaches it, and it reaps orphans the workers leave behind.
  */
 class ContainerIT {
+
+	@BeforeAll
+	static void installTools() throws Exception {
+		MasterProcess.installTestTools();
+	}
+
 
 	@Test
 	void asPid1TheMasterReapsOrphansAndStopsOnTerm() throws Exception {

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -14,6 +15,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class DeployFilesIT {
 
+	@BeforeAll
+	static void installTools() throws Exception {
+		MasterProcess.installTestTools();
+	}
+
+
 	private static final Path ROOT = Path.of(System.getProperty("user.dir")).getParent();
 
 	@Test
@@ -23,7 +30,7 @@ class DeployFilesIT {
 		String output = new String(validate.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
 		assertThat(validate.waitFor(5, TimeUnit.MINUTES)).isTrue();
 		assertThat(validate.exitValue()).as(output).isZero();
-		assertThat(output).contains("ok   deployment.yaml", "ok   Dockerfile", "0 failed");
+		assertThat(output).contains("ok   systemd units", "ok   deployment.yaml", "ok   Dockerfile", "0 failed");
 	}
 
 }

@@ -359,6 +359,14 @@ final class MasterProcess implements AutoCloseable {
 		}
 	}
 
+	/** Runs scripts/install-test-tools.sh: systemd's tools, node and npm, python3, unshare. */
+	static void installTestTools() throws Exception {
+		Path script = Path.of(System.getProperty("user.dir")).getParent().resolve("scripts/install-test-tools.sh");
+		Process process = new ProcessBuilder(script.toString()).redirectErrorStream(true).start();
+		String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+		assertThat(process.waitFor()).as(script + "\n" + output).isZero();
+	}
+
 	static boolean isRunning(long pid) {
 		return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
 	}

@@ -1,6 +1,5 @@
 package dev.prefork.sample;
 
-import java.io.File;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,7 +12,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,6 +24,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * systemd's own systemd-socket-activate.
  */
 class SystemdIT {
+
+	@BeforeAll
+	static void installTools() throws Exception {
+		MasterProcess.installTestTools();
+	}
+
 
 	@TempDir
 	Path temp;
@@ -76,7 +81,6 @@ class SystemdIT {
 
 	@Test
 	void servesTheSocketSystemdPasses() throws Exception {
-		Assumptions.assumeTrue(new File("/usr/bin/systemd-socket-activate").canExecute(), "no systemd-socket-activate");
 		int port = MasterProcess.freePort();
 		// It binds the port and starts the master with the socket on fd 3 at the first connection.
 		try (MasterProcess master = MasterProcess.start(
