@@ -9,42 +9,11 @@
 # Environment: JAVA (default java), DURATION of each load in seconds (default 120; it must
 # outlast the operation, which takes 20-45 s under load on 2 cores).
 set -euo pipefail
-cd "$(dirname "$0")/.."
-
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
-[ -f sample-app/target/sample-app.jar ] || mvn -B -q -DskipTests package
-
-JAVA=${JAVA:-java}
-DURATION=${DURATION:-120}
 PORT=${PORT:-18180}
 MPORT=${MPORT:-18181}
-WORK=$(mktemp -d)
-MASTER=""
-
-# Stops the current master, which after an upgrade is not a child of this script.
-stop_master() {
-  if [ -n "$MASTER" ] && kill -0 "$MASTER" 2>/dev/null; then
-    kill -TERM "$MASTER"
-    local start=$SECONDS
-    while kill -0 "$MASTER" 2>/dev/null && [ $((SECONDS - start)) -lt 60 ]; do sleep 0.2; done
-    wait "$MASTER" 2>/dev/null || true
-  fi
-  MASTER=""
-}
-cleanup() { stop_master; }
-trap cleanup EXIT
-
-status() { curl -s --max-time 2 "http://127.0.0.1:$MPORT/actuator/prefork" || true; }
-field() { python3 -c "import json,sys; s=json.load(sys.stdin); print(eval(sys.argv[1]))" "$1" 2>/dev/null || true; }
-
-# Waits until a Python expression over the status `s` is true, for at most $2 seconds.
-await() {
-  local expression=$1 limit=${2:-120} start=$SECONDS
-  until [ "$(status | field "$expression")" = "True" ]; do
-    if [ $((SECONDS - start)) -ge "$limit" ]; then echo "timed out waiting for: $expression" >&2; return 1; fi
-    sleep 0.2
-  done
-}
+source "$(dirname "$0")/lib.sh"
+need wrk
+DURATION=${DURATION:-120}
 
 # Waits until the scenario's log contains a line matching $1, for at most $2 seconds.
 await_log() {
@@ -60,7 +29,7 @@ ready_pids() { status | field "sorted(w['pid'] for w in s['workers'] if w['state
 run() {
   local name=$1; shift
   LOG="$WORK/$name.log"
-  "$JAVA" -jar sample-app/target/sample-app.jar --server.port="$PORT" --management.server.port="$MPORT" \
+  "$JAVA" -jar "$JAR" --server.port="$PORT" --management.server.port="$MPORT" \
     --prefork.workers=2 --prefork.pidfile="$WORK/master.pid" "$@" > "$WORK/$name.log" 2>&1 &
   MASTER=$!
   await "s['state']=='running' and len([w for w in s['workers'] if w['state']=='ready'])==2"

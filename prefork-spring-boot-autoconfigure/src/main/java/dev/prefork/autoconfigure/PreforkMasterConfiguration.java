@@ -5,6 +5,7 @@ import java.net.BindException;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -181,28 +182,28 @@ class PreforkMasterConfiguration {
 	}
 
 	@Bean
-	ServerHooksEvents preforkServerHooksEvents(ObjectProvider<ServerHooks> hooks) {
-		return new ServerHooksEvents(hooks.orderedStream().toList(), ProcessHandle.current().pid());
-	}
-
-	@Bean
 	NativeWorkerLauncher preforkWorkerLauncher(ListenSockets sockets, ClassDataArchive archive,
-			ServerHooksEvents hooks) throws IOException {
+			ObjectProvider<ServerHooks> hooks) throws IOException {
 		return new NativeWorkerLauncher(sockets, JvmCommandLine.ofCurrentJvm(), archive,
 				Map.of(WorkerEnvironment.MASTER_PID, Long.toString(ProcessHandle.current().pid())))
-			.beforeLaunch(hooks);
+			.beforeLaunch(serverHooks(hooks));
+	}
+
+	/** The user's server hooks, one observer each, in their order. */
+	private static List<ServerHooksEvents> serverHooks(ObjectProvider<ServerHooks> hooks) {
+		return hooks.orderedStream().map((each) -> new ServerHooksEvents(each, ProcessHandle.current().pid())).toList();
 	}
 
 	@Bean
 	Master preforkMaster(MasterSettings settings, ListenSockets sockets, NativeWorkerLauncher launcher,
-			SettingsLoader preforkSettingsLoader, ServerHooksEvents hooks) throws IOException {
+			SettingsLoader preforkSettingsLoader, ObjectProvider<ServerHooks> hooks) throws IOException {
 		long pid = ProcessHandle.current().pid();
 		Master master = new Master(settings, launcher, preforkSettingsLoader, LogFiles::reopen,
 				() -> System.nanoTime() / 1_000_000, pid)
 			.upgradeWith(new NativeMasterLauncher(sockets, JvmCommandLine.ofCurrentJvm(), pid))
 			.observedBy(new MasterFootprint())
-			.observedBy(SystemdNotify.of(System.getenv("NOTIFY_SOCKET"), upgradeHandoff().isPresent()))
-			.observedBy(hooks);
+			.observedBy(SystemdNotify.of(System.getenv("NOTIFY_SOCKET"), upgradeHandoff().isPresent()));
+		serverHooks(hooks).forEach(master::observedBy);
 		Optional<UpgradeHandoff> handoff = upgradeHandoff();
 		if (handoff.isPresent()) {
 			handoff.get().keepNotifyPrivate();

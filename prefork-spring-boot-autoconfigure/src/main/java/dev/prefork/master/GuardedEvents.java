@@ -32,7 +32,7 @@ final class GuardedEvents implements MasterEvents {
 				call.accept(observer);
 			}
 			catch (RuntimeException | LinkageError ex) {
-				logger.error("Observer " + observer.getClass().getName() + " failed on " + event + "; ignored: " + ex, ex);
+				logger.error(observer.describe() + "." + event + " failed; the master goes on: " + ex, ex);
 			}
 		}
 	}

@@ -12,6 +12,11 @@ public interface MasterEvents {
 	MasterEvents NONE = new MasterEvents() {
 	};
 
+	/** How log lines name this observer. */
+	default String describe() {
+		return getClass().getName();
+	}
+
 	/** The master loop starts; no worker is running yet. */
 	default void starting(MasterSettings settings) {
 	}

@@ -44,8 +44,7 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 
 	private final Map<String, String> environment;
 
-	private Consumer<WorkerLaunch> beforeLaunch = (launch) -> {
-	};
+	private List<? extends Consumer<WorkerLaunch>> beforeLaunch = List.of();
 
 	/** Workers not reaped yet, by pid, for scrapes from other threads. */
 	private final Map<Long, WorkerListener> live = new ConcurrentHashMap<>();
@@ -69,10 +68,11 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 
 	/**
 	 * Lets {@code hooks} change each worker's environment and JVM options before it starts.
-	 * @param hooks called on the master thread; what they throw is logged and ignored
+	 * @param hooks called in order on the master thread; what one throws is logged and the
+	 * next one runs
 	 * @return this launcher
 	 */
-	public NativeWorkerLauncher beforeLaunch(Consumer<WorkerLaunch> hooks) {
+	public NativeWorkerLauncher beforeLaunch(List<? extends Consumer<WorkerLaunch>> hooks) {
 		this.beforeLaunch = hooks;
 		return this;
 	}
@@ -81,11 +81,13 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 	public ChildProcess launch(WorkerSpec spec, Consumer<Command> events) throws IOException {
 		WorkerLaunch launch = new WorkerLaunch(spec.slot(), spec.generation(), spec.gpu(), userEnvironment(spec),
 				new ArrayList<>(spec.settings().workerJvmArgs()));
-		try {
-			this.beforeLaunch.accept(launch);
-		}
-		catch (RuntimeException | LinkageError ex) {
-			logger.error("A pre-fork hook failed for worker " + spec.slot() + "; starting it as it is: " + ex, ex);
+		for (Consumer<WorkerLaunch> hook : this.beforeLaunch) {
+			try {
+				hook.accept(launch);
+			}
+			catch (RuntimeException | LinkageError ex) {
+				logger.error(hook + ".preFork failed for worker " + spec.slot() + "; the master goes on: " + ex, ex);
+			}
 		}
 		ListenSocket socket = this.sockets.get(spec.settings().listen());
 		int[] toWorker = pipe();
