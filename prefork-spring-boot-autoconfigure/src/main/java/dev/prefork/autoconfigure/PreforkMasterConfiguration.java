@@ -13,6 +13,7 @@ import dev.prefork.hooks.ServerHooks;
 import dev.prefork.logging.LogFiles;
 import dev.prefork.master.ListenAddress;
 import dev.prefork.master.Master;
+import dev.prefork.master.MasterEvents;
 import dev.prefork.master.MasterSettings;
 import dev.prefork.master.SettingsLoader;
 import dev.prefork.metrics.MasterMetrics;
@@ -200,15 +201,22 @@ class PreforkMasterConfiguration {
 		long pid = ProcessHandle.current().pid();
 		Master master = new Master(settings, launcher, preforkSettingsLoader, LogFiles::reopen,
 				() -> System.nanoTime() / 1_000_000, pid)
-			.upgradeWith(new NativeMasterLauncher(sockets, JvmCommandLine.ofCurrentJvm(), pid))
-			.observedBy(new MasterFootprint())
-			.observedBy(SystemdNotify.of(System.getenv("NOTIFY_SOCKET"), upgradeHandoff().isPresent()));
-		serverHooks(hooks).forEach(master::observedBy);
+			.upgradeWith(new NativeMasterLauncher(sockets, JvmCommandLine.ofCurrentJvm(), pid));
 		Optional<UpgradeHandoff> handoff = upgradeHandoff();
 		if (handoff.isPresent()) {
-			handoff.get().keepNotifyPrivate();
-			master.asNewMasterOf(handoff.get().oldMasterPid()).whenReady(handoff.get()::notifyReady);
+			UpgradeHandoff toOldMaster = handoff.get();
+			toOldMaster.keepNotifyPrivate();
+			// First observer: the old master hears of readiness before any user hook runs.
+			master.asNewMasterOf(toOldMaster.oldMasterPid()).observedBy(new MasterEvents() {
+				@Override
+				public void ready(int workers) {
+					toOldMaster.notifyReady();
+				}
+			});
 		}
+		master.observedBy(new MasterFootprint())
+			.observedBy(SystemdNotify.of(System.getenv("NOTIFY_SOCKET"), handoff.isPresent()));
+		serverHooks(hooks).forEach(master::observedBy);
 		return master;
 	}
 

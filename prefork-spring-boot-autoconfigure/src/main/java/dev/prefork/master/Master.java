@@ -97,9 +97,6 @@ public final class Master {
 	/** All workers were stopped on purpose (WINCH); see {@link #handleUpgradeExited}. */
 	private boolean workersStopped;
 
-	private Runnable whenReady = () -> {
-	};
-
 	private final List<MasterEvents> observers = new ArrayList<>();
 
 	/** Every observer, each guarded: one that throws is logged and skipped. */
@@ -150,16 +147,6 @@ public final class Master {
 	 */
 	public Master asNewMasterOf(long oldMasterPid) {
 		this.oldMasterPid = oldMasterPid;
-		return this;
-	}
-
-	/**
-	 * Runs {@code action} on the master thread once all first workers are ready.
-	 * @param action what to do, e.g. tell the old master of an upgrade
-	 * @return this master
-	 */
-	public Master whenReady(Runnable action) {
-		this.whenReady = action;
 		return this;
 	}
 
@@ -559,18 +546,8 @@ public final class Master {
 		if (this.state == MasterState.STARTING && this.workers.count(WorkerState.READY) >= this.targetWorkers) {
 			this.state = MasterState.RUNNING;
 			logger.info("All " + this.targetWorkers + " workers ready " + seconds(now - this.startedAt) + " s after start");
-			runWhenReady();
 			this.events.ready(this.targetWorkers);
 			startPendingReload();
-		}
-	}
-
-	private void runWhenReady() {
-		try {
-			this.whenReady.run();
-		}
-		catch (RuntimeException ex) {
-			logger.error("Action on readiness failed: " + ex, ex);
 		}
 	}
 
