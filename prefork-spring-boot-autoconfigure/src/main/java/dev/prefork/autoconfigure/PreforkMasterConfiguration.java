@@ -90,6 +90,11 @@ class PreforkMasterConfiguration {
 					"Stop that master first (kill -TERM " + ex.pid() + "), or set prefork.pidfile to another file. If pid "
 							+ ex.pid() + " is not a prefork master, delete " + ex.path() + ".");
 		}
+		catch (Pidfile.UntrustedException ex) {
+			throw new PreforkStartupException("Refusing prefork.pidfile " + ex.getMessage() + ".",
+					"Remove it (another user may have planted it) and keep the pidfile in a directory such as /run/<app> "
+							+ "that only this user can write.", ex);
+		}
 		catch (IOException ex) {
 			throw new PreforkStartupException("Cannot write prefork.pidfile " + written + ": " + ex.getMessage(),
 					"Make sure the directory exists and is writable by this user.", ex);
@@ -260,8 +265,10 @@ class PreforkMasterConfiguration {
 			return MasterFifo.open(properties.getMasterFifo().toPath(), master::submit);
 		}
 		catch (IOException ex) {
-			throw new PreforkStartupException("Cannot open prefork.master-fifo: " + ex.getMessage() + ".",
-					"Point prefork.master-fifo at a path in a writable directory that is either free or a named pipe.",
+			throw new PreforkStartupException("Cannot use prefork.master-fifo: " + ex.getMessage() + ".",
+					"Whoever can write the FIFO can stop, scale or upgrade the master. Remove the file and let the master "
+							+ "create it (mode 600), or point prefork.master-fifo at a free path in a directory only this "
+							+ "user can write.",
 					ex);
 		}
 	}

@@ -2,19 +2,24 @@ package dev.prefork.os;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Consumer;
 
 import dev.prefork.master.Command;
 import dev.prefork.master.Source;
+import jnr.posix.FileStat;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
 /**
  * uWSGI's master FIFO: a named pipe (mode 600) the master reads single-character commands
  * from, e.g. {@code echo r > /run/app.fifo}. See {@link ControlCharacters#ofCharacter}.
+ *
+ * <p>
+ * Whoever can write the FIFO can stop or scale the master, so an existing one is used only
+ * under {@link OwnedFiles}' rule (no symbolic link, owned by the master's user, writable by
+ * nobody else), checked on the descriptor actually opened.
  */
 public final class MasterFifo implements Closeable {
 
@@ -23,18 +28,26 @@ public final class MasterFifo implements Closeable {
 	/** Written by {@link #close()} to wake the reader; not a command. */
 	private static final int WAKE_UP = 0;
 
+	private static final int O_RDWR = 2;
+
+	private static final int O_NOFOLLOW = 0x20000;
+
+	private static final int EEXIST = 17;
+
+	private static final int ELOOP = 40;
+
 	private final Path path;
 
 	private final boolean created;
 
-	private final RandomAccessFile fifo;
+	private final int fd;
 
 	private volatile boolean closed;
 
-	private MasterFifo(Path path, boolean created, RandomAccessFile fifo) {
+	private MasterFifo(Path path, boolean created, int fd) {
 		this.path = path;
 		this.created = created;
-		this.fifo = fifo;
+		this.fd = fd;
 	}
 
 	/**
@@ -42,24 +55,30 @@ public final class MasterFifo implements Closeable {
 	 * @param path where the FIFO is
 	 * @param commands where commands go
 	 * @return the open FIFO
-	 * @throws IOException if the path exists and is not a FIFO, or cannot be created
+	 * @throws IOException if the path exists and is not a FIFO of this user that only this
+	 * user can write, or cannot be created
 	 */
 	public static MasterFifo open(Path path, Consumer<Command> commands) throws IOException {
-		boolean created = false;
-		if (Files.exists(path)) {
-			if (!Native.posix().stat(path.toString()).isFifo()) {
-				throw new IOException(path + " exists and is not a named pipe");
-			}
-		}
-		else {
-			if (Native.posix().mkfifo(path.toString(), 0600) != 0) {
-				throw Native.error("mkfifo " + path);
-			}
-			created = true;
+		// mkfifo creates or fails, like O_EXCL, and never follows a symbolic link.
+		boolean created = Native.posix().mkfifo(path.toString(), 0600) == 0;
+		if (!created && Native.errno() != EEXIST) {
+			throw Native.error("mkfifo " + path);
 		}
 		// Read and write: opening never blocks, and the reader never sees end of file when a
 		// writer closes.
-		MasterFifo fifo = new MasterFifo(path, created, new RandomAccessFile(path.toFile(), "rw"));
+		int fd = Native.posix().open(path.toString(), O_RDWR | O_NOFOLLOW | LibC.O_CLOEXEC, 0);
+		if (fd < 0) {
+			int errno = Native.errno();
+			throw (errno == ELOOP) ? new IOException(path + " is a symbolic link") : Native.error("open " + path, errno);
+		}
+		FileStat opened = Native.posix().allocateStat();
+		String problem = (Native.posix().fstat(fd, opened) != 0) ? "cannot be inspected"
+				: !opened.isFifo() ? "exists and is not a named pipe" : OwnedFiles.problem(opened);
+		if (problem != null) {
+			Native.closeQuietly(fd);
+			throw new IOException(path + " " + problem);
+		}
+		MasterFifo fifo = new MasterFifo(path, created, fd);
 		Thread reader = new Thread(() -> fifo.read(commands), "prefork-fifo");
 		reader.setDaemon(true);
 		reader.start();
@@ -69,25 +88,30 @@ public final class MasterFifo implements Closeable {
 	}
 
 	private void read(Consumer<Command> commands) {
-		try {
-			int character;
-			while ((character = this.fifo.read()) >= 0 && !this.closed) {
-				if (character == WAKE_UP || Character.isWhitespace(character)) {
+		byte[] buffer = new byte[1];
+		while (!this.closed) {
+			if (Native.posix().read(this.fd, buffer, 1) != 1) {
+				if (Native.errno() == LibC.EINTR) {
 					continue;
 				}
-				Command command = ControlCharacters.ofCharacter((char) character, Source.FIFO);
-				if (command != null) {
-					commands.accept(command);
+				if (!this.closed) {
+					logger.error("Master FIFO " + this.path + " failed: " + Native.error("read").getMessage());
 				}
-				else {
-					logger.warn("Master FIFO " + this.path + ": ignoring unknown command '" + (char) character
-							+ "'; the commands are r q Q + - l u");
-				}
+				return;
 			}
-		}
-		catch (IOException ex) {
-			if (!this.closed) {
-				logger.error("Master FIFO " + this.path + " failed: " + ex.getMessage());
+			int character = buffer[0] & 0xff;
+			if (this.closed || character == WAKE_UP || Character.isWhitespace(character)) {
+				continue;
+			}
+			Command command = ControlCharacters.ofCharacter((char) character, Source.FIFO);
+			if (command != null) {
+				commands.accept(command);
+			}
+			else {
+				logger.warn("Master FIFO " + this.path + ": ignoring unknown command "
+						+ ((character >= 0x21 && character < 0x7f) ? "'" + (char) character + "'"
+								: String.format("byte 0x%02x", character))
+						+ "; the commands are r q Q + - l u");
 			}
 		}
 	}
@@ -95,13 +119,8 @@ public final class MasterFifo implements Closeable {
 	@Override
 	public void close() {
 		this.closed = true;
-		try {
-			this.fifo.write(WAKE_UP);
-			this.fifo.close();
-		}
-		catch (IOException ex) {
-			// closing anyway
-		}
+		Native.posix().write(this.fd, new byte[] { WAKE_UP }, 1);
+		Native.posix().close(this.fd);
 		if (this.created) {
 			try {
 				Files.deleteIfExists(this.path);

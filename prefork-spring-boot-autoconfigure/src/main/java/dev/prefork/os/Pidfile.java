@@ -31,10 +31,17 @@ public final class Pidfile {
 	 * @param pid this process's pid
 	 * @return the written pidfile
 	 * @throws AlreadyRunningException if the pidfile names a live process
+	 * @throws UntrustedException if an existing pidfile fails {@link OwnedFiles}' rule
 	 * @throws IOException if the file cannot be written
 	 */
 	public static Pidfile write(Path path, long pid) throws IOException {
 		Path absolute = path.toAbsolutePath();
+		// A pidfile another user planted or can rewrite would make "kill $(cat pidfile)" kill
+		// whatever it names, and a symbolic link would make delete() act elsewhere.
+		String problem = OwnedFiles.problem(absolute);
+		if (problem != null) {
+			throw new UntrustedException(absolute + " " + problem);
+		}
 		Optional<Long> existing = read(absolute);
 		if (existing.isPresent() && existing.get() != pid
 				&& ProcessHandle.of(existing.get()).map(ProcessHandle::isAlive).orElse(false)) {
@@ -94,6 +101,15 @@ public final class Pidfile {
 		catch (IOException ex) {
 			// Nothing useful to do at exit; the next start overwrites a stale file.
 		}
+	}
+
+	/** An existing pidfile another user planted or can change. */
+	public static final class UntrustedException extends IOException {
+
+		UntrustedException(String message) {
+			super(message);
+		}
+
 	}
 
 	/** A pidfile names a process that is still running. */

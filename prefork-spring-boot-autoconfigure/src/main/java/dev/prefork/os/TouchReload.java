@@ -56,7 +56,23 @@ public final class TouchReload implements Closeable {
 		TouchReload watcher = new TouchReload(path, commands);
 		watcher.poller.scheduleWithFixedDelay(watcher::check, POLL_MILLIS, POLL_MILLIS, TimeUnit.MILLISECONDS);
 		logger.info("Reloading when " + path + " is touched" + ((watcher.lastModified == null) ? " (it does not exist yet)" : ""));
+		String untrusted = untrusted(path);
+		if (untrusted != null) {
+			logger.warn("prefork.touch-reload: " + untrusted + ", so another user can trigger a reload; keep the file "
+					+ "and its directory writable by this user only");
+		}
 		return watcher;
+	}
+
+	/** Why another user could touch or create the file, or {@code null}. */
+	static String untrusted(Path path) {
+		String problem = OwnedFiles.problem(path);
+		if (problem != null) {
+			return path + " " + problem;
+		}
+		Path directory = path.toAbsolutePath().getParent();
+		problem = (directory != null) ? OwnedFiles.directoryProblem(directory) : null;
+		return (problem != null) ? "its directory " + directory + " " + problem : null;
 	}
 
 	private void check() {

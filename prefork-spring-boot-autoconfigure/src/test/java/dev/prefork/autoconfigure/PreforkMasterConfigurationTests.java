@@ -33,7 +33,9 @@ class PreforkMasterConfigurationTests {
 		})
 		.withBean(MeterRegistry.class, SimpleMeterRegistry::new)
 		.withPropertyValues("prefork.listen.port=0", "management.endpoints.web.exposure.include=prefork",
-				"server.address=127.0.0.1");
+				"server.address=127.0.0.1",
+				// the surefire booter jar is no application: no class-data archive build behind the tests
+				"prefork.preload=off");
 
 	@Test
 	void exposedEndpointComesWithItsControlFilter() {

@@ -84,12 +84,24 @@ class SpawnTests {
 
 		static Child spawn(Map<Integer, Integer> descriptors) throws Exception {
 			Child child = new Child(Spawn.spawn("/bin/sleep", List.of("sleep", "30"), PATH, descriptors));
+			// Past exec the dynamic loader may still hold a library open: only a child that
+			// sleeps in nanosleep is sleep itself, with exactly the descriptors it was given.
 			long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-			while (!target("/proc/" + child.pid + "/exe").endsWith("/sleep")) {
-				assertThat(System.nanoTime()).as("exec of sleep").isLessThan(deadline);
+			while (!child.isSleeping()) {
+				assertThat(System.nanoTime()).as("sleep of pid " + child.pid).isLessThan(deadline);
 				Thread.onSpinWait();
 			}
 			return child;
+		}
+
+		boolean isSleeping() {
+			try {
+				return target("/proc/" + this.pid + "/exe").endsWith("/sleep")
+						&& Files.readString(Path.of("/proc/" + this.pid + "/wchan")).contains("nanosleep");
+			}
+			catch (IOException ex) {
+				return false;
+			}
 		}
 
 		Map<Integer, String> descriptors() throws IOException {

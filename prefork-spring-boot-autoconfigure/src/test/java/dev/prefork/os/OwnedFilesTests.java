@@ -1,0 +1,153 @@
+package dev.prefork.os;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import dev.prefork.master.Command;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIOException;
+
+/**
+ * Files another user planted or can change: the master FIFO, the pidfile and the
+ * touch-reload file, with real modes and a real second user in a shared directory.
+ */
+class OwnedFilesTests {
+
+	private static OtherUser other;
+
+	@TempDir
+	Path directory;
+
+	/** A directory like /tmp: everyone may create entries, only their owner may replace them. */
+	private Path shared;
+
+	private final List<Command> commands = new CopyOnWriteArrayList<>();
+
+	@BeforeAll
+	static void makeOtherUser() throws Exception {
+		other = OtherUser.create();
+	}
+
+	@AfterAll
+	static void removeOtherUser() throws Exception {
+		if (other != null) {
+			other.close();
+		}
+	}
+
+	@BeforeEach
+	void sharedDirectory() throws Exception {
+		Files.setPosixFilePermissions(this.directory, PosixFilePermissions.fromString("rwxr-xr-x"));
+		this.shared = Files.createDirectory(this.directory.resolve("shared"));
+		Files.setPosixFilePermissions(this.shared, PosixFilePermissions.fromString("rwxrwxrwx"));
+		Native.posix().chmod(this.shared.toString(), 01777);
+	}
+
+	@Test
+	void fifoMadeByAnotherUserIsRefused() throws Exception {
+		Path fifo = this.shared.resolve("master.fifo");
+		other.run("mkfifo", "-m", "600", fifo.toString());
+		assertThatIOException().isThrownBy(() -> MasterFifo.open(fifo, this.commands::add))
+			.withMessage(fifo + " is owned by uid " + other.uid() + ", not by this master's user (uid 0)");
+	}
+
+	@Test
+	void fifoWritableByOthersIsRefused() throws Exception {
+		Path fifo = this.shared.resolve("master.fifo");
+		assertThat(Native.posix().mkfifo(fifo.toString(), 0600)).isZero();
+		Native.posix().chmod(fifo.toString(), 0666);
+		assertThatIOException().isThrownBy(() -> MasterFifo.open(fifo, this.commands::add))
+			.withMessage(fifo + " is writable by group or others (mode 0666)");
+	}
+
+	@Test
+	void fifoBehindASymbolicLinkIsRefused() throws Exception {
+		Path target = this.directory.resolve("real.fifo");
+		assertThat(Native.posix().mkfifo(target.toString(), 0600)).isZero();
+		Path link = Files.createSymbolicLink(this.shared.resolve("master.fifo"), target);
+		assertThatIOException().isThrownBy(() -> MasterFifo.open(link, this.commands::add))
+			.withMessage(link + " is a symbolic link");
+	}
+
+	@Test
+	void regularFileIsNoFifo() throws Exception {
+		Path file = Files.createFile(this.directory.resolve("master.fifo"));
+		assertThatIOException().isThrownBy(() -> MasterFifo.open(file, this.commands::add))
+			.withMessage(file + " exists and is not a named pipe");
+	}
+
+	@Test
+	void newFifoIsPrivateAndGoneAfterClose() throws Exception {
+		Path path = this.shared.resolve("master.fifo");
+		try (MasterFifo fifo = MasterFifo.open(path, this.commands::add)) {
+			assertThat(OwnedFiles.lstat(path).isFifo()).isTrue();
+			assertThat(OwnedFiles.lstat(path).mode() & 0777).isEqualTo(0600);
+			Files.writeString(path, "r");
+			awaitCommands(1);
+		}
+		assertThat(path).doesNotExist();
+	}
+
+	@Test
+	void ownPrivateFifoIsReusedAndKept() throws Exception {
+		Path path = this.directory.resolve("master.fifo");
+		assertThat(Native.posix().mkfifo(path.toString(), 0600)).isZero();
+		try (MasterFifo fifo = MasterFifo.open(path, this.commands::add)) {
+			Files.writeString(path, "+\u0007");
+			awaitCommands(1);
+		}
+		assertThat(OwnedFiles.lstat(path).isFifo()).isTrue();
+	}
+
+	@Test
+	void pidfilePlantedByAnotherUserIsRefused() throws Exception {
+		Path pidfile = this.shared.resolve("master.pid");
+		other.run("sh", "-c", "echo 1 > " + pidfile);
+		assertThatIOException().isThrownBy(() -> Pidfile.write(pidfile, ProcessHandle.current().pid()))
+			.isInstanceOf(Pidfile.UntrustedException.class)
+			.withMessageContaining("is owned by uid " + other.uid());
+		assertThat(pidfile).hasContent("1");
+	}
+
+	@Test
+	void pidfileThatIsASymbolicLinkIsRefused() throws Exception {
+		Path victim = Files.writeString(this.directory.resolve("victim"), "data");
+		Path pidfile = Files.createSymbolicLink(this.directory.resolve("master.pid"), victim);
+		assertThatIOException().isThrownBy(() -> Pidfile.write(pidfile, ProcessHandle.current().pid()))
+			.withMessage(pidfile + " is a symbolic link");
+		assertThat(victim).hasContent("data");
+	}
+
+	@Test
+	void touchReloadFileOthersCanTouchIsReported() throws Exception {
+		Path planted = this.shared.resolve("reload");
+		other.run("touch", planted.toString());
+		assertThat(TouchReload.untrusted(planted)).isEqualTo(planted + " is owned by uid " + other.uid()
+				+ ", not by this master's user (uid 0)");
+		Path open = this.directory.resolve("open/reload");
+		Files.createDirectories(open.getParent());
+		Native.posix().chmod(open.getParent().toString(), 0777);
+		assertThat(TouchReload.untrusted(open)).isEqualTo("its directory " + open.getParent()
+				+ " is writable by group or others without the sticky bit (mode 0777)");
+		Path own = Files.createFile(this.directory.resolve("reload"));
+		assertThat(TouchReload.untrusted(own)).isNull();
+	}
+
+	private void awaitCommands(int count) throws InterruptedException {
+		long deadline = System.nanoTime() + 10_000_000_000L;
+		while (this.commands.size() < count) {
+			assertThat(System.nanoTime()).as("commands read from the FIFO").isLessThan(deadline);
+			Thread.sleep(10);
+		}
+	}
+
+}
