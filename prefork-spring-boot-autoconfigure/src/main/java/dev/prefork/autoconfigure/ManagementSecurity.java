@@ -4,6 +4,9 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Set;
 
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
 import org.springframework.boot.actuate.autoconfigure.endpoint.PropertiesEndpointAccessResolver;
 import org.springframework.boot.actuate.autoconfigure.endpoint.web.WebEndpointProperties;
 import org.springframework.boot.actuate.endpoint.Access;
@@ -17,6 +20,8 @@ import org.springframework.core.env.Environment;
  */
 final class ManagementSecurity {
 
+	private static final Log logger = LogFactory.getLog(ManagementSecurity.class);
+
 	private ManagementSecurity() {
 	}
 
@@ -25,10 +30,27 @@ final class ManagementSecurity {
 				environment.getProperty("server.address", MasterEnvironment.DEFAULT_MANAGEMENT_ADDRESS));
 		int port = environment.getProperty("management.server.port", Integer.class, MasterEnvironment.DEFAULT_MANAGEMENT_PORT);
 		boolean tokenSet = properties.getControl().getToken() != null && !properties.getControl().getToken().isBlank();
-		if (port < 0 || tokenSet || isLoopback(address) || !writable(environment, web)) {
+		if (port < 0 || isLoopback(address)) {
 			return;
 		}
-		throw new PreforkStartupException("The master's management server listens on " + address + ", which is not a "
+		if (tokenSet) {
+			// management.server.ssl.* is the master's server.ssl.* (MasterEnvironment)
+			if (!environment.getProperty("server.ssl.enabled", Boolean.class, false)
+					&& environment.getProperty("server.ssl.bundle") == null) {
+				logger.warn("The master's management server listens on " + describe(address) + " without TLS: the bearer "
+						+ "token of prefork.control.token travels in clear text. Set management.server.ssl.* (as "
+						+ "server.ssl.*), or keep the management server on loopback behind a TLS proxy.");
+			}
+			return;
+		}
+		if (exposed(environment, web, Access.READ_ONLY)) {
+			logger.warn("GET /actuator/prefork on " + describe(address) + " shows worker pids, memory and GPUs to anyone who "
+					+ "can reach it; set prefork.control.token to require the token for it");
+		}
+		if (!exposed(environment, web, Access.UNRESTRICTED)) {
+			return;
+		}
+		throw new PreforkStartupException("The master's management server listens on " + describe(address) + ", which is not a "
 				+ "loopback address, and POST /actuator/prefork/* (reload, scale, stop, upgrade) would be open to anyone "
 				+ "who can reach it.",
 				"Set prefork.control.token to a secret that clients send as 'Authorization: Bearer <secret>', or set "
@@ -36,23 +58,37 @@ final class ManagementSecurity {
 						+ "management.endpoint.prefork.access=read-only.");
 	}
 
+	/** An empty address binds every address, as 0.0.0.0 does. */
 	private static boolean isLoopback(String address) {
+		if (address == null || address.isBlank()) {
+			return false;
+		}
 		try {
-			return InetAddress.getByName(address).isLoopbackAddress();
+			return InetAddress.getByName(address.trim()).isLoopbackAddress();
 		}
 		catch (UnknownHostException ex) {
 			return false;
 		}
 	}
 
-	private static boolean writable(Environment environment, WebEndpointProperties web) {
-		Set<String> include = web.getExposure().getInclude();
-		boolean exposed = (include.contains("*") || include.contains("prefork"))
-				&& !web.getExposure().getExclude().contains("prefork")
-				&& !web.getExposure().getExclude().contains("*");
-		Access access = new PropertiesEndpointAccessResolver(environment).accessFor(EndpointId.of("prefork"),
-				Access.UNRESTRICTED);
-		return exposed && access == Access.UNRESTRICTED;
+	private static String describe(String address) {
+		return (address == null || address.isBlank()) ? "every address (management.server.address is empty)" : address;
+	}
+
+	/**
+	 * Whether the prefork endpoint is exposed over HTTP with at least the given access.
+	 * Endpoint ids are compared as Actuator compares them ({@code preFork} is {@code prefork}).
+	 */
+	private static boolean exposed(Environment environment, WebEndpointProperties web, Access least) {
+		EndpointId prefork = EndpointId.of("prefork");
+		boolean exposed = matches(web.getExposure().getInclude(), prefork)
+				&& !matches(web.getExposure().getExclude(), prefork);
+		Access access = new PropertiesEndpointAccessResolver(environment).accessFor(prefork, Access.UNRESTRICTED);
+		return exposed && access.ordinal() >= least.ordinal();
+	}
+
+	private static boolean matches(Set<String> ids, EndpointId id) {
+		return ids.stream().map(String::trim).anyMatch((each) -> each.equals("*") || EndpointId.fromPropertyValue(each).equals(id));
 	}
 
 }

@@ -11,7 +11,11 @@ import java.util.Map;
 import dev.prefork.os.UpgradeHandoff;
 
 import org.springframework.boot.context.event.ApplicationEnvironmentPreparedEvent;
+import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySource;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.boot.context.properties.source.IterableConfigurationPropertySource;
 import org.springframework.context.ApplicationListener;
 import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.EnumerablePropertySource;
@@ -84,17 +88,36 @@ class MasterEnvironment implements ApplicationListener<ApplicationEnvironmentPre
 		master.put("server.address", managementAddress);
 		master.put("management.server.port", managementPort);
 		master.put("server.servlet.context-path", environment.getProperty("management.server.base-path", ""));
+		// The user's server.ssl.* is for the workers; the master's server is the management server.
 		master.put("server.ssl.enabled", "false");
+		master.putAll(managementSsl(environment));
 		master.put("server.tomcat.threads.max", "8");
 		master.put("server.tomcat.threads.min-spare", "1");
 		environment.getPropertySources().addFirst(new MapPropertySource("preforkMaster", master));
 		hideManagementAddress(environment);
 	}
 
+	/** {@code management.server.ssl.*} as the master's {@code server.ssl.*}, first source first. */
+	static Map<String, Object> managementSsl(ConfigurableEnvironment environment) {
+		ConfigurationPropertyName prefix = ConfigurationPropertyName.of("management.server.ssl");
+		Map<String, Object> ssl = new LinkedHashMap<>();
+		for (ConfigurationPropertySource source : ConfigurationPropertySources.get(environment)) {
+			if (source instanceof IterableConfigurationPropertySource iterable) {
+				iterable.stream().filter(prefix::isAncestorOf).forEach((name) -> ssl.putIfAbsent(
+						"server.ssl." + name.subName(prefix.getNumberOfElements()), iterable.getConfigurationProperty(name).getValue()));
+			}
+		}
+		if (!ssl.isEmpty()) {
+			// as for server.ssl.*: configured means enabled unless it says otherwise
+			ssl.putIfAbsent("server.ssl.enabled", "true");
+		}
+		return ssl;
+	}
+
 	/**
-	 * Removes {@code management.server.address} from the master's property sources: it is
-	 * already the master's {@code server.address}, and Actuator refuses a management address
-	 * when management and server port are one.
+	 * Removes {@code management.server.address} and {@code management.server.ssl.*} from the
+	 * master's property sources: they are already the master's {@code server.address} and
+	 * {@code server.ssl.*}, and Actuator refuses both when management and server port are one.
 	 */
 	private static void hideManagementAddress(ConfigurableEnvironment environment) {
 		MutablePropertySources sources = environment.getPropertySources();
@@ -122,7 +145,7 @@ class MasterEnvironment implements ApplicationListener<ApplicationEnvironmentPre
 
 	private static boolean isManagementAddress(String name) {
 		String canonical = name.toLowerCase(Locale.ROOT).replace("-", "").replace('_', '.');
-		return canonical.equals("management.server.address");
+		return canonical.equals("management.server.address") || canonical.startsWith("management.server.ssl.");
 	}
 
 	/** A concrete port rather than 0: Actuator would take 0 for a management port of its own. */

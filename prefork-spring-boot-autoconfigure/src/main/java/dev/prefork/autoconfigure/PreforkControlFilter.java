@@ -10,6 +10,8 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Locale;
+import java.util.Set;
 import java.util.TreeSet;
 
 import jakarta.servlet.FilterChain;
@@ -25,24 +27,37 @@ import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
+import org.springframework.http.InvalidMediaTypeException;
+import org.springframework.http.MediaType;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * Guards {@code POST /actuator/prefork/{command}} on the master: checks the bearer token when
- * {@code prefork.control.token} is set, then the body: well-formed JSON, an object, only the
- * command's fields, with the right JSON types. Actuator itself maps any body leniently; a
- * control request that is wrong in any way must be refused with a message and change nothing.
+ * Guards every request to the master's management server. With {@code prefork.control.token}
+ * set, the prefork endpoint (status and commands) and every write operation of any endpoint
+ * need the bearer token; health and Prometheus stay open to probes and scrapers. Every write
+ * operation must come from no browser page of another origin: a foreign {@code Origin} or
+ * {@code Sec-Fetch-Site} is refused, a body must be {@code application/json}. A prefork
+ * command's body must then be well-formed JSON, an object, with only the command's fields
+ * and the right JSON types: Actuator maps any body leniently, and a control request that is
+ * wrong in any way must be refused with a message and change nothing.
+ *
+ * <p>
+ * Paths are matched as the dispatcher sees them (decoded, path parameters removed, dot
+ * segments resolved) and without regard to case, so no spelling of a path reaches the
+ * endpoint around the guard.
  */
 class PreforkControlFilter extends OncePerRequestFilter {
 
 	private static final int MAX_BODY_BYTES = 64 * 1024;
+
+	private static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "OPTIONS", "TRACE");
 
 	private static final JsonMapper json = JsonMapper.builder()
 		.enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
 		.enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
 		.build();
 
-	private final String pathPrefix;
+	private final String endpointPath;
 
 	private final byte[] token;
 
@@ -51,25 +66,35 @@ class PreforkControlFilter extends OncePerRequestFilter {
 	 * @param token the bearer token required for commands, or {@code null} for none
 	 */
 	PreforkControlFilter(String endpointPath, String token) {
-		this.pathPrefix = endpointPath + "/";
+		this.endpointPath = endpointPath.toLowerCase(Locale.ROOT);
 		this.token = (token != null) ? ("Bearer " + token).getBytes(StandardCharsets.UTF_8) : null;
-	}
-
-	@Override
-	protected boolean shouldNotFilter(HttpServletRequest request) {
-		String path = request.getRequestURI().substring(request.getContextPath().length());
-		return !request.getMethod().equals("POST") || !path.startsWith(this.pathPrefix);
 	}
 
 	@Override
 	protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
 			throws ServletException, IOException {
-		String path = request.getRequestURI().substring(request.getContextPath().length());
-		String command = path.substring(this.pathPrefix.length());
+		String path = dispatchedPath(request);
+		String lowerCase = path.toLowerCase(Locale.ROOT);
+		boolean prefork = lowerCase.equals(this.endpointPath) || lowerCase.startsWith(this.endpointPath + "/");
+		boolean write = !SAFE_METHODS.contains(request.getMethod());
+		if (!prefork && !write) {
+			chain.doFilter(request, response);
+			return;
+		}
+		String command = prefork ? path.substring(Math.min(path.length(), this.endpointPath.length() + 1)) : path;
 		if (this.token != null && !authorized(request)) {
 			response.setHeader("WWW-Authenticate", "Bearer realm=\"prefork\"");
 			refuse(response, HttpServletResponse.SC_UNAUTHORIZED, command,
 					"this master requires the bearer token of prefork.control.token: send Authorization: Bearer <token>");
+			return;
+		}
+		if (!write) {
+			chain.doFilter(request, response);
+			return;
+		}
+		String foreign = foreignOrigin(request);
+		if (foreign != null) {
+			refuse(response, HttpServletResponse.SC_FORBIDDEN, command, foreign);
 			return;
 		}
 		byte[] body = request.getInputStream().readNBytes(MAX_BODY_BYTES + 1);
@@ -77,17 +102,23 @@ class PreforkControlFilter extends OncePerRequestFilter {
 			refuse(response, HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE, command, "the body is larger than 64 KiB");
 			return;
 		}
-		ControlCommand known = ControlCommand.ofPath(command).orElse(null);
-		if (known == null || new String(body, StandardCharsets.UTF_8).isBlank()) {
-			// No body is an empty command (curl -X POST sends no content type); an unknown
-			// command gets the endpoint's 404 with the list of commands.
-			chain.doFilter(new BodyRequest(request, new byte[0]), response);
-			return;
-		}
+		boolean empty = new String(body, StandardCharsets.UTF_8).isBlank();
 		String contentType = request.getContentType();
-		if (contentType == null || !contentType.toLowerCase().contains("json")) {
+		// No body and no content type is curl -X POST; a browser form always sends one.
+		if (!(empty && contentType == null) && !isJson(contentType)) {
 			refuse(response, HttpServletResponse.SC_UNSUPPORTED_MEDIA_TYPE, command,
 					"send the body as JSON with Content-Type: application/json (was " + contentType + ")");
+			return;
+		}
+		ControlCommand known = prefork ? ControlCommand.ofPath(command).orElse(null) : null;
+		if (!prefork || (known == null && !request.getMethod().equals("POST"))) {
+			chain.doFilter(new BodyRequest(request, body), response);
+			return;
+		}
+		if (known == null || empty) {
+			// No body is an empty command; an unknown command gets the endpoint's 404 with the
+			// list of commands.
+			chain.doFilter(new BodyRequest(request, new byte[0]), response);
 			return;
 		}
 		String problem = problem(known, body);
@@ -96,6 +127,45 @@ class PreforkControlFilter extends OncePerRequestFilter {
 			return;
 		}
 		chain.doFilter(new BodyRequest(request, body), response);
+	}
+
+	/** The path the dispatcher routes: decoded, without path parameters, dot segments resolved. */
+	private static String dispatchedPath(HttpServletRequest request) {
+		String path = request.getServletPath() + ((request.getPathInfo() != null) ? request.getPathInfo() : "");
+		return path.replaceAll("/{2,}", "/");
+	}
+
+	/** {@code application/json} or a {@code +json} type, parameters ignored. */
+	static boolean isJson(String contentType) {
+		if (contentType == null) {
+			return false;
+		}
+		try {
+			MediaType type = MediaType.parseMediaType(contentType);
+			return type.getType().equals("application")
+					&& (type.getSubtype().equals("json") || type.getSubtype().endsWith("+json"));
+		}
+		catch (InvalidMediaTypeException ex) {
+			return false;
+		}
+	}
+
+	/**
+	 * Why a write request comes from a page of another origin, or {@code null}: browsers
+	 * send {@code Origin} with every cross-origin POST, and {@code Sec-Fetch-Site}.
+	 */
+	static String foreignOrigin(HttpServletRequest request) {
+		String fetchSite = request.getHeader("Sec-Fetch-Site");
+		if (fetchSite != null && !fetchSite.equals("same-origin") && !fetchSite.equals("none")) {
+			return "a browser page of another site may not send commands (Sec-Fetch-Site: " + fetchSite + ")";
+		}
+		String origin = request.getHeader("Origin");
+		if (origin == null) {
+			return null;
+		}
+		String own = request.getScheme() + "://" + request.getHeader("Host");
+		return origin.equalsIgnoreCase(own) ? null
+				: "a browser page of another origin (" + origin + ") may not send commands to " + own;
 	}
 
 	private boolean authorized(HttpServletRequest request) {

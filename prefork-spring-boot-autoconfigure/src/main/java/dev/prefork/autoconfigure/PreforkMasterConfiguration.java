@@ -42,7 +42,6 @@ import org.apache.commons.logging.LogFactory;
 
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.actuate.autoconfigure.endpoint.web.WebEndpointProperties;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.micrometer.metrics.autoconfigure.export.prometheus.PrometheusScrapeEndpoint;
@@ -296,8 +295,8 @@ class PreforkMasterConfiguration {
 		return new PreforkEndpoint(master);
 	}
 
+	/** Guards every request to the master, whichever endpoints are exposed. */
 	@Bean
-	@ConditionalOnBean(PreforkEndpoint.class)
 	FilterRegistrationBean<PreforkControlFilter> preforkControlFilter(Environment environment, WebEndpointProperties web,
 			PreforkProperties properties) {
 		ManagementSecurity.check(environment, web, properties);
@@ -305,7 +304,7 @@ class PreforkMasterConfiguration {
 		String token = properties.getControl().getToken();
 		FilterRegistrationBean<PreforkControlFilter> registration = new FilterRegistrationBean<>(
 				new PreforkControlFilter(path, (token == null || token.isBlank()) ? null : token));
-		registration.addUrlPatterns(path + "/*");
+		registration.addUrlPatterns("/*");
 		return registration;
 	}
 

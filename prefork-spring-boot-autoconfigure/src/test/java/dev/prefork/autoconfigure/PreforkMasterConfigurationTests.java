@@ -42,7 +42,7 @@ class PreforkMasterConfigurationTests {
 		this.runner.run((context) -> {
 			assertThat(context).hasNotFailed().hasSingleBean(Master.class).hasSingleBean(PreforkEndpoint.class);
 			assertThat(context.getBean("preforkControlFilter", FilterRegistrationBean.class).getUrlPatterns())
-				.containsExactly("/actuator/prefork/*");
+				.containsExactly("/*");
 		});
 	}
 
@@ -51,7 +51,7 @@ class PreforkMasterConfigurationTests {
 		this.runner.withPropertyValues("management.endpoint.prefork.access=none")
 			.run((context) -> assertThat(context).hasNotFailed()
 				.doesNotHaveBean(PreforkEndpoint.class)
-				.doesNotHaveBean("preforkControlFilter"));
+				.hasBean("preforkControlFilter"));
 	}
 
 	@Test
@@ -69,6 +69,26 @@ class PreforkMasterConfigurationTests {
 				.isInstanceOf(PreforkStartupException.class)
 				.hasMessageContaining("listens on 0.0.0.0, which is not a loopback address");
 		});
+	}
+
+	@Test
+	void emptyManagementAddressBindsEveryAddressAndIsNoLoopback() {
+		this.runner.withPropertyValues("server.address=").run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context.getStartupFailure()).rootCause()
+				.hasMessageContaining("listens on every address (management.server.address is empty)");
+		});
+	}
+
+	@Test
+	void exposureIsReadAsActuatorReadsIt() {
+		this.runner.withPropertyValues("server.address=0.0.0.0", "management.endpoints.web.exposure.include=preFork")
+			.run((context) -> assertThat(context).hasFailed());
+		this.runner.withPropertyValues("server.address=0.0.0.0", "management.endpoints.web.exposure.include= prefork ,health")
+			.run((context) -> assertThat(context).hasFailed());
+		this.runner.withPropertyValues("server.address=0.0.0.0", "management.endpoints.web.exposure.include=prefork",
+				"management.endpoints.web.exposure.exclude=pre-fork")
+			.run((context) -> assertThat(context).hasNotFailed());
 	}
 
 	@Test

@@ -132,19 +132,93 @@ class ControlIT {
 		assertThat(refused.code()).isEqualTo(1);
 		assertThat(refused.output()).contains("listens on 0.0.0.0, which is not a loopback address")
 			.contains("Set prefork.control.token");
+		MasterProcess.Exited everyAddress = MasterProcess.runToExit("--management.server.address=");
+		assertThat(everyAddress.code()).isEqualTo(1);
+		assertThat(everyAddress.output()).contains("listens on every address (management.server.address is empty)");
 
+		Path keyStore = selfSignedKeyStore();
 		try (MasterProcess master = MasterProcess.start("--prefork.workers=1", "--management.server.address=0.0.0.0",
-				"--prefork.control.token=s3cret")) {
+				"--prefork.control.token=s3cret", "--management.server.ssl.enabled=true",
+				"--management.server.ssl.key-store=" + keyStore, "--management.server.ssl.key-store-type=PKCS12",
+				"--management.server.ssl.key-store-password=changeit")) {
 			Set<Long> first = pids(master.awaitReady(1));
-			MasterProcess.Response anonymous = master.control(PREFORK + "scale", "{\"workers\":2}");
+			assertThat(master.output()).doesNotContain("without TLS");
+			MasterProcess.Response anonymous = master.control(PREFORK + "scale", "{\"workers\":2}", null);
 			assertThat(anonymous.status()).isEqualTo(401);
 			assertThat(anonymous.body()).contains("requires the bearer token of prefork.control.token");
 			assertThat(master.control(PREFORK + "scale", "{\"workers\":2}", "Bearer wrong").status()).isEqualTo(401);
+			// Every spelling of the path that Tomcat and Spring route to the endpoint, without the token.
+			for (String path : List.of("/actuator/prefork;x/scale", "/actuator/%70refork/scale",
+					"/actuator/prefork/%73cale", "//actuator//prefork/scale", "/actuator/prefork/scale/",
+					"/actuator/PREFORK/scale", "/actuator/Prefork/Scale", "/actuator/x/../prefork/scale",
+					"/actuator/./prefork/scale", "/actuator/prefork/scale;jsessionid=1", "/actuator/prefork",
+					"/actuator/prefork;x")) {
+				MasterProcess.Response sneaked = master.management("POST", path,
+						java.util.Map.of("Content-Type", "application/json", "Authorization", "Bearer nope"),
+						"{\"workers\":2}");
+				assertThat(sneaked.status()).as(path + ": " + sneaked.body()).isIn(400, 401);
+			}
+			MasterProcess.Response status = master.management("GET", "/actuator/prefork;x",
+					java.util.Map.of("Authorization", "Bearer nope"), "");
+			assertThat(status.status()).as("status without the token").isEqualTo(401);
+			assertThat(master.management("POST", "/actuator/loggers/dev.prefork",
+					java.util.Map.of("Content-Type", "application/json", "Authorization", "Bearer nope"),
+					"{\"configuredLevel\":\"DEBUG\"}").status()).as("any write operation").isEqualTo(401);
+			assertThat(master.management("GET", "/actuator/health", java.util.Map.of("Authorization", "Bearer nope"), "")
+				.status()).as("probes need no token").isEqualTo(200);
+			assertThat(master.management("GET", "/actuator/prometheus", java.util.Map.of("Authorization", "Bearer nope"),
+					"").status()).as("scrapers need no token").isEqualTo(200);
 			assertThat(pids(master.status())).isEqualTo(first);
+			assertThat(master.status().get("targetWorkers").asInt()).isEqualTo(1);
 			MasterProcess.Response allowed = master.control(PREFORK + "scale", "{\"workers\":2}", "Bearer s3cret");
 			assertThat(allowed.status()).as(allowed.body()).isEqualTo(202);
 			master.awaitReady(2);
 		}
+	}
+
+	@Test
+	void browserPagesCannotSendCommandsToALoopbackMaster() throws Exception {
+		try (MasterProcess master = MasterProcess.start("--prefork.workers=1")) {
+			Set<Long> first = pids(master.awaitReady(1));
+			String scale = "{\"workers\":2}";
+			// text/plain and form types need no CORS preflight, whatever their parameters say
+			assertThat(master.management("POST", PREFORK + "scale", java.util.Map.of("Content-Type", "text/plain;x=json"),
+					scale).status()).isEqualTo(415);
+			assertThat(master.management("POST", PREFORK + "stop",
+					java.util.Map.of("Content-Type", "application/x-www-form-urlencoded"), "").status()).isEqualTo(415);
+			assertThat(master.management("POST", PREFORK + "stop", java.util.Map.of("Origin", "http://evil.example"), "")
+				.status()).isEqualTo(403);
+			assertThat(master.management("POST", PREFORK + "stop", java.util.Map.of("Sec-Fetch-Site", "cross-site"), "")
+				.status()).isEqualTo(403);
+			assertThat(master.management("POST", PREFORK + "stop",
+					java.util.Map.of("Origin", "http://localhost:" + master.managementPort + ".evil.example"), "").status())
+				.isEqualTo(403);
+			// a path spelled otherwise still has its body checked
+			MasterProcess.Response sneaked = master.management("POST", "/actuator/prefork;x/scale",
+					java.util.Map.of("Content-Type", "application/json"), "{\"count\":2}");
+			assertThat(sneaked.status()).as(sneaked.body()).isEqualTo(400);
+			assertThat(master.isAlive()).isTrue();
+			assertThat(pids(master.status())).isEqualTo(first);
+			MasterProcess.Response sameOrigin = master.management("POST", PREFORK + "scale", java.util.Map.of(
+					"Content-Type", "application/vnd.prefork+json", "Origin", "http://localhost:" + master.managementPort),
+					scale);
+			assertThat(sameOrigin.status()).as(sameOrigin.body()).isEqualTo(202);
+			master.awaitReady(2);
+		}
+	}
+
+	/** A PKCS12 key store with a self-signed certificate for localhost, made by the JDK's keytool. */
+	private Path selfSignedKeyStore() throws Exception {
+		Path keyStore = this.temp.resolve("management.p12");
+		Path keytool = Path.of(MasterProcess.JAVA).resolveSibling("keytool");
+		Process process = new ProcessBuilder(keytool.toString(), "-genkeypair", "-alias", "prefork", "-keyalg", "RSA",
+				"-keysize", "2048", "-storetype", "PKCS12", "-keystore", keyStore.toString(), "-storepass", "changeit",
+				"-dname", "CN=localhost", "-validity", "2").redirectErrorStream(true)
+			.redirectOutput(this.temp.resolve("keytool.log").toFile())
+			.start();
+		assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+		assertThat(process.exitValue()).as(Files.readString(this.temp.resolve("keytool.log"))).isZero();
+		return keyStore;
 	}
 
 	private static boolean generationReady(JsonNode status, int generation) {

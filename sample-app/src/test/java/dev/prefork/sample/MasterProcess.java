@@ -56,11 +56,20 @@ final class MasterProcess implements AutoCloseable {
 	/** Other masters (new masters of upgrades) that {@link #close()} stops too. */
 	private final Set<Long> adoptedMasters = new LinkedHashSet<>();
 
-	private MasterProcess(Process process, int port, int managementPort, Path log) {
+	/** {@code Bearer <prefork.control.token>}, or null: sent with the master's status and commands. */
+	private final String authorization;
+
+	/** Whether the management server speaks TLS ({@code management.server.ssl.enabled=true}). */
+	private final boolean tls;
+
+	private MasterProcess(Process process, int port, int managementPort, Path log, String[] args) {
 		this.process = process;
 		this.port = port;
 		this.managementPort = managementPort;
 		this.log = log;
+		String token = argument(args, "--prefork.control.token=");
+		this.authorization = (token != null) ? "Bearer " + token.substring("--prefork.control.token=".length()) : null;
+		this.tls = List.of(args).contains("--management.server.ssl.enabled=true");
 	}
 
 	/**
@@ -109,7 +118,7 @@ final class MasterProcess implements AutoCloseable {
 			.redirectOutput(log.toFile())
 			.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
 			.start();
-		return new MasterProcess(process, port, managementPort, log);
+		return new MasterProcess(process, port, managementPort, log, args);
 	}
 
 	/**
@@ -159,7 +168,7 @@ final class MasterProcess implements AutoCloseable {
 
 	/** {@code GET /actuator/prefork}, remembering every worker pid it names. */
 	JsonNode status() throws IOException {
-		JsonNode status = json.readTree(get(this.managementPort, "/actuator/prefork").body());
+		JsonNode status = json.readTree(management("GET", "/actuator/prefork", Map.of(), "").body());
 		for (JsonNode worker : status.get("workers")) {
 			if (!this.inPidNamespace) {
 				this.workerPids.add(worker.get("pid").asLong());
@@ -247,24 +256,42 @@ final class MasterProcess implements AutoCloseable {
 
 	/** {@code POST} to the master's management port, e.g. {@code /actuator/prefork/scale}, with a JSON body. */
 	Response control(String path, String json) throws IOException {
-		return control(path, json, null);
+		return management("POST", path, json.isEmpty() ? Map.of() : Map.of("Content-Type", "application/json"), json);
 	}
 
 	Response control(String path, String json, String authorization) throws IOException {
-		return request(this.managementPort, "POST", path, json, authorization);
+		return request(this.managementPort, this.tls, "POST", path,
+				json.isEmpty() ? Map.of() : Map.of("Content-Type", "application/json"), json, authorization);
+	}
+
+	/**
+	 * A request to the management port exactly as given (path, headers, body), with this
+	 * master's token and over TLS where it has them.
+	 */
+	Response management(String method, String path, Map<String, String> headers, String body) throws IOException {
+		return request(this.managementPort, this.tls, method, path, headers, body, this.authorization);
 	}
 
 	private static Response request(int port, String method, String path, String body, String authorization)
 			throws IOException {
-		try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+		return request(port, false, method, path,
+				body.isEmpty() ? Map.of() : Map.of("Content-Type", "application/json"), body, authorization);
+	}
+
+	private static Response request(int port, boolean tls, String method, String path, Map<String, String> extra,
+			String body, String authorization) throws IOException {
+		try (Socket socket = tls ? TrustingTls.connect(port) : new Socket(InetAddress.getLoopbackAddress(), port)) {
 			socket.setSoTimeout(30_000);
 			OutputStream out = socket.getOutputStream();
 			byte[] content = body.getBytes(StandardCharsets.UTF_8);
-			String headers = method + " " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
-					+ (body.isEmpty() ? "" : "Content-Type: application/json\r\n")
-					+ ((authorization != null) ? "Authorization: " + authorization + "\r\n" : "")
-					+ "Content-Length: " + content.length + "\r\n\r\n";
-			out.write(headers.getBytes(StandardCharsets.US_ASCII));
+			StringBuilder headers = new StringBuilder(method + " " + path + " HTTP/1.1\r\nHost: localhost:" + port
+					+ "\r\nConnection: close\r\n");
+			extra.forEach((name, value) -> headers.append(name).append(": ").append(value).append("\r\n"));
+			if (authorization != null) {
+				headers.append("Authorization: ").append(authorization).append("\r\n");
+			}
+			headers.append("Content-Length: ").append(content.length).append("\r\n\r\n");
+			out.write(headers.toString().getBytes(StandardCharsets.US_ASCII));
 			out.write(content);
 			out.flush();
 			InputStream in = socket.getInputStream();
@@ -425,6 +452,37 @@ final class MasterProcess implements AutoCloseable {
 			}
 		}
 		assertThat(orphans).as("processes left behind by master " + pid()).isEmpty();
+	}
+
+	/** TLS to a master on loopback whose certificate the test made itself: any certificate is trusted. */
+	private static final class TrustingTls {
+
+		static Socket connect(int port) throws IOException {
+			try {
+				javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+				context.init(null, new javax.net.ssl.TrustManager[] { new javax.net.ssl.X509TrustManager() {
+
+					@Override
+					public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String type) {
+					}
+
+					@Override
+					public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String type) {
+					}
+
+					@Override
+					public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+						return new java.security.cert.X509Certificate[0];
+					}
+
+				} }, null);
+				return context.getSocketFactory().createSocket(InetAddress.getLoopbackAddress(), port);
+			}
+			catch (java.security.GeneralSecurityException ex) {
+				throw new IOException(ex);
+			}
+		}
+
 	}
 
 	static int freePort() throws IOException {
