@@ -147,6 +147,17 @@ public final class MasterMetrics implements MasterEvents {
 			.increment();
 	}
 
+	/** Counts lines of a worker's meters left out of the scrape (malformed, reserved name, another type). */
+	public void scrapeDropped(int slot, int lines) {
+		Counter.builder("prefork.scrape.dropped")
+			.description("Lines of a worker's meters left out of the scrape: malformed, another type than the same "
+					+ "family elsewhere, or a name of the master's own prefork_ meters")
+			.baseUnit("lines")
+			.tag("worker", Integer.toString(slot))
+			.register(this.registry)
+			.increment(lines);
+	}
+
 	/**
 	 * Updates the per-slot meters.
 	 * @param shown the worker shown for each slot (see {@link #workersBySlot})

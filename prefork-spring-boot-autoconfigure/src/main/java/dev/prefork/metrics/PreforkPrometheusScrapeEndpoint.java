@@ -40,6 +40,7 @@ public class PreforkPrometheusScrapeEndpoint extends PrometheusScrapeEndpoint {
 		PrometheusText merged = new PrometheusText();
 		merged.add(new String(own.getBody(), StandardCharsets.UTF_8), null);
 		texts.forEach((slot, text) -> merged.add(text, slot));
+		merged.dropped().forEach(this.workers::dropped);
 		return new WebEndpointResponse<>(merged.render().getBytes(StandardCharsets.UTF_8),
 				PrometheusOutputFormat.CONTENT_TYPE_004);
 	}

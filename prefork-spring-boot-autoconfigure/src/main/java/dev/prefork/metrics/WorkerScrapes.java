@@ -45,6 +45,15 @@ public final class WorkerScrapes {
 	}
 
 	/**
+	 * Counts the lines of a worker's text left out of the scrape; see {@link PrometheusText}.
+	 * @param slot the worker's slot
+	 * @param lines how many
+	 */
+	public void dropped(int slot, int lines) {
+		this.metrics.scrapeDropped(slot, lines);
+	}
+
+	/**
 	 * Collects the workers' texts and refreshes the master's per-slot meters.
 	 * @return the text of each scraped slot
 	 */

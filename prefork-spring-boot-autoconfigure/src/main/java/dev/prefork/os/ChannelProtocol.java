@@ -39,6 +39,24 @@ public final class ChannelProtocol {
 	private ChannelProtocol() {
 	}
 
+	/**
+	 * A line from a worker as it may go into the log: control characters (which could forge
+	 * log lines or move a terminal's cursor) escaped, and at most 200 characters.
+	 */
+	public static String printable(String line) {
+		StringBuilder out = new StringBuilder();
+		for (int i = 0; i < line.length() && out.length() < 200; i++) {
+			char c = line.charAt(i);
+			if (Character.isISOControl(c) || Character.getType(c) == Character.FORMAT) {
+				out.append(String.format("\\x%02x", (int) c));
+			}
+			else {
+				out.append(c);
+			}
+		}
+		return (out.length() >= 200) ? out.substring(0, 200) + "..." : out.toString();
+	}
+
 	public static String heartbeat(long requestsServed, int inflight) {
 		return HEARTBEAT + " " + requestsServed + " " + inflight;
 	}

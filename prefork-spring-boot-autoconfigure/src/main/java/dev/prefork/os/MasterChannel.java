@@ -17,6 +17,12 @@ import jnr.posix.POSIX;
  */
 final class MasterChannel {
 
+	/** The largest Prometheus text a worker may send in one frame. */
+	static final int MAX_FRAME_BYTES = 64 * 1024 * 1024;
+
+	/** The longest line a worker may send. */
+	static final int MAX_LINE_BYTES = 64 * 1024;
+
 	private final int readFd;
 
 	private final int writeFd;
@@ -55,66 +61,95 @@ final class MasterChannel {
 	/**
 	 * Reads the worker's messages until end of file (the worker exited), then closes the read
 	 * end. Blocks the calling thread. A {@code METRICS} line is followed by as many bytes as it
-	 * says: those go to {@code frames} with the line.
+	 * says: those go to {@code frames} with the line. A worker is the user's code, so nothing
+	 * it sends is believed: a frame header without a length from 0 to {@link #MAX_FRAME_BYTES},
+	 * or a line longer than {@link #MAX_LINE_BYTES}, breaks the channel: reading stops and
+	 * {@code broken} hears why.
 	 * @param lines receives each plain line
 	 * @param frames receives each {@code METRICS} line with its payload
+	 * @param broken receives why the channel cannot be read any more
 	 */
-	void read(Consumer<String> lines, BiConsumer<String, byte[]> frames) {
+	void read(Consumer<String> lines, BiConsumer<String, byte[]> frames, Consumer<String> broken) {
 		POSIX posix = Native.posix();
 		byte[] buffer = new byte[64 * 1024];
-		ByteArrayOutputStream pending = new ByteArrayOutputStream();
+		ByteArrayOutputStream line = new ByteArrayOutputStream();
 		String frameHeader = null;
-		int frameLength = 0;
+		byte[] frame = null;
+		int filled = 0;
 		try {
 			while (true) {
-				long read = posix.read(this.readFd, buffer, buffer.length);
+				int read = (int) posix.read(this.readFd, buffer, buffer.length);
 				if (read < 0 && posix.errno() == LibC.EINTR) {
 					continue;
 				}
 				if (read <= 0) {
 					return;
 				}
-				pending.write(buffer, 0, (int) read);
-				byte[] bytes = pending.toByteArray();
 				int at = 0;
-				while (true) {
-					if (frameHeader != null) {
-						if (bytes.length - at < frameLength) {
-							break;
+				while (at < read) {
+					if (frame != null) {
+						int taken = Math.min(read - at, frame.length - filled);
+						System.arraycopy(buffer, at, frame, filled, taken);
+						filled += taken;
+						at += taken;
+						if (filled == frame.length) {
+							frames.accept(frameHeader, frame);
+							frame = null;
 						}
-						frames.accept(frameHeader, Arrays.copyOfRange(bytes, at, at + frameLength));
-						at += frameLength;
-						frameHeader = null;
 						continue;
 					}
-					int newline = indexOf(bytes, (byte) '\n', at);
+					int newline = indexOf(buffer, (byte) '\n', at, read);
+					int end = (newline >= 0) ? newline : read;
+					if (line.size() + (end - at) > MAX_LINE_BYTES) {
+						broken.accept("a line longer than " + MAX_LINE_BYTES + " bytes");
+						return;
+					}
+					line.write(buffer, at, end - at);
 					if (newline < 0) {
 						break;
 					}
-					String line = new String(bytes, at, newline - at, StandardCharsets.UTF_8);
 					at = newline + 1;
-					if (line.startsWith(ChannelProtocol.METRICS + " ")) {
-						frameHeader = line;
-						frameLength = Integer.parseInt(line.substring(line.lastIndexOf(' ') + 1));
+					String text = line.toString(StandardCharsets.UTF_8);
+					line.reset();
+					if (text.startsWith(ChannelProtocol.METRICS + " ")) {
+						int length = frameLength(text);
+						if (length < 0) {
+							broken.accept("a METRICS frame whose length is not 0 to " + MAX_FRAME_BYTES + " bytes: "
+									+ ChannelProtocol.printable(text));
+							return;
+						}
+						frameHeader = text;
+						frame = new byte[length];
+						filled = 0;
+						if (length == 0) {
+							frames.accept(frameHeader, frame);
+							frame = null;
+						}
 					}
 					else {
-						lines.accept(line);
+						lines.accept(text);
 					}
 				}
-				pending.reset();
-				pending.write(bytes, at, bytes.length - at);
 			}
-		}
-		catch (NumberFormatException ex) {
-			// A broken frame: the channel cannot be trusted any more; the worker is treated as gone.
 		}
 		finally {
 			Native.closeQuietly(this.readFd);
 		}
 	}
 
-	private static int indexOf(byte[] bytes, byte value, int from) {
-		for (int i = from; i < bytes.length; i++) {
+	/** The length at the end of {@code METRICS <id> <length>}, or -1 if it is none or out of bounds. */
+	static int frameLength(String header) {
+		try {
+			long length = Long.parseLong(header.substring(header.lastIndexOf(' ') + 1));
+			return (length >= 0 && length <= MAX_FRAME_BYTES) ? (int) length : -1;
+		}
+		catch (NumberFormatException ex) {
+			return -1;
+		}
+	}
+
+	private static int indexOf(byte[] bytes, byte value, int from, int to) {
+		for (int i = from; i < to; i++) {
 			if (bytes[i] == value) {
 				return i;
 			}

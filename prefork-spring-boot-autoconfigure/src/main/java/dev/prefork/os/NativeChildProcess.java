@@ -38,13 +38,23 @@ final class NativeChildProcess implements ChildProcess {
 	 * @param name names the threads, e.g. {@code 0-1234} for worker slot 0, pid 1234
 	 */
 	void start(String name) {
-		Thread reader = new Thread(() -> this.channel.read(this.listener::line, this.listener::frame),
+		Thread reader = new Thread(() -> this.channel.read(this.listener::line, this.listener::frame, this::broken),
 				"prefork-channel-" + name);
 		reader.setDaemon(true);
 		reader.start();
 		Thread reaper = new Thread(this::reap, "prefork-reaper-" + name);
 		reaper.setDaemon(true);
 		reaper.start();
+	}
+
+	/**
+	 * The child sent what no prefork process sends: its channel cannot be trusted, so it is
+	 * stopped (gracefully: its requests in flight finish) and the master replaces it.
+	 */
+	private void broken(String reason) {
+		logger.error("The channel of pid " + this.pid + " is broken: it sent " + reason + "; stopping it, the master "
+				+ "replaces it");
+		signal(Signal.TERM);
 	}
 
 	/** Sends one line to the child. */

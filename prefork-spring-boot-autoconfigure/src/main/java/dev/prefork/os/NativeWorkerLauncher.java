@@ -1,6 +1,7 @@
 package dev.prefork.os;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -194,6 +195,8 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 		return environment;
 	}
 
+	private static final int COMMANDS_PER_MINUTE = 10;
+
 	/** Turns a worker's lines and exit into the master's commands, and answers its scrapes. */
 	private static final class WorkerListener implements NativeChildProcess.Listener {
 
@@ -206,6 +209,11 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 		private final Map<Long, WorkerListener> live;
 
 		final Map<Long, CompletableFuture<byte[]>> scrapes = new ConcurrentHashMap<>();
+
+		/** Commands from the application's code: a loop calling PreforkControl must not flood the master. */
+		private final RateLimit commands = new RateLimit(COMMANDS_PER_MINUTE, Duration.ofMinutes(1));
+
+		private final RateLimit warnings = new RateLimit(10, Duration.ofMinutes(1));
 
 		volatile NativeChildProcess process;
 
@@ -228,30 +236,46 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 							Integer.parseInt(fields[2])));
 				}
 				catch (RuntimeException ex) {
-					logger.warn("Malformed heartbeat from pid " + this.pid + ": " + line);
+					warn("Malformed heartbeat from pid " + this.pid + ": " + ChannelProtocol.printable(line));
 				}
 			}
 			else if (line.startsWith(ChannelProtocol.COMMAND + " ")) {
 				Command command = ControlCharacters.ofName(line.substring(ChannelProtocol.COMMAND.length() + 1),
 						Source.APPLICATION);
-				if (command != null) {
+				if (command == null) {
+					warn("Unknown command from the application in pid " + this.pid + ": " + ChannelProtocol.printable(line));
+				}
+				else if (this.commands.tryAcquire()) {
 					this.events.accept(command);
 				}
 				else {
-					logger.warn("Unknown command from the application in pid " + this.pid + ": " + line);
+					warn("Ignoring a command from the application in pid " + this.pid + ": more than "
+							+ COMMANDS_PER_MINUTE + " a minute (" + ChannelProtocol.printable(line) + ")");
 				}
 			}
 			else {
-				logger.warn("Unknown message from pid " + this.pid + ": " + line);
+				warn("Unknown message from pid " + this.pid + ": " + ChannelProtocol.printable(line));
+			}
+		}
+
+		/** Logs what a worker got wrong, at most a few lines a minute: a worker may send anything, and a lot. */
+		private void warn(String message) {
+			if (this.warnings.tryAcquire()) {
+				logger.warn(message);
 			}
 		}
 
 		@Override
 		public void frame(String header, byte[] payload) {
 			String[] fields = header.split(" ");
-			CompletableFuture<byte[]> scrape = (fields.length == 3) ? this.scrapes.get(Long.parseLong(fields[1])) : null;
-			if (scrape != null) {
-				scrape.complete(payload);
+			try {
+				CompletableFuture<byte[]> scrape = (fields.length == 3) ? this.scrapes.get(Long.parseLong(fields[1])) : null;
+				if (scrape != null) {
+					scrape.complete(payload);
+				}
+			}
+			catch (NumberFormatException ex) {
+				warn("Malformed METRICS header from pid " + this.pid + ": " + ChannelProtocol.printable(header));
 			}
 		}
 

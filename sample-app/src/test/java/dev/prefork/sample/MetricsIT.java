@@ -88,10 +88,18 @@ class MetricsIT {
 	}
 
 	@Test
-	void realPrometheusHasDataForEveryDashboardQuery() throws Exception {
+	void realPrometheusHasDataForEveryDashboardQueryWhateverTheApplicationsMeters() throws Exception {
 		run(ROOT.resolve("scripts/install-prometheus.sh").toString());
-		try (MasterProcess master = MasterProcess.start("--prefork.workers=1")) {
-			master.awaitReady(1);
+		try (MasterProcess master = MasterProcess.start("--prefork.workers=2", "--sample.clashing-meters=true")) {
+			master.awaitReady(2);
+			scrape(master); // counts the dropped lines the next scrape shows
+			String text = scrape(master);
+			assertThat(text).contains("sample_jobs_total{worker=\"0\",exported_worker=\"mailer\"",
+					"sample_jobs_total{worker=\"1\",exported_worker=\"mailer\"", "prefork_scrape_dropped_lines_total{worker=")
+				.doesNotContain("prefork_workers{worker=");
+			assertThat(text.lines().filter((line) -> line.startsWith("# TYPE sample_shape "))).hasSize(1);
+			assertWellFormed(text);
+			assertPromtoolAccepts(text);
 			int port = MasterProcess.freePort();
 			Path config = this.temp.resolve("prometheus.yml");
 			Files.writeString(config, """
@@ -111,7 +119,8 @@ class MetricsIT {
 				.start();
 			try {
 				String base = "http://127.0.0.1:" + port;
-				awaitData(base, List.of("up{job=\"prefork\"} == 1"), Duration.ofSeconds(60));
+				awaitData(base, List.of("up{job=\"prefork\"} == 1",
+						"sample_jobs_total{worker=\"1\",exported_worker=\"mailer\"}"), Duration.ofSeconds(60));
 				traffic(master, Duration.ofSeconds(3));
 				master.post("/admin/reload");
 				master.awaitStatus("the reload to end", (s) -> s.get("lastReload") != null && !s.get("lastReload").isNull());
