@@ -7,6 +7,8 @@ import java.util.Map;
 import dev.prefork.os.WorkerEnvironment;
 import dev.prefork.worker.WorkerAgent;
 
+import org.apache.commons.logging.LogFactory;
+
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.SpringApplicationRunListener;
 import org.springframework.boot.bootstrap.ConfigurableBootstrapContext;
@@ -49,8 +51,15 @@ public class PreforkRunListener implements SpringApplicationRunListener, Ordered
 
 	@Override
 	public void environmentPrepared(ConfigurableBootstrapContext bootstrapContext, ConfigurableEnvironment environment) {
-		if (this.worker == null && environment.containsProperty("prefork.signal")) {
+		if (this.worker == null && PreforkSignalCommand.isRequested(this.args)) {
 			System.exit(PreforkSignalCommand.run(environment, System.out, System.err));
+		}
+		if (this.worker == null && environment.containsProperty("prefork.signal")) {
+			// In a configuration file it would make every start, and every reload that reads
+			// the configuration again, a command instead of a server.
+			LogFactory.getLog(PreforkRunListener.class)
+				.warn("Ignoring prefork.signal: it is a command-line option (java -jar app.jar --prefork.signal=reload "
+						+ "--prefork.pidfile=...), not a setting");
 		}
 		PreforkRole role = PreforkRole.decide(this.application, environment, Thread.currentThread().getStackTrace(),
 				Thread.currentThread().getName());

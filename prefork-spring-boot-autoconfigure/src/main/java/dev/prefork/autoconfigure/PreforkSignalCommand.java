@@ -41,6 +41,16 @@ final class PreforkSignalCommand {
 	 * Sends the signal.
 	 * @return the process exit code: 0 sent, 1 no master to send it to, 2 bad usage
 	 */
+	/** Whether the command line asks for a signal: only there, never in a configuration file. */
+	static boolean isRequested(String[] args) {
+		for (String arg : args) {
+			if (arg.equals("--prefork.signal") || arg.startsWith("--prefork.signal=")) {
+				return true;
+			}
+		}
+		return false;
+	}
+
 	static int run(Environment environment, PrintStream out, PrintStream err) {
 		String command = environment.getProperty("prefork.signal", "").trim();
 		Signal signal = COMMANDS.get(command);

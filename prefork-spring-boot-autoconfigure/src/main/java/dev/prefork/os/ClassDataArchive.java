@@ -9,20 +9,26 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import org.apache.commons.logging.Log;
@@ -59,6 +65,12 @@ public final class ClassDataArchive implements AutoCloseable {
 
 	/** Options that must not reach the training run: a debugger port would be taken twice. */
 	private static final List<String> NOT_FOR_TRAINING = List.of("-agentlib:jdwp", "-Xrunjdwp", "-Xdebug");
+
+	private static final FileAttribute<Set<PosixFilePermission>> PRIVATE_DIRECTORY = PosixFilePermissions
+		.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
+
+	private static final FileAttribute<Set<PosixFilePermission>> PRIVATE_FILE = PosixFilePermissions
+		.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
 
 	/** Archives kept per application jar name: the current one and those older workers may still use. */
 	private static final int KEPT = 3;
@@ -104,7 +116,7 @@ public final class ClassDataArchive implements AutoCloseable {
 	private ClassDataArchive(Path directory, JvmCommandLine master, Path applicationJar, int javaFeature,
 			String jvmIdentity, Duration buildTimeout) {
 		this.directory = directory;
-		this.master = master;
+		this.master = master.withoutMasterSecrets();
 		this.applicationJar = applicationJar;
 		this.javaFeature = javaFeature;
 		this.jvmIdentity = jvmIdentity;
@@ -164,6 +176,12 @@ public final class ClassDataArchive implements AutoCloseable {
 		}
 		if (existing == null || !Files.isDirectory(existing) || !Files.isWritable(existing)) {
 			return where + " is not a writable directory (set prefork.preload-dir)";
+		}
+		String untrusted = (existing == where) ? OwnedFiles.problem(where) : null;
+		if (untrusted != null) {
+			return "the class-data archive directory " + where + " " + untrusted
+					+ ", and every worker would map what another user put there (set prefork.preload-dir to a directory "
+					+ "of this user, mode 700 or 755)";
 		}
 		return null;
 	}
@@ -278,19 +296,24 @@ public final class ClassDataArchive implements AutoCloseable {
 	 * file exists.
 	 */
 	private Archive obtain(String key) throws IOException {
-		Files.createDirectories(this.directory);
+		Files.createDirectories(this.directory, PRIVATE_DIRECTORY);
+		String untrusted = OwnedFiles.problem(this.directory);
+		if (untrusted != null) {
+			throw new IOException("the directory " + this.directory + " " + untrusted);
+		}
 		Path home = this.directory.resolve(key);
 		Archive archive = Archive.in(home, this.applicationJar, this.javaFeature);
-		try (FileChannel lock = FileChannel.open(this.directory.resolve("." + key + ".lock"),
-				StandardOpenOption.CREATE, StandardOpenOption.WRITE); FileLock held = lock.lock()) {
-			if (archive.isComplete() && usable(archive)) {
+		try (FileChannel lock = FileChannel.open(this.directory.resolve("." + key + ".lock"), Set.of(
+				StandardOpenOption.CREATE, StandardOpenOption.WRITE), PRIVATE_FILE); FileLock held = lock.lock()) {
+			if (archive.isComplete() && trusted(home) && usable(archive)) {
 				logger.info("Workers start with the class-data archive " + archive.file());
 				return archive;
 			}
 			deleteRecursively(home);
-			Files.createDirectories(home);
+			Files.createDirectory(home, PRIVATE_DIRECTORY);
 			try {
 				build(archive);
+				withoutGroupOrOthersWrite(home);
 			}
 			catch (IOException | RuntimeException ex) {
 				deleteRecursively(home);
@@ -299,6 +322,42 @@ public final class ClassDataArchive implements AutoCloseable {
 		}
 		removeOldArchives(key);
 		return archive;
+	}
+
+	/**
+	 * Whether every file of an archive found on disk is this user's and writable by no one
+	 * else: the JVM does not verify an archive's contents, so whoever can change it runs
+	 * code in every worker.
+	 */
+	private static boolean trusted(Path home) {
+		try (Stream<Path> paths = Files.walk(home)) {
+			for (Path path : paths.toList()) {
+				String problem = OwnedFiles.problem(path);
+				if (problem != null) {
+					logger.warn("The class-data archive in " + home + " is not trusted: " + path + " " + problem
+							+ "; building it again");
+					return false;
+				}
+			}
+			return true;
+		}
+		catch (IOException ex) {
+			return false;
+		}
+	}
+
+	/** Whatever the umask was, a built archive is writable by this user only. */
+	private static void withoutGroupOrOthersWrite(Path home) throws IOException {
+		try (Stream<Path> paths = Files.walk(home)) {
+			for (Path path : paths.toList()) {
+				if (!Files.isSymbolicLink(path)) {
+					Set<PosixFilePermission> permissions = EnumSet.copyOf(Files.getPosixFilePermissions(path));
+					if (permissions.removeAll(EnumSet.of(PosixFilePermission.GROUP_WRITE, PosixFilePermission.OTHERS_WRITE))) {
+						Files.setPosixFilePermissions(path, permissions);
+					}
+				}
+			}
+		}
 	}
 
 	/** Whether a JVM can map an archive found on disk (a crash or a disk error may have damaged it). */
@@ -393,6 +452,7 @@ public final class ClassDataArchive implements AutoCloseable {
 		environment.put(WorkerEnvironment.ROLE, WorkerEnvironment.ROLE_TRAINING);
 		environment.keySet().removeAll(List.of("LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "NOTIFY_SOCKET",
 				UpgradeHandoff.OLD_MASTER_PID, UpgradeHandoff.LISTEN_FD, UpgradeHandoff.NOTIFY_FD));
+		JvmCommandLine.removeMasterSecrets(environment);
 		Process process = builder.start();
 		try {
 			if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -427,10 +487,12 @@ public final class ClassDataArchive implements AutoCloseable {
 	}
 
 	/** Keeps the newest archives of this jar name; workers of an older generation may still run from them. */
-	private void removeOldArchives(String keep) {
-		String prefix = jarBaseName() + "-";
+	void removeOldArchives(String keep) {
+		// Only what prefork named (see key()): the directory may be shared with other files.
+		Pattern ours = Pattern.compile(Pattern.quote(jarBaseName()) + "-[0-9a-f]{16}-jdk[0-9]+-[0-9a-f]{8}");
 		try (Stream<Path> entries = Files.list(this.directory)) {
-			List<Path> archives = entries.filter((entry) -> entry.getFileName().toString().startsWith(prefix))
+			List<Path> archives = entries.filter((entry) -> ours.matcher(entry.getFileName().toString()).matches())
+				.filter(Files::isDirectory)
 				.filter((entry) -> !entry.getFileName().toString().equals(keep))
 				.sorted(Comparator.comparing(ClassDataArchive::modified).reversed())
 				.toList();

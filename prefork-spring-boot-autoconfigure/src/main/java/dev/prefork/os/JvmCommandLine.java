@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 
 /**
  * The master's own command line (same java binary, JVM options, jar or class path, main
@@ -32,6 +34,35 @@ public record JvmCommandLine(String executable, List<String> argv) {
 			.command()
 			.orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
 		return new JvmCommandLine(executable, List.copyOf(argv));
+	}
+
+	/**
+	 * This command line without the master's secrets ({@code --prefork.control.token=...},
+	 * {@code -Dprefork.control.token=...}): a worker or a training run has no use for them,
+	 * and the whole machine can read a process's command line.
+	 * @return the command line for a worker
+	 */
+	public JvmCommandLine withoutMasterSecrets() {
+		List<String> kept = new ArrayList<>();
+		for (String argument : this.argv) {
+			int equals = argument.indexOf('=');
+			String key = (equals >= 0) ? argument.substring(0, equals) : argument;
+			String name = key.startsWith("--") ? key.substring(2) : key.startsWith("-D") ? key.substring(2) : null;
+			if (name == null || !isMasterSecret(name)) {
+				kept.add(argument);
+			}
+		}
+		return new JvmCommandLine(this.executable, List.copyOf(kept));
+	}
+
+	/** Removes the master's secrets from an environment for a worker or training run. */
+	public static void removeMasterSecrets(Map<String, String> environment) {
+		environment.keySet().removeIf(JvmCommandLine::isMasterSecret);
+	}
+
+	/** Whether a property or environment variable name is {@code prefork.control.token} in any relaxed form. */
+	static boolean isMasterSecret(String name) {
+		return name.toLowerCase(Locale.ROOT).replace("-", "").replace('_', '.').equals("prefork.control.token");
 	}
 
 	/**

@@ -62,7 +62,7 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 	public NativeWorkerLauncher(ListenSockets sockets, JvmCommandLine commandLine, ClassDataArchive archive,
 			Map<String, String> environment) {
 		this.sockets = sockets;
-		this.commandLine = commandLine;
+		this.commandLine = commandLine.withoutMasterSecrets();
 		this.archive = archive;
 		this.environment = environment;
 	}
@@ -177,6 +177,7 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 	private static Map<String, String> userEnvironment(WorkerSpec spec) {
 		Map<String, String> environment = new LinkedHashMap<>(System.getenv());
 		MASTER_ONLY_ENVIRONMENT.forEach(environment::remove);
+		JvmCommandLine.removeMasterSecrets(environment);
 		if (spec.gpu() != null) {
 			environment.put(CUDA_VISIBLE_DEVICES, spec.gpu());
 		}

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 class ClassDataArchiveTests {
 
@@ -50,9 +51,7 @@ class ClassDataArchiveTests {
 		Path jar = Files.createFile(this.temp.resolve("app.jar"));
 		Path readOnly = Files.createDirectory(this.temp.resolve("ro"),
 				PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("r-xr-xr-x")));
-		if (Files.isWritable(readOnly)) {
-			return; // root may write anywhere: nothing to check
-		}
+		assumeFalse(Files.isWritable(readOnly), "root may write anywhere");
 		assertThat(ClassDataArchive.unsupportedReason(command("java", "-jar", jar.toString()), readOnly.resolve("a")))
 			.contains("is not a writable directory");
 	}
@@ -99,6 +98,71 @@ class ClassDataArchiveTests {
 		assertThat(ClassDataArchive.withArchive(cold, Path.of("/a/application/app.jar"), Path.of("/a/app.aot"), 25)
 			.argv()).containsExactly("java", "-Xmx1g", "-XX:AOTCache=/a/app.aot", "-jar", "/a/application/app.jar",
 					"--server.port=8080");
+	}
+
+	@Test
+	void archiveDirectoryAnotherUserControlsIsNeverUsed() throws Exception {
+		Path jar = Files.createFile(this.temp.resolve("app.jar"));
+		JvmCommandLine cold = command("java", "-jar", jar.toString());
+		Files.setPosixFilePermissions(this.temp, PosixFilePermissions.fromString("rwxr-xr-x"));
+		Path shared = Files.createDirectory(this.temp.resolve("shared"));
+		Native.posix().chmod(shared.toString(), 01777);
+		try (OtherUser other = OtherUser.create()) {
+			Path theirs = shared.resolve("archives");
+			other.run("mkdir", "-m", "755", theirs.toString());
+			assertThatIllegalStateException()
+				.isThrownBy(() -> ClassDataArchive.of(ClassDataArchive.Mode.ON, theirs, cold, Duration.ofSeconds(1)))
+				.withMessageContaining(theirs + " is owned by uid " + other.uid());
+			try (ClassDataArchive auto = ClassDataArchive.of(ClassDataArchive.Mode.AUTO, theirs, cold,
+					Duration.ofSeconds(1))) {
+				assertThat(auto.isEnabled()).isFalse();
+				assertThat(auto.commandLine(cold)).isSameAs(cold);
+			}
+		}
+		Path open = Files.createDirectory(this.temp.resolve("open"));
+		Native.posix().chmod(open.toString(), 0777);
+		assertThat(ClassDataArchive.unsupportedReason(cold, open)).contains(open + " is writable by group or others");
+	}
+
+	@Test
+	void cleanupRemovesOnlyOldArchivesPreforkNamed() throws IOException {
+		Path jar = Files.createFile(this.temp.resolve("app.jar"));
+		Path directory = Files.createDirectory(this.temp.resolve("preload"));
+		List<String> archives = List.of("app-0000000000000001-jdk17-0000aaaa", "app-0000000000000002-jdk17-0000aaaa",
+				"app-0000000000000003-jdk17-0000aaaa", "app-0000000000000004-jdk17-0000aaaa");
+		long time = 1_700_000_000_000L;
+		for (String name : archives) {
+			Files.setLastModifiedTime(Files.createDirectory(directory.resolve(name)),
+					java.nio.file.attribute.FileTime.fromMillis(time += 1000));
+		}
+		Path notes = Files.writeString(directory.resolve("app-notes.txt"), "keep me");
+		Path backup = Files.createDirectory(directory.resolve("app-backup"));
+		Files.setLastModifiedTime(notes, java.nio.file.attribute.FileTime.fromMillis(0));
+		Files.setLastModifiedTime(backup, java.nio.file.attribute.FileTime.fromMillis(0));
+		try (ClassDataArchive archive = ClassDataArchive.of(ClassDataArchive.Mode.AUTO, directory,
+				command("java", "-jar", jar.toString()), Duration.ofSeconds(1))) {
+			archive.removeOldArchives(archives.get(3));
+		}
+		assertThat(directory.resolve(archives.get(0))).doesNotExist();
+		// the one workers start with and the two newest, which older workers may still map
+		assertThat(directory.resolve(archives.get(1))).isDirectory();
+		assertThat(directory.resolve(archives.get(2))).isDirectory();
+		assertThat(directory.resolve(archives.get(3))).isDirectory();
+		assertThat(notes).hasContent("keep me");
+		assertThat(backup).isDirectory();
+	}
+
+	@Test
+	void workersAndTrainingRunsGetNoMasterSecrets() {
+		JvmCommandLine master = command("java", "-Dprefork.control.token=a", "-Xmx1g", "-jar", "app.jar",
+				"--prefork.control.token=b", "--prefork.control.TOKEN=c", "--prefork.control-token-file=x",
+				"--server.port=1");
+		assertThat(master.withoutMasterSecrets().argv()).containsExactly("java", "-Xmx1g", "-jar", "app.jar",
+				"--prefork.control-token-file=x", "--server.port=1");
+		java.util.Map<String, String> environment = new java.util.HashMap<>(java.util.Map.of("PREFORK_CONTROL_TOKEN", "a",
+				"prefork.control.token", "b", "prefork_control_token", "c", "PATH", "/bin"));
+		JvmCommandLine.removeMasterSecrets(environment);
+		assertThat(environment).containsOnlyKeys("PATH");
 	}
 
 	private static JvmCommandLine command(String... argv) {

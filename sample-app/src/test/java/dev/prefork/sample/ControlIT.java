@@ -78,9 +78,14 @@ class ControlIT {
 		Path pidfile = this.temp.resolve("master.pid");
 		Path fifo = this.temp.resolve("master.fifo");
 		Path touch = this.temp.resolve("reload.touch");
+		// prefork.signal is a command-line option: in a configuration file it changes nothing,
+		// neither at start nor at a reload, which reads that file again
+		Path config = Files.writeString(this.temp.resolve("extra.properties"), "prefork.signal=stop\n");
 		try (MasterProcess master = MasterProcess.start("--prefork.workers=1", "--prefork.pidfile=" + pidfile,
-				"--prefork.master-fifo=" + fifo, "--prefork.touch-reload=" + touch)) {
+				"--prefork.master-fifo=" + fifo, "--prefork.touch-reload=" + touch,
+				"--spring.config.additional-location=file:" + config)) {
 			master.awaitReady(1);
+			assertThat(master.output()).contains("Ignoring prefork.signal: it is a command-line option");
 			Files.writeString(fifo, "+\n");
 			master.awaitReady(2);
 			Files.writeString(fifo, "x");
@@ -143,6 +148,11 @@ class ControlIT {
 				"--management.server.ssl.key-store-password=changeit")) {
 			Set<Long> first = pids(master.awaitReady(1));
 			assertThat(master.output()).doesNotContain("without TLS");
+			long worker = first.iterator().next();
+			assertThat(Files.readString(Path.of("/proc/" + worker + "/cmdline"))).as("worker command line")
+				.contains("--management.server.address=0.0.0.0")
+				.doesNotContain("s3cret");
+			assertThat(Files.readString(Path.of("/proc/" + worker + "/environ"))).doesNotContain("s3cret");
 			MasterProcess.Response anonymous = master.control(PREFORK + "scale", "{\"workers\":2}", null);
 			assertThat(anonymous.status()).isEqualTo(401);
 			assertThat(anonymous.body()).contains("requires the bearer token of prefork.control.token");
