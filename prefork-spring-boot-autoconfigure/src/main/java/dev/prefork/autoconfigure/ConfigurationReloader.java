@@ -48,9 +48,10 @@ final class ConfigurationReloader implements SettingsLoader {
 		application.setListeners(listeners);
 		try (ConfigurableApplicationContext context = application.run(this.args)) {
 			Environment environment = context.getEnvironment();
-			return context.getBean(PreforkProperties.class)
-				.toMasterSettings(environment.getProperty("server.address", ""),
-						environment.getProperty("server.port", Integer.class, MasterEnvironment.DEFAULT_LISTEN_PORT));
+			PreforkProperties properties = context.getBean(PreforkProperties.class);
+			return properties.toMasterSettings(environment.getProperty("server.address", ""),
+					environment.getProperty("server.port", Integer.class, MasterEnvironment.DEFAULT_LISTEN_PORT),
+					WorkerBudgets.of(properties, environment));
 		}
 		catch (RuntimeException ex) {
 			throw new InvalidSettingsException(rootMessage(ex), ex);

@@ -31,6 +31,9 @@ import org.springframework.core.env.SystemEnvironmentPropertySource;
  */
 class MasterEnvironment implements ApplicationListener<ApplicationEnvironmentPreparedEvent> {
 
+	/** The property source of the master's own server settings. */
+	static final String SOURCE_NAME = "preforkMaster";
+
 	static final String LISTEN_ADDRESS = "prefork.listen.address";
 
 	static final String LISTEN_PORT = "prefork.listen.port";
@@ -93,7 +96,7 @@ class MasterEnvironment implements ApplicationListener<ApplicationEnvironmentPre
 		master.putAll(managementSsl(environment));
 		master.put("server.tomcat.threads.max", "8");
 		master.put("server.tomcat.threads.min-spare", "1");
-		environment.getPropertySources().addFirst(new MapPropertySource("preforkMaster", master));
+		environment.getPropertySources().addFirst(new MapPropertySource(SOURCE_NAME, master));
 		hideManagementAddress(environment);
 	}
 

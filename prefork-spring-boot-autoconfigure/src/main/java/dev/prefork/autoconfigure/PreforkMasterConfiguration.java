@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.LongSupplier;
 
 import dev.prefork.hooks.ServerHooks;
 import dev.prefork.logging.LogFiles;
@@ -22,6 +23,8 @@ import dev.prefork.metrics.WorkerScrapes;
 import dev.prefork.os.ClassDataArchive;
 import dev.prefork.os.JvmCommandLine;
 import dev.prefork.os.MasterFootprint;
+import dev.prefork.os.MemoryCgroup;
+import dev.prefork.os.ProcessMemory;
 import dev.prefork.os.OrphanReaper;
 import dev.prefork.os.SocketActivation;
 import dev.prefork.os.SystemdNotify;
@@ -69,8 +72,21 @@ class PreforkMasterConfiguration {
 
 	@Bean
 	MasterSettings preforkMasterSettings(Environment environment, PreforkProperties properties) {
-		return properties.toMasterSettings(environment.getProperty(MasterEnvironment.LISTEN_ADDRESS, ""),
-				environment.getProperty(MasterEnvironment.LISTEN_PORT, Integer.class, MasterEnvironment.DEFAULT_LISTEN_PORT));
+		MasterSettings settings = properties.toMasterSettings(environment.getProperty(MasterEnvironment.LISTEN_ADDRESS, ""),
+				environment.getProperty(MasterEnvironment.LISTEN_PORT, Integer.class, MasterEnvironment.DEFAULT_LISTEN_PORT),
+				WorkerBudgets.of(properties, environment));
+		String tooMany = settings.budget().memory().fitProblem(settings.workers());
+		if (tooMany != null) {
+			throw new PreforkStartupException("The workers do not fit in memory: " + tooMany + ".",
+					"Lower prefork.workers, raise the memory limit (the container's, or prefork.memory.limit if the "
+							+ "master got it wrong), or lower prefork.memory.min-worker-heap or prefork.memory.worker-non-heap "
+							+ "if you measured that your workers need less.");
+		}
+		String pools = WorkerBudgets.poolWarning(properties, environment, settings.workers());
+		if (pools != null) {
+			logger.warn(pools);
+		}
+		return settings;
 	}
 
 	@Bean(destroyMethod = "delete")
@@ -205,7 +221,9 @@ class PreforkMasterConfiguration {
 		long pid = ProcessHandle.current().pid();
 		Master master = new Master(settings, launcher, preforkSettingsLoader, LogFiles::reopen,
 				() -> System.nanoTime() / 1_000_000, pid)
-			.upgradeWith(new NativeMasterLauncher(sockets, JvmCommandLine.ofCurrentJvm(), pid));
+			.upgradeWith(new NativeMasterLauncher(sockets, JvmCommandLine.ofCurrentJvm(), pid))
+			.countingOomKills(oomKillCounter())
+			.measuringMemory(ProcessMemory::residentBytes);
 		Optional<UpgradeHandoff> handoff = upgradeHandoff();
 		if (handoff.isPresent()) {
 			UpgradeHandoff toOldMaster = handoff.get();
@@ -222,6 +240,12 @@ class PreforkMasterConfiguration {
 			.observedBy(SystemdNotify.of(System.getenv("NOTIFY_SOCKET"), handoff.isPresent()));
 		serverHooks(hooks).forEach(master::observedBy);
 		return master;
+	}
+
+	/** The OOM kills of the master's memory cgroup, or of the machine where no memory controller is mounted. */
+	private static LongSupplier oomKillCounter() {
+		Optional<MemoryCgroup> cgroup = MemoryCgroup.ofCurrentProcess().filter((found) -> found.oomKills() >= 0);
+		return cgroup.isPresent() ? cgroup.get()::oomKills : MemoryCgroup::machineOomKills;
 	}
 
 	@Bean(destroyMethod = "close")

@@ -9,10 +9,12 @@ import java.util.List;
 import dev.prefork.master.ListenAddress;
 import dev.prefork.master.MasterSettings;
 import dev.prefork.master.ReloadStrategy;
+import dev.prefork.master.WorkerBudget;
 import dev.prefork.os.ClassDataArchive;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.util.unit.DataSize;
 
 /**
  * Configuration of the pre-fork master and its workers.
@@ -133,11 +135,51 @@ public class PreforkProperties {
 	 */
 	private boolean subreaper = false;
 
+	/**
+	 * Resident memory above which a ready worker is replaced, readiness-gated, like
+	 * max-requests (uWSGI's reload-on-rss). Unset for never.
+	 */
+	private DataSize maxWorkerMemory;
+
+	/**
+	 * Resident memory above which a worker is killed at once and replaced (uWSGI's
+	 * evil-reload-on-rss). Unset for never; above max-worker-memory when both are set.
+	 */
+	private DataSize maxWorkerMemoryKill;
+
 	private final Control control = new Control();
 
 	private final Worker worker = new Worker();
 
 	private final Reload reload = new Reload();
+
+	private final Memory memory = new Memory();
+
+	private final Datasource datasource = new Datasource();
+
+	public DataSize getMaxWorkerMemory() {
+		return this.maxWorkerMemory;
+	}
+
+	public void setMaxWorkerMemory(DataSize maxWorkerMemory) {
+		this.maxWorkerMemory = maxWorkerMemory;
+	}
+
+	public DataSize getMaxWorkerMemoryKill() {
+		return this.maxWorkerMemoryKill;
+	}
+
+	public void setMaxWorkerMemoryKill(DataSize maxWorkerMemoryKill) {
+		this.maxWorkerMemoryKill = maxWorkerMemoryKill;
+	}
+
+	public Memory getMemory() {
+		return this.memory;
+	}
+
+	public Datasource getDatasource() {
+		return this.datasource;
+	}
 
 	public boolean isEnabled() {
 		return this.enabled;
@@ -311,6 +353,18 @@ public class PreforkProperties {
 	 * @throws InvalidConfigurationPropertyValueException naming the first bad property
 	 */
 	MasterSettings toMasterSettings(String listenHost, int listenPort) {
+		return toMasterSettings(listenHost, listenPort, WorkerBudget.NONE);
+	}
+
+	/**
+	 * Checks every value and turns them into the master's settings.
+	 * @param listenHost {@code server.address}, empty for every address
+	 * @param listenPort {@code server.port}
+	 * @param budget each worker's share of the machine (see {@link WorkerBudgets})
+	 * @return the settings
+	 * @throws InvalidConfigurationPropertyValueException naming the first bad property
+	 */
+	MasterSettings toMasterSettings(String listenHost, int listenPort, WorkerBudget budget) {
 		if (this.workers < 1) {
 			throw invalid("workers", this.workers, "must be at least 1");
 		}
@@ -332,9 +386,18 @@ public class PreforkProperties {
 		if (this.minReadyWorkers < 0) {
 			throw invalid("min-ready-workers", this.minReadyWorkers, "must be 0 or more");
 		}
+		this.memory.validate();
+		if (this.maxWorkerMemory != null && this.maxWorkerMemory.toBytes() <= 0) {
+			throw invalid("max-worker-memory", this.maxWorkerMemory, "must be positive, such as 512MB");
+		}
+		if (this.maxWorkerMemoryKill != null && (this.maxWorkerMemoryKill.toBytes() <= 0 || (this.maxWorkerMemory != null
+				&& this.maxWorkerMemoryKill.toBytes() <= this.maxWorkerMemory.toBytes()))) {
+			throw invalid("max-worker-memory-kill", this.maxWorkerMemoryKill,
+					"must be positive and above prefork.max-worker-memory (" + this.maxWorkerMemory + ")");
+		}
 		return new MasterSettings(this.workers, this.maxWorkers, this.timeout, this.gracefulTimeout, this.bootTimeout,
 				this.maxRequests, this.maxRequestsJitter, this.reload.getStrategy(), this.worker.jvmArgList(),
-				new ListenAddress(listenHost, listenPort, this.backlog), gpuList(System.getenv("USE_GPUS")));
+				new ListenAddress(listenHost, listenPort, this.backlog), gpuList(System.getenv("USE_GPUS")), budget);
 	}
 
 	/** prefork.gpus, or else USE_GPUS, checked. */
@@ -364,6 +427,132 @@ public class PreforkProperties {
 
 	private static InvalidConfigurationPropertyValueException invalid(String name, Object value, String reason) {
 		return new InvalidConfigurationPropertyValueException("prefork." + name, value, reason);
+	}
+
+	/**
+	 * How the master divides memory among its workers.
+	 */
+	public static class Memory {
+
+		/**
+		 * Whether the master sizes each worker's max heap from the memory limit (unless the
+		 * user set a heap option for workers) and refuses worker counts that do not fit.
+		 */
+		private boolean sizeWorkers = true;
+
+		/**
+		 * Memory the master and all its workers must fit in. Defaults to the memory limit of
+		 * the master's cgroup (a container's limit, systemd's MemoryMax=), else the physical
+		 * memory.
+		 */
+		private DataSize limit;
+
+		/**
+		 * Most of the limit that the workers' max heaps may take together; the rest is for the
+		 * master and each worker's non-heap memory.
+		 */
+		private double heapFraction = 0.75;
+
+		/**
+		 * Memory a worker takes beside its heap (metaspace, code cache, thread stacks, GC
+		 * structures, direct buffers), counted against the limit for each worker.
+		 */
+		private DataSize workerNonHeap = DataSize.ofMegabytes(200);
+
+		/**
+		 * Memory counted against the limit for the master itself.
+		 */
+		private DataSize masterReserve = DataSize.ofMegabytes(200);
+
+		/**
+		 * Smallest max heap a worker is started with: a worker count that would give workers
+		 * less does not fit.
+		 */
+		private DataSize minWorkerHeap = DataSize.ofMegabytes(64);
+
+		public boolean isSizeWorkers() {
+			return this.sizeWorkers;
+		}
+
+		public void setSizeWorkers(boolean sizeWorkers) {
+			this.sizeWorkers = sizeWorkers;
+		}
+
+		public DataSize getLimit() {
+			return this.limit;
+		}
+
+		public void setLimit(DataSize limit) {
+			this.limit = limit;
+		}
+
+		public double getHeapFraction() {
+			return this.heapFraction;
+		}
+
+		public void setHeapFraction(double heapFraction) {
+			this.heapFraction = heapFraction;
+		}
+
+		public DataSize getWorkerNonHeap() {
+			return this.workerNonHeap;
+		}
+
+		public void setWorkerNonHeap(DataSize workerNonHeap) {
+			this.workerNonHeap = workerNonHeap;
+		}
+
+		public DataSize getMasterReserve() {
+			return this.masterReserve;
+		}
+
+		public void setMasterReserve(DataSize masterReserve) {
+			this.masterReserve = masterReserve;
+		}
+
+		public DataSize getMinWorkerHeap() {
+			return this.minWorkerHeap;
+		}
+
+		public void setMinWorkerHeap(DataSize minWorkerHeap) {
+			this.minWorkerHeap = minWorkerHeap;
+		}
+
+		void validate() {
+			if (this.limit != null && this.limit.toBytes() <= 0) {
+				throw invalid("memory.limit", this.limit, "must be positive, such as 2GB");
+			}
+			if (!(this.heapFraction > 0 && this.heapFraction <= 1)) {
+				throw invalid("memory.heap-fraction", this.heapFraction, "must be above 0 and at most 1, such as 0.75");
+			}
+			for (DataSize size : new DataSize[] { this.workerNonHeap, this.masterReserve, this.minWorkerHeap }) {
+				if (size == null || size.isNegative()) {
+					throw invalid("memory", size, "worker-non-heap, master-reserve and min-worker-heap must be 0 or more");
+				}
+			}
+		}
+
+	}
+
+	/**
+	 * The application's database, as prefork sees it.
+	 */
+	public static class Datasource {
+
+		/**
+		 * Connections the database accepts from this application; the master warns at start
+		 * when workers times the pool size (spring.datasource.hikari.maximum-pool-size) is more.
+		 */
+		private Integer maxConnections;
+
+		public Integer getMaxConnections() {
+			return this.maxConnections;
+		}
+
+		public void setMaxConnections(Integer maxConnections) {
+			this.maxConnections = maxConnections;
+		}
+
 	}
 
 	/**
@@ -420,6 +609,21 @@ public class PreforkProperties {
 		 * -XX:+UseSerialGC". Workers otherwise get exactly the master's JVM options.
 		 */
 		private String jvmArgs = "";
+
+		/**
+		 * Whether each worker sees its share of the processors (-XX:ActiveProcessorCount, at
+		 * least 1) and of Spring Boot's 200 Tomcat threads (server.tomcat.threads.max, at
+		 * least 25), unless the user set them.
+		 */
+		private boolean shareCpus = true;
+
+		public boolean isShareCpus() {
+			return this.shareCpus;
+		}
+
+		public void setShareCpus(boolean shareCpus) {
+			this.shareCpus = shareCpus;
+		}
 
 		public String getJvmArgs() {
 			return this.jvmArgs;

@@ -120,6 +120,11 @@ public class PreforkRunListener implements SpringApplicationRunListener, Ordered
 		environment.getPropertySources().addFirst(new MapPropertySource("preforkWorker", overrides));
 		Map<String, Object> defaults = new LinkedHashMap<>();
 		defaults.put("server.shutdown", "graceful");
+		String tomcatThreads = System.getenv(WorkerEnvironment.TOMCAT_THREADS);
+		if (tomcatThreads != null) {
+			// a default: the user's server.tomcat.threads.max, wherever it is set, wins
+			defaults.put("server.tomcat.threads.max", tomcatThreads);
+		}
 		String gracefulTimeout = System.getenv(WorkerEnvironment.GRACEFUL_TIMEOUT);
 		if (gracefulTimeout != null) {
 			defaults.put("spring.lifecycle.timeout-per-shutdown-phase", Duration.ofMillis(Long.parseLong(gracefulTimeout)));

@@ -24,7 +24,16 @@ public enum ExitReason {
 	SCALE_DOWN,
 
 	/** Did not stop within its grace period and was killed. */
-	KILLED;
+	KILLED,
+
+	/** Killed by the kernel's OOM killer (its cgroup's or the machine's memory ran out). */
+	OOM_KILLED,
+
+	/** Went above {@code prefork.max-worker-memory} (replaced) or {@code prefork.max-worker-memory-kill} (killed). */
+	MEMORY,
+
+	/** Had a larger max heap than the worker count allows after a scale-up, and was replaced. */
+	RESIZED;
 
 	@Override
 	public String toString() {

@@ -16,6 +16,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import java.util.function.LongUnaryOperator;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -107,6 +108,15 @@ public final class Master {
 
 	private Collection<ListenAddress> listenersInUse = List.of();
 
+	/** The kernel's count of OOM kills in the master's cgroup (or machine), -1 if unknown. */
+	private LongSupplier oomKills = () -> -1;
+
+	/** OOM kills already accounted for. */
+	private long oomKillsSeen = -1;
+
+	/** A process's resident memory in bytes, -1 if unknown. */
+	private LongUnaryOperator residentMemory = (pid) -> -1;
+
 	/**
 	 * Creates a master.
 	 * @param settings validated settings
@@ -136,6 +146,29 @@ public final class Master {
 	 */
 	public Master upgradeWith(UpgradeLauncher launcher) {
 		this.upgradeLauncher = launcher;
+		return this;
+	}
+
+	/**
+	 * Lets this master tell a worker the kernel's OOM killer took from one that crashed.
+	 * Call before {@link #run()}.
+	 * @param counter the kernel's count of OOM kills (cgroup {@code oom_kill}), -1 if unknown
+	 * @return this master
+	 */
+	public Master countingOomKills(LongSupplier counter) {
+		this.oomKills = counter;
+		this.oomKillsSeen = counter.getAsLong();
+		return this;
+	}
+
+	/**
+	 * Lets this master read its workers' memory for {@code prefork.max-worker-memory}. Call
+	 * before {@link #run()}.
+	 * @param residentBytes a process's resident memory by pid, -1 if unknown
+	 * @return this master
+	 */
+	public Master measuringMemory(LongUnaryOperator residentBytes) {
+		this.residentMemory = residentBytes;
 		return this;
 	}
 
@@ -178,6 +211,7 @@ public final class Master {
 	public int run() {
 		logger.info("Master (pid " + this.pid + ") starting " + this.targetWorkers + " workers"
 				+ ((this.oldMasterPid != null) ? " as the new master of an upgrade from pid " + this.oldMasterPid : ""));
+		logger.info("Sizing workers: " + this.settings.budget().memory().describe(this.targetWorkers) + describeCpus());
 		this.announcedTarget = this.targetWorkers;
 		this.events.starting(this.settings);
 		try {
@@ -357,18 +391,50 @@ public final class Master {
 			command.reply().send(Reply.Outcome.conflict("invalid configuration, workers unchanged: " + ex.getMessage()));
 			return;
 		}
+		int target = reloadTarget(next);
+		String tooBig = next.budget().memory().fitProblem(target);
+		if (tooBig != null) {
+			logger.error("Reload refused, workers unchanged: " + tooBig);
+			this.lastReload = new MasterStatus.ReloadReport(this.generation + 1, String.valueOf(command.strategy()),
+					"failed", tooBig, 0, Instant.now());
+			command.reply().send(Reply.Outcome.conflict("workers unchanged: " + tooBig));
+			return;
+		}
 		ReloadStrategy strategy = (command.strategy() != null) ? command.strategy() : next.reloadStrategy();
 		this.reload = new ReloadRun(this.generation + 1, strategy, now, this.settings, this.generation,
 				this.targetWorkers);
 		this.settings = next;
 		this.generation = this.reload.generation;
-		this.targetWorkers = next.workers();
+		this.targetWorkers = target;
 		this.workersStopped = false;
 		this.state = MasterState.RELOADING;
 		String started = "starting generation " + this.generation + " with " + this.targetWorkers + " workers, " + strategy;
 		logger.info("Reloading (source: " + command.source() + "): " + started);
 		this.events.reloadStarted(this.generation);
 		command.reply().send(Reply.Outcome.accepted("reload " + started));
+	}
+
+	/**
+	 * The worker count after a reload: a count changed at runtime (TTIN, scale) survives it,
+	 * unless the configuration read again changed {@code prefork.workers}.
+	 */
+	private int reloadTarget(MasterSettings next) {
+		if (this.workersStopped) {
+			return next.workers(); // WINCH stopped them all: a HUP starts them again as configured
+		}
+		if (next.workers() != this.settings.workers()) {
+			if (this.targetWorkers != this.settings.workers()) {
+				logger.info("prefork.workers changed from " + this.settings.workers() + " to " + next.workers()
+						+ ": the reload runs " + next.workers() + " workers instead of the " + this.targetWorkers
+						+ " scaled to at runtime");
+			}
+			return next.workers();
+		}
+		if (this.targetWorkers != next.workers()) {
+			logger.info("Keeping the " + this.targetWorkers + " workers scaled to at runtime (prefork.workers is still "
+					+ next.workers() + ")");
+		}
+		return this.targetWorkers;
 	}
 
 	/** Starts the reload that was queued while another one ran (or the master was starting). */
@@ -388,6 +454,12 @@ public final class Master {
 		else if (wanted < 1 || wanted > this.settings.maxWorkers()) {
 			String refused = "cannot scale to " + wanted + " workers: the range is 1 to " + this.settings.maxWorkers()
 					+ " (prefork.max-workers); still " + this.targetWorkers;
+			logger.warn("Scaling (source: " + scale.source() + ") refused: " + refused);
+			scale.reply().send(Reply.Outcome.invalid(refused));
+		}
+		else if (wanted > this.targetWorkers && this.settings.budget().memory().fitProblem(wanted) != null) {
+			String refused = "cannot scale to " + wanted + " workers: " + this.settings.budget().memory().fitProblem(wanted)
+					+ "; still " + this.targetWorkers;
 			logger.warn("Scaling (source: " + scale.source() + ") refused: " + refused);
 			scale.reply().send(Reply.Outcome.invalid(refused));
 		}
@@ -565,7 +637,27 @@ public final class Master {
 			worker.lastHeartbeatAt = now();
 			worker.requests = heartbeat.requestsServed();
 			worker.inflight = heartbeat.inflight();
+			checkMemory(worker);
 		});
+	}
+
+	/** {@code prefork.max-worker-memory} (replace, readiness-gated) and {@code -kill} (kill now), on each heartbeat. */
+	private void checkMemory(Worker worker) {
+		WorkerBudget budget = this.settings.budget();
+		if ((budget.recycleAboveBytes() <= 0 && budget.killAboveBytes() <= 0) || worker.state != WorkerState.READY) {
+			return;
+		}
+		long resident = this.residentMemory.applyAsLong(worker.pid());
+		if (budget.killAboveBytes() > 0 && resident > budget.killAboveBytes()) {
+			logger.error(worker + " uses " + MemoryBudget.mib(resident) + " of resident memory, above "
+					+ "prefork.max-worker-memory-kill (" + MemoryBudget.mib(budget.killAboveBytes()) + "); killing it");
+			retire(worker, ExitReason.MEMORY, Signal.KILL, Duration.ZERO, now());
+		}
+		else if (budget.recycleAboveBytes() > 0 && resident > budget.recycleAboveBytes() && !worker.overMemory) {
+			logger.warn(worker + " uses " + MemoryBudget.mib(resident) + " of resident memory, above "
+					+ "prefork.max-worker-memory (" + MemoryBudget.mib(budget.recycleAboveBytes()) + "); replacing it");
+			worker.overMemory = true;
+		}
 	}
 
 	/** The one place where workers leave the table. */
@@ -578,26 +670,45 @@ public final class Master {
 		ExitStatus status = exited.status();
 		if (worker.retireReason != null) {
 			boolean gracePassed = worker.killSent && worker.retireReason != ExitReason.TIMEOUT
-					&& worker.retireReason != ExitReason.BOOT_FAILURE;
+					&& worker.retireReason != ExitReason.BOOT_FAILURE && worker.retireReason != ExitReason.MEMORY;
 			ExitReason reason = gracePassed ? ExitReason.KILLED : worker.retireReason;
 			logger.info(worker + " exited: " + reason + " (" + status + ")");
 			this.events.workerExited(worker.slot, worker.pid(), reason, status);
 		}
 		else if (worker.state == WorkerState.BOOTING) {
-			this.events.workerExited(worker.slot, worker.pid(), ExitReason.BOOT_FAILURE, status);
-			bootFailed(worker, status, now);
+			boolean oomKilled = isOomKill(status);
+			this.events.workerExited(worker.slot, worker.pid(), oomKilled ? ExitReason.OOM_KILLED : ExitReason.BOOT_FAILURE,
+					status);
+			bootFailed(worker, oomKilled ? status + ", by the kernel's OOM killer" : status.toString(), now, status);
 		}
 		else {
-			this.events.workerExited(worker.slot, worker.pid(), ExitReason.CRASH, status);
-			crashed(worker, status, now);
+			ExitReason reason = isOomKill(status) ? ExitReason.OOM_KILLED : ExitReason.CRASH;
+			this.events.workerExited(worker.slot, worker.pid(), reason, status);
+			crashed(worker, reason, status, now);
 		}
 		if (this.state == MasterState.STOPPING && this.workers.isEmpty()) {
 			this.state = MasterState.STOPPED;
 		}
 	}
 
-	private void bootFailed(Worker worker, ExitStatus status, long now) {
-		String failure = worker + " failed to boot (" + status + ")";
+	/**
+	 * Whether a SIGKILL the master did not send came from the kernel's OOM killer: its count
+	 * of OOM kills went up since the last one accounted for.
+	 */
+	private boolean isOomKill(ExitStatus status) {
+		if (status.signal() != Signal.KILL.number()) {
+			return false;
+		}
+		long count = this.oomKills.getAsLong();
+		if (count < 0 || count <= this.oomKillsSeen) {
+			return false;
+		}
+		this.oomKillsSeen++;
+		return true;
+	}
+
+	private void bootFailed(Worker worker, String why, long now, ExitStatus status) {
+		String failure = worker + " failed to boot (" + why + ")";
 		if (this.state == MasterState.STARTING) {
 			logger.error(failure + "; its log above says why. Stopping the master instead of respawning workers that "
 					+ "cannot boot.");
@@ -618,9 +729,12 @@ public final class Master {
 		}
 	}
 
-	private void crashed(Worker worker, ExitStatus status, long now) {
-		logger.error(worker + " exited unexpectedly: " + ExitReason.CRASH + " (" + status + ") after "
-				+ seconds(now - worker.spawnedAt) + " s");
+	private void crashed(Worker worker, ExitReason reason, ExitStatus status, long now) {
+		String oom = (reason == ExitReason.OOM_KILLED)
+				? ": the kernel's OOM killer ended it, so the workers need more memory than the limit allows; lower "
+						+ "prefork.workers or the heap, or raise the memory limit" : "";
+		logger.error(worker + " exited unexpectedly: " + reason + " (" + status + ") after "
+				+ seconds(now - worker.spawnedAt) + " s" + oom);
 		if (worker.state == WorkerState.READY && now - worker.readyAt >= MasterSettings.STABLE_AFTER.toMillis()) {
 			this.crashes.remove(worker.slot);
 		}
@@ -774,21 +888,37 @@ public final class Master {
 		startPendingReload();
 	}
 
-	/** Replaces, one at a time, a worker that served {@code prefork.max-requests}. */
+	/**
+	 * Replaces, one at a time, a worker that served {@code prefork.max-requests}, went above
+	 * {@code prefork.max-worker-memory}, or has a larger heap than a scale-up allows.
+	 */
 	private void recycleOneWorker(long now) {
-		if (this.state != MasterState.RUNNING || this.workers.view().stream().anyMatch((w) -> w.replaces != null)) {
+		if (this.state != MasterState.RUNNING
+				|| this.workers.view().stream().anyMatch((w) -> w.replaces != null || w.state == WorkerState.BOOTING)) {
 			return;
 		}
-		this.workers.active()
-			.stream()
-			.filter((worker) -> worker.state == WorkerState.READY && worker.requests >= worker.maxRequests
-					&& now >= worker.recycleNotBefore && worker.slot < this.targetWorkers)
-			.findFirst()
-			.ifPresent((worker) -> {
+		long heapNow = this.settings.budget().resourcesFor(this.targetWorkers).maxHeapBytes();
+		for (Worker worker : this.workers.active()) {
+			if (worker.state != WorkerState.READY || now < worker.recycleNotBefore || worker.slot >= this.targetWorkers) {
+				continue;
+			}
+			if (worker.requests >= worker.maxRequests) {
 				logger.info(worker + " served " + worker.requests + " requests (limit " + worker.maxRequests
 						+ "); recycling it");
 				spawn(worker.slot, worker, ExitReason.MAX_REQUESTS, "recycle", now);
-			});
+				return;
+			}
+			if (worker.overMemory) {
+				spawn(worker.slot, worker, ExitReason.MEMORY, "memory", now);
+				return;
+			}
+			if (heapNow > 0 && worker.maxHeapBytes > heapNow) {
+				logger.info(worker + " has a max heap of " + MemoryBudget.mib(worker.maxHeapBytes) + ", more than "
+						+ this.targetWorkers + " workers may have (" + MemoryBudget.mib(heapNow) + "); replacing it");
+				spawn(worker.slot, worker, ExitReason.RESIZED, "resize", now);
+				return;
+			}
+		}
 	}
 
 	/** After scaling down, workers in slots at or above the target stop. */
@@ -809,7 +939,7 @@ public final class Master {
 	 */
 	private void spawn(int slot, Worker replaces, ExitReason replaceReason, String reason, long now) {
 		WorkerLauncher.WorkerSpec spec = new WorkerLauncher.WorkerSpec(this.nextWorkerId++, slot, this.generation,
-				this.settings);
+				this.settings, this.settings.budget().resourcesFor(this.targetWorkers));
 		long maxRequests = (this.settings.maxRequests() > 0)
 				? this.settings.maxRequests() + this.random.nextLong(this.settings.maxRequestsJitter() + 1) : Long.MAX_VALUE;
 		try {
@@ -819,6 +949,7 @@ public final class Master {
 			worker.replaces = replaces;
 			worker.replaceReason = replaceReason;
 			worker.gpu = spec.gpu();
+			worker.maxHeapBytes = spec.resources().maxHeapBytes();
 			this.workers.add(worker);
 			logger.info("Booting worker " + slot + " (pid " + process.pid() + ", generation " + spec.generation()
 					+ ((worker.gpu != null) ? ", GPU " + worker.gpu : "") + ")");
@@ -915,9 +1046,28 @@ public final class Master {
 					.map((worker) -> new MasterStatus.WorkerStatus(worker.slot, worker.pid(), worker.state,
 							worker.generation, seconds(now - worker.spawnedAt),
 							(worker.lastHeartbeatAt != Worker.NEVER) ? seconds(now - worker.lastHeartbeatAt) : null,
-							worker.requests, worker.inflight, null, worker.gpu))
+							worker.requests, worker.inflight, null, worker.gpu,
+							(worker.maxHeapBytes >= 0) ? worker.maxHeapBytes : null))
 					.toList(),
-				this.lastReload, upgradeStatus, this.oldMasterPid, this.exitCode);
+				this.lastReload, upgradeStatus, this.oldMasterPid, this.exitCode, memoryStatus());
+	}
+
+	private MasterStatus.MemoryStatus memoryStatus() {
+		MemoryBudget memory = this.settings.budget().memory();
+		if (!memory.isEnabled()) {
+			return null;
+		}
+		long heap = memory.heapFor(this.targetWorkers);
+		return new MasterStatus.MemoryStatus(memory.limitBytes(), memory.limitSource(), (heap >= 0) ? heap : null,
+				(memory.userHeapOption() != null) ? "user" : "prefork");
+	}
+
+	private String describeCpus() {
+		CpuShare cpu = this.settings.budget().cpu();
+		int processors = cpu.processorsFor(this.targetWorkers);
+		int threads = cpu.tomcatThreadsFor(this.targetWorkers);
+		return ((processors > 0) ? "; " + processors + " of " + cpu.processors() + " processors each" : "")
+				+ ((threads > 0) ? ", up to " + threads + " Tomcat threads each" : "");
 	}
 
 	private long now() {

@@ -18,14 +18,30 @@ import java.util.List;
  * @param workerJvmArgs extra JVM options for workers
  * @param listen where workers serve
  * @param gpus GPU ids handed out to worker slots ({@code CUDA_VISIBLE_DEVICES}), empty for none
+ * @param budget each worker's share of memory and processors
  */
 public record MasterSettings(int workers, int maxWorkers, Duration timeout, Duration gracefulTimeout,
 		Duration bootTimeout, long maxRequests, long maxRequestsJitter, ReloadStrategy reloadStrategy,
-		List<String> workerJvmArgs, ListenAddress listen, List<String> gpus) {
+		List<String> workerJvmArgs, ListenAddress listen, List<String> gpus, WorkerBudget budget) {
 
 	public MasterSettings {
 		workerJvmArgs = List.copyOf(workerJvmArgs);
 		gpus = List.copyOf(gpus);
+	}
+
+	/** Settings whose workers size themselves. */
+	public MasterSettings(int workers, int maxWorkers, Duration timeout, Duration gracefulTimeout, Duration bootTimeout,
+			long maxRequests, long maxRequestsJitter, ReloadStrategy reloadStrategy, List<String> workerJvmArgs,
+			ListenAddress listen, List<String> gpus) {
+		this(workers, maxWorkers, timeout, gracefulTimeout, bootTimeout, maxRequests, maxRequestsJitter, reloadStrategy,
+				workerJvmArgs, listen, gpus, WorkerBudget.NONE);
+	}
+
+	/** These settings with another budget. */
+	public MasterSettings withBudget(WorkerBudget budget) {
+		return new MasterSettings(this.workers, this.maxWorkers, this.timeout, this.gracefulTimeout, this.bootTimeout,
+				this.maxRequests, this.maxRequestsJitter, this.reloadStrategy, this.workerJvmArgs, this.listen, this.gpus,
+				budget);
 	}
 
 	/** How long a quick stop waits for workers before killing them. */

@@ -16,9 +16,10 @@ import java.util.List;
  * @param upgradedFrom the old master's pid while this master is a not yet promoted new master,
  * or {@code null}
  * @param exitCode the code the master exits with once stopped
+ * @param memory the memory limit workers are sized for, or {@code null} when they size themselves
  */
 public record MasterStatus(long pid, MasterState state, int generation, int targetWorkers, List<WorkerStatus> workers,
-		ReloadReport lastReload, UpgradeStatus upgrade, Long upgradedFrom, int exitCode) {
+		ReloadReport lastReload, UpgradeStatus upgrade, Long upgradedFrom, int exitCode, MemoryStatus memory) {
 
 	public long readyWorkers() {
 		return this.workers.stream().filter((worker) -> worker.state() == WorkerState.READY).count();
@@ -37,13 +38,16 @@ public record MasterStatus(long pid, MasterState state, int generation, int targ
 	 * @param inflight requests in progress, as of the last heartbeat
 	 * @param residentMemoryBytes resident set size, read from {@code /proc} when asked for, or {@code null}
 	 * @param gpu the GPU assigned to the worker's slot, or {@code null}
+	 * @param maxHeapBytes the worker's max heap, the master's choice or the user's, or {@code null}
+	 * if the JVM chose it
 	 */
 	public record WorkerStatus(int slot, long pid, WorkerState state, int generation, double ageSeconds,
-			Double heartbeatAgeSeconds, long requests, int inflight, Long residentMemoryBytes, String gpu) {
+			Double heartbeatAgeSeconds, long requests, int inflight, Long residentMemoryBytes, String gpu,
+			Long maxHeapBytes) {
 
 		public WorkerStatus withResidentMemoryBytes(Long bytes) {
 			return new WorkerStatus(this.slot, this.pid, this.state, this.generation, this.ageSeconds,
-					this.heartbeatAgeSeconds, this.requests, this.inflight, bytes, this.gpu);
+					this.heartbeatAgeSeconds, this.requests, this.inflight, bytes, this.gpu, this.maxHeapBytes);
 		}
 
 	}
@@ -52,7 +56,19 @@ public record MasterStatus(long pid, MasterState state, int generation, int targ
 	public MasterStatus withWorkers(java.util.function.UnaryOperator<WorkerStatus> transform) {
 		return new MasterStatus(this.pid, this.state, this.generation, this.targetWorkers,
 				this.workers.stream().map(transform).toList(), this.lastReload, this.upgrade, this.upgradedFrom,
-				this.exitCode);
+				this.exitCode, this.memory);
+	}
+
+	/**
+	 * The memory limit workers are sized for.
+	 *
+	 * @param limitBytes the limit
+	 * @param source where it comes from
+	 * @param workerHeapBytes the max heap of a worker started now, or {@code null} when the user
+	 * sets it with a percentage
+	 * @param heapSetBy {@code prefork} or {@code user}
+	 */
+	public record MemoryStatus(long limitBytes, String source, Long workerHeapBytes, String heapSetBy) {
 	}
 
 	/**

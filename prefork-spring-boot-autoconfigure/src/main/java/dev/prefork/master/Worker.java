@@ -30,11 +30,17 @@ final class Worker {
 
 	int inflight;
 
-	/** Requests after which this worker is recycled; {@code Long.MAX_VALUE} for never. */
 	/** The GPU assigned to its slot when it was spawned, or null. */
 	String gpu;
 
+	/** Requests after which this worker is recycled; {@code Long.MAX_VALUE} for never. */
 	final long maxRequests;
+
+	/** Its max heap as started, or -1 if the JVM chose it. */
+	long maxHeapBytes = -1;
+
+	/** Went above {@code prefork.max-worker-memory}: to be replaced, readiness-gated. */
+	boolean overMemory;
 
 	/** The worker this one replaces once it is ready (reload or recycle), or {@code null}. */
 	Worker replaces;

@@ -34,8 +34,14 @@ public interface WorkerLauncher {
 	 * @param slot 0..workers-1, reused when a worker is replaced
 	 * @param generation incremented by every reload
 	 * @param settings the settings the worker is started with
+	 * @param resources its share of memory and processors
 	 */
-	record WorkerSpec(long id, int slot, int generation, MasterSettings settings) {
+	record WorkerSpec(long id, int slot, int generation, MasterSettings settings,
+			WorkerBudget.WorkerResources resources) {
+
+		public WorkerSpec(long id, int slot, int generation, MasterSettings settings) {
+			this(id, slot, generation, settings, WorkerBudget.WorkerResources.NONE);
+		}
 
 		/** The GPU this worker gets, or null. */
 		public String gpu() {

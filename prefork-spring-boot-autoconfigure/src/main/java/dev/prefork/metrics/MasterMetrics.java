@@ -48,6 +48,8 @@ public final class MasterMetrics implements MasterEvents {
 
 	private final MultiGauge residentMemory;
 
+	private final MultiGauge maxHeap;
+
 	private final MultiGauge up;
 
 	private final MultiGauge info;
@@ -119,6 +121,17 @@ public final class MasterMetrics implements MasterEvents {
 			.description("Resident set size of the worker process")
 			.baseUnit(BaseUnits.BYTES)
 			.register(registry);
+		this.maxHeap = MultiGauge.builder("prefork.worker.heap.max")
+			.description("The worker's max heap, as the master sized it (or the user set it)")
+			.baseUnit(BaseUnits.BYTES)
+			.register(registry);
+		Gauge.builder("prefork.memory.limit", () -> {
+			MasterStatus.MemoryStatus memory = status.get().memory();
+			return (memory != null) ? memory.limitBytes() : Double.NaN;
+		})
+			.description("Memory the master and its workers are sized to fit in (NaN when workers size themselves)")
+			.baseUnit(BaseUnits.BYTES)
+			.register(registry);
 		this.up = MultiGauge.builder("prefork.worker.up")
 			.description("1 if the worker's own meters were scraped, 0 if it is booting, hung or gone")
 			.register(registry);
@@ -168,6 +181,7 @@ public final class MasterMetrics implements MasterEvents {
 		List<MultiGauge.Row<?>> heartbeats = new ArrayList<>();
 		List<MultiGauge.Row<?>> inflights = new ArrayList<>();
 		List<MultiGauge.Row<?>> memory = new ArrayList<>();
+		List<MultiGauge.Row<?>> heaps = new ArrayList<>();
 		List<MultiGauge.Row<?>> ups = new ArrayList<>();
 		List<MultiGauge.Row<?>> infos = new ArrayList<>();
 		for (int slot : slots(shown)) {
@@ -186,12 +200,16 @@ public final class MasterMetrics implements MasterEvents {
 			if (rss != null) {
 				memory.add(MultiGauge.Row.of(worker, rss));
 			}
+			if (current.maxHeapBytes() != null) {
+				heaps.add(MultiGauge.Row.of(worker, current.maxHeapBytes()));
+			}
 			infos.add(MultiGauge.Row.of(worker.and("generation", Integer.toString(current.generation()), "gpu",
 					(current.gpu() != null) ? current.gpu() : "none"), 1));
 		}
 		this.heartbeatAge.register(heartbeats, true);
 		this.inflight.register(inflights, true);
 		this.residentMemory.register(memory, true);
+		this.maxHeap.register(heaps, true);
 		this.up.register(ups, true);
 		this.info.register(infos, true);
 	}

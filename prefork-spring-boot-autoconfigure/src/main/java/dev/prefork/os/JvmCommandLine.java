@@ -20,6 +20,10 @@ import java.util.Map;
  */
 public record JvmCommandLine(String executable, List<String> argv) {
 
+	/** Launcher options whose value is the next argument. */
+	private static final List<String> OPTIONS_WITH_VALUE = List.of("-cp", "-classpath", "--class-path", "-p",
+			"--module-path", "--upgrade-module-path", "--add-modules", "--enable-native-access", "-m", "--module");
+
 	/**
 	 * The current JVM's command line, read from {@code /proc/self/cmdline} so that nothing
 	 * is lost or re-quoted.
@@ -63,6 +67,28 @@ public record JvmCommandLine(String executable, List<String> argv) {
 	/** Whether a property or environment variable name is {@code prefork.control.token} in any relaxed form. */
 	static boolean isMasterSecret(String name) {
 		return name.toLowerCase(Locale.ROOT).replace("-", "").replace('_', '.').equals("prefork.control.token");
+	}
+
+	/**
+	 * The JVM options: the arguments after {@code argv[0]} up to {@code -jar} or the main
+	 * class, with the class path and module options' values skipped.
+	 * @return the options, in order
+	 */
+	public List<String> jvmOptions() {
+		List<String> options = new ArrayList<>();
+		for (int i = 1; i < this.argv.size(); i++) {
+			String argument = this.argv.get(i);
+			if (argument.equals("-jar") || !argument.startsWith("-")) {
+				break;
+			}
+			if (OPTIONS_WITH_VALUE.contains(argument)) {
+				i++;
+			}
+			else {
+				options.add(argument);
+			}
+		}
+		return options;
 	}
 
 	/**

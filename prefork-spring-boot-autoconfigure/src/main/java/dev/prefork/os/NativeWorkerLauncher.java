@@ -16,6 +16,7 @@ import dev.prefork.master.Command;
 import dev.prefork.master.ExitStatus;
 import dev.prefork.master.ListenAddress;
 import dev.prefork.master.Source;
+import dev.prefork.master.WorkerBudget;
 import dev.prefork.master.WorkerLauncher;
 import dev.prefork.hooks.WorkerLaunch;
 import org.apache.commons.logging.Log;
@@ -81,7 +82,7 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 	@Override
 	public ChildProcess launch(WorkerSpec spec, Consumer<Command> events) throws IOException {
 		WorkerLaunch launch = new WorkerLaunch(spec.slot(), spec.generation(), spec.gpu(), userEnvironment(spec),
-				new ArrayList<>(spec.settings().workerJvmArgs()));
+				jvmOptions(spec));
 		for (Consumer<WorkerLaunch> hook : this.beforeLaunch) {
 			try {
 				hook.accept(launch);
@@ -173,6 +174,20 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 		}
 	}
 
+	/** The JVM options a worker starts with that hooks may change: its share of the machine, then prefork.worker.jvm-args. */
+	private static List<String> jvmOptions(WorkerSpec spec) {
+		List<String> options = new ArrayList<>();
+		WorkerBudget.WorkerResources resources = spec.resources();
+		if (resources.heapOption() != null) {
+			options.add(resources.heapOption());
+		}
+		if (resources.processors() > 0) {
+			options.add("-XX:ActiveProcessorCount=" + resources.processors());
+		}
+		options.addAll(spec.settings().workerJvmArgs());
+		return options;
+	}
+
 	/** The environment a worker starts with that hooks may change: the master's own, and its GPU. */
 	private static Map<String, String> userEnvironment(WorkerSpec spec) {
 		Map<String, String> environment = new LinkedHashMap<>(System.getenv());
@@ -193,6 +208,9 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 		environment.put(WorkerEnvironment.GENERATION, Integer.toString(spec.generation()));
 		environment.put(WorkerEnvironment.HEARTBEAT_INTERVAL, Long.toString(spec.settings().heartbeatInterval().toMillis()));
 		environment.put(WorkerEnvironment.GRACEFUL_TIMEOUT, Long.toString(spec.settings().gracefulTimeout().toMillis()));
+		if (spec.resources().tomcatThreads() > 0) {
+			environment.put(WorkerEnvironment.TOMCAT_THREADS, Integer.toString(spec.resources().tomcatThreads()));
+		}
 		return environment;
 	}
 

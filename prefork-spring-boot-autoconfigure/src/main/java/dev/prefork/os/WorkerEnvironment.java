@@ -29,6 +29,9 @@ public final class WorkerEnvironment {
 	/** The master's pid, for log lines. */
 	public static final String MASTER_PID = "PREFORK_MASTER_PID";
 
+	/** The worker's default {@code server.tomcat.threads.max}: its share of Spring Boot's 200. */
+	public static final String TOMCAT_THREADS = "PREFORK_TOMCAT_THREADS_MAX";
+
 	private WorkerEnvironment() {
 	}
 

@@ -104,10 +104,11 @@ class ControlIT {
 			master.awaitReady(2);
 
 			assertThat(master.post("/admin/reload").json().get("reloadRequested").asBoolean()).isTrue();
-			// a reload reads the configuration again: back to prefork.workers=1
+			// prefork.workers is still 1 after the reload: the 2 workers scaled to at runtime stay
 			master.awaitStatus("the reload asked for by application code", (s) -> generationReady(s, 3)
-					&& s.get("workers").size() == 1);
-			assertThat(master.output()).contains("Reloading (source: application)");
+					&& s.get("workers").size() == 2);
+			assertThat(master.output()).contains("Reloading (source: application)")
+				.contains("Keeping the 2 workers scaled to at runtime (prefork.workers is still 1)");
 		}
 		assertThat(fifo).as("the master removes the FIFO it created").doesNotExist();
 	}

@@ -1,0 +1,37 @@
+package dev.prefork.master;
+
+/**
+ * How the master divides the processors among its workers: a JVM sizes its GC and JIT
+ * threads for every processor it sees, and Spring Boot's Tomcat starts up to 200 request
+ * threads, so N workers left to themselves run N times that on the same cores. Each worker
+ * sees its share instead ({@code -XX:ActiveProcessorCount}, at least 1) and a Tomcat pool
+ * divided the same way ({@code server.tomcat.threads.max}, at least {@link #MIN_TOMCAT_THREADS}),
+ * unless the user set them.
+ *
+ * @param processors the processors the master sees (its cgroup's CPU quota included)
+ * @param enabled whether to divide at all ({@code prefork.worker.share-cpus})
+ * @param userProcessorOption {@code -XX:ActiveProcessorCount=...} given by the user, or null
+ * @param userSetsTomcatThreads whether the user set {@code server.tomcat.threads.max}
+ */
+public record CpuShare(int processors, boolean enabled, String userProcessorOption, boolean userSetsTomcatThreads) {
+
+	/** Spring Boot's default {@code server.tomcat.threads.max}. */
+	static final int TOMCAT_THREADS = 200;
+
+	/** Below this, a worker could not serve a few slow requests and its heartbeat at once. */
+	static final int MIN_TOMCAT_THREADS = 25;
+
+	public static final CpuShare NONE = new CpuShare(1, false, null, true);
+
+	/** Processors a worker of {@code workers} sees, or -1 when the master does not set it. */
+	public int processorsFor(int workers) {
+		return (this.enabled && this.userProcessorOption == null) ? Math.max(1, this.processors / workers) : -1;
+	}
+
+	/** The Tomcat pool of a worker of {@code workers}, or -1 when the master does not set it. */
+	public int tomcatThreadsFor(int workers) {
+		return (this.enabled && !this.userSetsTomcatThreads)
+				? Math.max(MIN_TOMCAT_THREADS, (TOMCAT_THREADS + workers - 1) / workers) : -1;
+	}
+
+}
