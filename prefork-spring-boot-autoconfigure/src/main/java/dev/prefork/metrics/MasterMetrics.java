@@ -311,7 +311,7 @@ public final class MasterMetrics implements MasterEvents {
 	@Override
 	public void workerSpawned(int slot, String reason) {
 		Counter.builder("prefork.worker.spawns")
-			.description("Workers started, by reason: start, respawn, scale, reload, recycle, upgrade")
+			.description("Workers started, by reason: start, respawn, scale, reload, recycle, memory, resize, upgrade")
 			.baseUnit("spawns")
 			.tag("reason", reason)
 			.register(this.registry)

@@ -74,6 +74,25 @@ class SampleController {
 		return Map.of("pid", ProcessHandle.current().pid(), "reloadRequested", this.prefork.isUnderMaster());
 	}
 
+	/** Memory this worker was asked to hold (POST /allocate): a leak on purpose. */
+	private static final java.util.List<java.nio.ByteBuffer> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+	/**
+	 * Leaks {@code mib} MiB of native memory (direct buffers, zeroed, so every page is
+	 * resident) and keeps it: what a worker that leaks outside its heap looks like to the
+	 * kernel. Direct memory is capped by -XX:MaxDirectMemorySize (the max heap by default).
+	 */
+	@PostMapping("/allocate")
+	Map<String, Object> allocate(@RequestParam int mib) {
+		if (mib < 1 || mib > 64 * 1024) {
+			throw new ResponseStatusException(HttpStatus.BAD_REQUEST, "mib must be between 1 and 65536");
+		}
+		for (int i = 0; i < mib; i++) {
+			held.add(java.nio.ByteBuffer.allocateDirect(1024 * 1024));
+		}
+		return Map.of("pid", ProcessHandle.current().pid(), "worker", this.slot, "heldMiB", held.size());
+	}
+
 	/**
 	 * Hangs the worker that receives this request: every request thread of its Tomcat
 	 * blocks forever, as if all were stuck on a dead downstream service.

@@ -1,0 +1,106 @@
+package dev.prefork.sample;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import tools.jackson.databind.JsonNode;
+
+import static dev.prefork.sample.MasterProcess.await;
+import static dev.prefork.sample.MasterProcess.isRunning;
+import static dev.prefork.sample.MasterProcess.pids;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A real master in a real 1 GiB memory cgroup, as in a container: workers sized for it,
+ * worker counts that do not fit refused, a worker the kernel's OOM killer ends named as such,
+ * a worker above prefork.max-worker-memory replaced.
+ */
+@Timeout(300)
+class MemoryBudgetIT {
+
+	private static final long GIB = 1024L * 1024 * 1024;
+
+	private static final String SCALE = "/actuator/prefork/scale";
+
+	@Test
+	void workersAreSizedForTheCgroupAndAnOomKillIsNamed() throws Exception {
+		try (MemoryCgroupFixture cgroup = MemoryCgroupFixture.create(GIB);
+				MasterProcess master = MasterProcess.start(cgroup.prefix(), "--prefork.workers=2",
+						"--prefork.worker.jvm-args=-XX:MaxDirectMemorySize=2g")) {
+			JsonNode status = master.awaitReady(2);
+			// min(75 % of 1024 MiB / 2, (1024 - 200 master - 2 × 200 non-heap) / 2) = 212 MiB
+			assertThat(status.get("memory").get("limitBytes").asLong()).isEqualTo(GIB);
+			assertThat(status.get("memory").get("source").asString()).startsWith("cgroup ").endsWith("memory.limit_in_bytes");
+			assertThat(status.get("memory").get("workerHeapBytes").asLong()).isEqualTo(212L << 20);
+			for (long pid : pids(status)) {
+				List<String> argv = cmdline(pid);
+				assertThat(argv).filteredOn((arg) -> arg.startsWith("-Xmx")).containsExactly("-Xmx212m");
+				assertThat(argv).contains("-XX:ActiveProcessorCount=" + Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
+				assertThat(Files.readString(Path.of("/proc/" + pid + "/environ"))).contains("PREFORK_TOMCAT_THREADS_MAX=100");
+			}
+			assertThat(master.output()).contains("Sizing workers: memory limit 1024 MiB (cgroup ");
+
+			MasterProcess.Response refused = master.control(SCALE, "{\"workers\":4}");
+			assertThat(refused.status()).as(refused.body()).isEqualTo(400);
+			assertThat(refused.json().get("message").asString())
+				.startsWith("cannot scale to 4 workers: 4 workers do not fit the memory limit of 1024 MiB");
+
+			long before = cgroup.oomKills();
+			long victim = MasterProcess.pidOfSlot(status, 1);
+			try {
+				master.post("/allocate?mib=1500");
+			}
+			catch (java.io.IOException ex) {
+				// the worker that answers is the one the kernel kills
+			}
+			master.awaitLog("exited unexpectedly: oom_killed (killed by signal 9)");
+			assertThat(cgroup.oomKills()).isGreaterThan(before);
+			assertThat(master.isAlive()).isTrue();
+			master.awaitReady(2);
+			String metrics = MasterProcess.get(master.managementPort, "/actuator/prometheus").body();
+			assertThat(metrics).contains("prefork_worker_exits_total{reason=\"oom_killed\"}")
+				.contains("prefork_memory_limit_bytes " + (double) GIB)
+				.contains("prefork_worker_heap_max_bytes{worker=\"0\"} " + (double) (212L << 20));
+			assertThat(victim).isPositive();
+		}
+	}
+
+	@Test
+	void aHeapOptionOfTheUsersIsLeftAloneAndChecked() throws Exception {
+		MasterProcess.Exited tooBig;
+		try (MemoryCgroupFixture cgroup = MemoryCgroupFixture.create(GIB)) {
+			try (MasterProcess master = MasterProcess.start(cgroup.prefix(), "--prefork.workers=2",
+					"--prefork.worker.jvm-args=-Xmx300m")) {
+				assertThat(master.awaitExit(MasterProcess.BOOT)).isEqualTo(1);
+				assertThat(master.output()).contains("The workers do not fit in memory: 2 workers with -Xmx300m need 1200 MiB")
+					.contains("Lower prefork.workers");
+			}
+			try (MasterProcess master = MasterProcess.start(cgroup.prefix(), "--prefork.workers=1",
+					"--prefork.worker.jvm-args=-Xmx300m", "--prefork.max-worker-memory=450MB")) {
+				JsonNode status = master.awaitReady(1);
+				long first = pids(status).iterator().next();
+				assertThat(cmdline(first)).filteredOn((arg) -> arg.startsWith("-Xmx")).containsExactly("-Xmx300m");
+				assertThat(status.get("memory").get("heapSetBy").asString()).isEqualTo("user");
+				MasterProcess.Response refused = master.control(SCALE, "{\"delta\":1}");
+				assertThat(refused.status()).as(refused.body()).isEqualTo(400);
+				assertThat(refused.json().get("message").asString()).contains("2 workers with -Xmx300m need 1200 MiB");
+
+				master.post("/allocate?mib=280");
+				master.awaitLog("of resident memory, above prefork.max-worker-memory (450 MiB); replacing it");
+				await("the worker above the limit to be replaced", Duration.ofSeconds(120), () -> !isRunning(first));
+				assertThat(master.output()).contains("Worker 0 (pid " + first + ") exited: memory");
+				master.awaitReady(1);
+			}
+		}
+	}
+
+	private static List<String> cmdline(long pid) throws java.io.IOException {
+		return Arrays.asList(Files.readString(Path.of("/proc/" + pid + "/cmdline")).split("\0"));
+	}
+
+}
