@@ -7,6 +7,13 @@ JAR=${JAR:-sample-app/target/sample-app.jar}
 WORK=$(mktemp -d)
 MASTER=""
 
+# Builds bench/realistic-app (Thymeleaf + JPA on H2) against the starter as it is, prints its jar.
+build_realistic_app() {
+  mvn -B -q -DskipTests install -pl prefork-spring-boot-autoconfigure,prefork-spring-boot-starter -am >&2
+  mvn -B -q -DskipTests -f bench/realistic-app/pom.xml package >&2
+  echo bench/realistic-app/target/realistic-app.jar
+}
+
 need() { command -v "$1" >/dev/null || { apt-get update -qq && apt-get install -y -qq "${2:-$1}"; }; }
 
 # Starts a master on PORT/MPORT with the given extra arguments; its log is $WORK/master.log.

@@ -223,7 +223,10 @@ class PreforkMasterConfiguration {
 				() -> System.nanoTime() / 1_000_000, pid)
 			.upgradeWith(new NativeMasterLauncher(sockets, JvmCommandLine.ofCurrentJvm(), pid))
 			.countingOomKills(oomKillCounter())
-			.measuringMemory(ProcessMemory::residentBytes);
+			.measuringMemory((worker) -> {
+				Long bytes = ProcessMemory.residentBytes(worker);
+				return (bytes != null) ? bytes : -1;
+			});
 		Optional<UpgradeHandoff> handoff = upgradeHandoff();
 		if (handoff.isPresent()) {
 			UpgradeHandoff toOldMaster = handoff.get();

@@ -15,6 +15,7 @@ import dev.prefork.os.MemoryCgroup;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
+import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
 import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.Environment;
 import org.springframework.core.env.PropertySource;
@@ -150,7 +151,9 @@ final class WorkerBudgets {
 			return environment.containsProperty("server.tomcat.threads.max");
 		}
 		for (PropertySource<?> source : configurable.getPropertySources()) {
-			if (!source.getName().equals(MasterEnvironment.SOURCE_NAME) && source.containsProperty("server.tomcat.threads.max")) {
+			if (!source.getName().equals(MasterEnvironment.SOURCE_NAME)
+					&& !ConfigurationPropertySources.isAttachedConfigurationPropertySource(source)
+					&& source.containsProperty("server.tomcat.threads.max")) {
 				return true;
 			}
 		}

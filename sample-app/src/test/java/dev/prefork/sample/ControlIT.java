@@ -29,12 +29,18 @@ class ControlIT {
 
 	private static final String PREFORK = "/actuator/prefork/";
 
+	/**
+	 * These tests are about the doors, not sizing: with it, a scale-up also replaces the
+	 * larger workers (MemoryBudgetIT covers that), which would change the pids they follow.
+	 */
+	private static final String NO_SIZING = "--prefork.memory.size-workers=false";
+
 	@TempDir
 	Path temp;
 
 	@Test
 	void endpointsChangeTheWorkersAsTheSignalsDoAndBadRequestsChangeNothing() throws Exception {
-		try (MasterProcess master = MasterProcess.start("--prefork.workers=1")) {
+		try (MasterProcess master = MasterProcess.start(NO_SIZING, "--prefork.workers=1")) {
 			Set<Long> first = pids(master.awaitReady(1));
 			assertRefused(master, "scale", "{\"workers\":0}", 400, "cannot scale to 0 workers: the range is 1 to 64");
 			assertRefused(master, "scale", "{\"workers\":65}", 400, "(prefork.max-workers)");
@@ -81,7 +87,7 @@ class ControlIT {
 		// prefork.signal is a command-line option: in a configuration file it changes nothing,
 		// neither at start nor at a reload, which reads that file again
 		Path config = Files.writeString(this.temp.resolve("extra.properties"), "prefork.signal=stop\n");
-		try (MasterProcess master = MasterProcess.start("--prefork.workers=1", "--prefork.pidfile=" + pidfile,
+		try (MasterProcess master = MasterProcess.start(NO_SIZING, "--prefork.workers=1", "--prefork.pidfile=" + pidfile,
 				"--prefork.master-fifo=" + fifo, "--prefork.touch-reload=" + touch,
 				"--spring.config.additional-location=file:" + config)) {
 			master.awaitReady(1);
@@ -143,7 +149,7 @@ class ControlIT {
 		assertThat(everyAddress.output()).contains("listens on every address (management.server.address is empty)");
 
 		Path keyStore = selfSignedKeyStore();
-		try (MasterProcess master = MasterProcess.start("--prefork.workers=1", "--management.server.address=0.0.0.0",
+		try (MasterProcess master = MasterProcess.start(NO_SIZING, "--prefork.workers=1", "--management.server.address=0.0.0.0",
 				"--prefork.control.token=s3cret", "--management.server.ssl.enabled=true",
 				"--management.server.ssl.key-store=" + keyStore, "--management.server.ssl.key-store-type=PKCS12",
 				"--management.server.ssl.key-store-password=changeit")) {
@@ -189,7 +195,7 @@ class ControlIT {
 
 	@Test
 	void browserPagesCannotSendCommandsToALoopbackMaster() throws Exception {
-		try (MasterProcess master = MasterProcess.start("--prefork.workers=1")) {
+		try (MasterProcess master = MasterProcess.start(NO_SIZING, "--prefork.workers=1")) {
 			Set<Long> first = pids(master.awaitReady(1));
 			String scale = "{\"workers\":2}";
 			// text/plain and form types need no CORS preflight, whatever their parameters say

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -50,6 +51,16 @@ class MemoryBudgetIT {
 			assertThat(refused.json().get("message").asString())
 				.startsWith("cannot scale to 4 workers: 4 workers do not fit the memory limit of 1024 MiB");
 
+			// 3 fit: (1024 - 200 - 3 × 200) / 3 = 74 MiB each; the larger workers are replaced one by one
+			Set<Long> larger = pids(status);
+			MasterProcess.Response scaled = master.control(SCALE, "{\"workers\":3}");
+			assertThat(scaled.status()).as(scaled.body()).isEqualTo(202);
+			status = master.awaitStatus("3 ready workers of 74 MiB", (s) -> s.get("workers").size() == 3
+					&& java.util.stream.StreamSupport.stream(s.get("workers").spliterator(), false)
+						.allMatch((w) -> w.get("state").asString().equals("ready") && w.get("maxHeapBytes").asLong() == 74L << 20));
+			assertThat(pids(status)).doesNotContainAnyElementsOf(larger);
+			assertThat(master.output()).contains("exited: resized");
+
 			long before = cgroup.oomKills();
 			long victim = MasterProcess.pidOfSlot(status, 1);
 			try {
@@ -61,11 +72,11 @@ class MemoryBudgetIT {
 			master.awaitLog("exited unexpectedly: oom_killed (killed by signal 9)");
 			assertThat(cgroup.oomKills()).isGreaterThan(before);
 			assertThat(master.isAlive()).isTrue();
-			master.awaitReady(2);
+			master.awaitReady(3);
 			String metrics = MasterProcess.get(master.managementPort, "/actuator/prometheus").body();
 			assertThat(metrics).contains("prefork_worker_exits_total{reason=\"oom_killed\"}")
 				.contains("prefork_memory_limit_bytes " + (double) GIB)
-				.contains("prefork_worker_heap_max_bytes{worker=\"0\"} " + (double) (212L << 20));
+				.contains("prefork_worker_heap_max_bytes{worker=\"0\"} " + (double) (74L << 20));
 			assertThat(victim).isPositive();
 		}
 	}
@@ -81,7 +92,7 @@ class MemoryBudgetIT {
 					.contains("Lower prefork.workers");
 			}
 			try (MasterProcess master = MasterProcess.start(cgroup.prefix(), "--prefork.workers=1",
-					"--prefork.worker.jvm-args=-Xmx300m", "--prefork.max-worker-memory=450MB")) {
+					"--prefork.worker.jvm-args=-Xmx300m -XX:MaxDirectMemorySize=1g", "--prefork.max-worker-memory=450MB")) {
 				JsonNode status = master.awaitReady(1);
 				long first = pids(status).iterator().next();
 				assertThat(cmdline(first)).filteredOn((arg) -> arg.startsWith("-Xmx")).containsExactly("-Xmx300m");
@@ -90,7 +101,7 @@ class MemoryBudgetIT {
 				assertThat(refused.status()).as(refused.body()).isEqualTo(400);
 				assertThat(refused.json().get("message").asString()).contains("2 workers with -Xmx300m need 1200 MiB");
 
-				master.post("/allocate?mib=280");
+				assertThat(master.post("/allocate?mib=400").status()).isEqualTo(200);
 				master.awaitLog("of resident memory, above prefork.max-worker-memory (450 MiB); replacing it");
 				await("the worker above the limit to be replaced", Duration.ofSeconds(120), () -> !isRunning(first));
 				assertThat(master.output()).contains("Worker 0 (pid " + first + ") exited: memory");

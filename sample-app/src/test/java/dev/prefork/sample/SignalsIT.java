@@ -103,7 +103,8 @@ class SignalsIT {
 
 	@Test
 	void ttinAddsAWorkerAndTtouRemovesTheOneInTheHighestSlot() throws Exception {
-		try (MasterProcess master = MasterProcess.start("--prefork.workers=1")) {
+		// without sizing, which would also replace the first worker by one with a smaller heap
+		try (MasterProcess master = MasterProcess.start("--prefork.workers=1", "--prefork.memory.size-workers=false")) {
 			long first = pidOfSlot(master.awaitReady(1), 0);
 			master.signal("TTIN");
 			long added = pidOfSlot(master.awaitReady(2), 1);
