@@ -50,3 +50,20 @@ await() {
 await_ready() { await "s['state']=='running' and sum(w['state']=='ready' for w in s['workers'])==$1" "${2:-180}"; }
 
 worker_pids() { status | field "' '.join(str(w['pid']) for w in s['workers'])"; }
+
+# Requests per second over $2 seconds of wrk -t2 -c32 on URL $1 (optional wrk script $3).
+rate() { wrk -t2 -c32 -d"$2s" --timeout 2s ${3:+-s "$3"} "$1" | awk '/Requests\/sec/ { print $2 }'; }
+
+# Load until the JIT settles: 10 s windows until two in a row differ by less than 5 %, at
+# least 60 s, at most WARMUP (default 240) s. Same arguments as rate, without the seconds.
+warm_up() {
+  local start=$SECONDS previous=0 current=0
+  while [ $((SECONDS - start)) -lt "${WARMUP:-240}" ]; do
+    current=$(rate "$1" 10 "${2:-}")
+    if [ $((SECONDS - start)) -ge 60 ] && awk -v a="$previous" -v b="$current" 'BEGIN { exit !(a > 0 && (b - a) / a < 0.05 && (a - b) / a < 0.05) }'; then
+      break
+    fi
+    previous=$current
+  done
+  echo "warmed up in $((SECONDS - start)) s (last 10 s: $current req/s)" >&2
+}
