@@ -25,13 +25,14 @@ public record CpuShare(int processors, boolean enabled, String userProcessorOpti
 
 	/** Processors a worker of {@code workers} sees, or -1 when the master does not set it. */
 	public int processorsFor(int workers) {
-		return (this.enabled && this.userProcessorOption == null) ? Math.max(1, this.processors / workers) : -1;
+		return (this.enabled && this.userProcessorOption == null) ? Math.max(1, this.processors / Math.max(1, workers))
+				: -1;
 	}
 
 	/** The Tomcat pool of a worker of {@code workers}, or -1 when the master does not set it. */
 	public int tomcatThreadsFor(int workers) {
 		return (this.enabled && !this.userSetsTomcatThreads)
-				? Math.max(MIN_TOMCAT_THREADS, (TOMCAT_THREADS + workers - 1) / workers) : -1;
+				? Math.max(MIN_TOMCAT_THREADS, (TOMCAT_THREADS + workers - 1) / Math.max(1, workers)) : -1;
 	}
 
 }

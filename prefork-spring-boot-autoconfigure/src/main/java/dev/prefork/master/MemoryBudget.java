@@ -42,6 +42,7 @@ public record MemoryBudget(long limitBytes, String limitSource, long masterReser
 		if (this.userHeapOption != null || !isEnabled()) {
 			return this.userMaxHeapBytes;
 		}
+		workers = Math.max(1, workers); // 0 while WINCH has stopped them all
 		long byFraction = (long) (this.limitBytes * this.heapFraction) / workers;
 		long byRest = (this.limitBytes - this.masterReserveBytes - workers * this.nonHeapBytes) / workers;
 		return Math.max(0, Math.min(byFraction, byRest)) / MIB * MIB;

@@ -199,6 +199,21 @@ class MasterBudgetTests {
 		assertThat(this.exits).containsExactly("1:memory", "0:memory");
 	}
 
+	@Test
+	void winchStopsEveryWorkerAndHupStartsThemSizedAgain() throws Exception {
+		start();
+		this.master.submit(new Command.StopWorkers(Source.SIGNAL));
+		turn();
+		exit(this.launcher.launched.get(0), ExitStatus.exited(143));
+		exit(this.launcher.launched.get(1), ExitStatus.exited(143));
+		assertThat(this.master.status().targetWorkers()).isZero();
+		assertThat(this.master.status().memory().workerHeapBytes()).isEqualTo(1536 * MIB);
+		this.master.submit(new Command.Reload(null, Source.SIGNAL));
+		turn();
+		assertThat(this.launcher.launched.subList(2, 4)).extracting((process) -> process.spec.resources().heapOption())
+			.containsOnly("-Xmx724m");
+	}
+
 	private void finishReload() throws Exception {
 		for (int i = 0; i < 10 && this.master.status().state() == MasterState.RELOADING; i++) {
 			for (FakeProcess process : List.copyOf(this.launcher.launched)) {
