@@ -10,7 +10,7 @@ MASTER=""
 # Builds bench/realistic-app (Thymeleaf + JPA on H2) against the starter as it is, prints its jar.
 build_realistic_app() {
   mvn -B -q -DskipTests install -pl prefork-spring-boot-autoconfigure,prefork-spring-boot-starter -am >&2
-  mvn -B -q -DskipTests -f bench/realistic-app/pom.xml package >&2
+  mvn -B -q -DskipTests -f bench/realistic-app/pom.xml clean package >&2
   echo bench/realistic-app/target/realistic-app.jar
 }
 

@@ -1,54 +1,72 @@
 #!/usr/bin/env bash
-# Reload under load: for each worker count, the sample app under wrk -t2 -c32 keep-alive on
-# /whoami, HUP after a warm-up; prints the time from the HUP to every worker of the new
-# generation ready (the old ones gone), the requests and failures, and draws requests/s per
-# 100 ms with the reload's start and end marked into bench/results/reload-throughput-N<n>.png.
+# Reload under load, with and without the warm-up: the app under wrk -t2 -c32 keep-alive
+# (--timeout 2s), HUP after LOAD seconds of load; reports the time from the HUP to every
+# worker of the new generation ready, the throughput in the THEN seconds after that against
+# the LAST seconds before the HUP (the ratio the warm-up is for), requests over 2 s (wrk
+# timeouts) and non-2xx, and draws requests/s per 100 ms into
+# bench/results/reload-<app>-warmup-<on|off>-N<n>.png.
 #
-# Usage: bench/reload.sh   Environment: JAVA (default java), COUNTS (default "2 4"),
-#   WARMUP seconds of load before the HUP, for the JIT (default 120), AFTER seconds of load
-#   after the reload (20),
-#   PRELOAD (default auto)
+# Usage: bench/reload.sh   Environment: APP sample (default: /whoami) or realistic (templates
+#   + JPA, the shop.lua page mix), JAVA (default java), COUNTS (default "2"), MODES (default
+#   "off on": prefork.warmup.enabled), LOAD seconds of load before the HUP (default 90),
+#   LAST (30), THEN (30), PRELOAD (default auto)
 set -euo pipefail
 PORT=${PORT:-18780}
 MPORT=${MPORT:-18781}
 source "$(dirname "$0")/lib.sh"
 need wrk
 command -v gnuplot >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gnuplot-nox; }
-COUNTS=${COUNTS:-2 4}
-WARMUP=${WARMUP:-120}
-AFTER=${AFTER:-20}
+APP=${APP:-sample}
+COUNTS=${COUNTS:-2}
+MODES=${MODES:-off on}
+LOAD=${LOAD:-90}
+LAST=${LAST:-30}
+THEN=${THEN:-30}
 PRELOAD=${PRELOAD:-auto}
+if [ "$APP" = realistic ]; then
+  JAR=$(build_realistic_app); URL="http://127.0.0.1:$PORT/"; SCRIPT=bench/lua/shop-per-100ms.lua
+else
+  URL="http://127.0.0.1:$PORT/whoami"; SCRIPT=bench/lua/per-100ms.lua
+fi
 mkdir -p bench/results
+# The class-data archive is built ahead, as a deploy would (prefork.preload=build), so that no
+# build in the background competes with the load.
+[ "$PRELOAD" = off ] || "$JAVA" -jar "$JAR" --prefork.preload=build --prefork.preload-dir="$WORK/archives" > "$WORK/build.log" 2>&1
 
-echo "# $(nproc) cores, $("$JAVA" -version 2>&1 | head -1), wrk -t2 -c32, HUP after ${WARMUP} s of load, preload=$PRELOAD"
-echo "| workers | HUP to new generation ready | requests | non-2xx | socket errors (connect, read, write, timeout) | plot |"
-echo "|---|---|---|---|---|---|"
+echo "# $APP app, $(nproc) cores, $("$JAVA" -version 2>&1 | head -1), wrk -t2 -c32 --timeout 2s, HUP after ${LOAD} s of load, preload=$PRELOAD, commit $(git rev-parse --short HEAD)"
+echo "| workers | warm-up | HUP to new generation ready | req/s in the ${LAST} s before HUP | req/s in the ${THEN} s after ready | ratio | requests over 2 s | non-2xx | plot |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for n in $COUNTS; do
-  : > "$WORK/master.log"
-  start_master --prefork.workers="$n" --prefork.preload="$PRELOAD" --prefork.preload-dir="$WORK/archives"
-  await_ready "$n" 600
-  # The load runs until it is stopped (INT), so that it covers however long the reload takes.
-  wrk -t2 -c32 -d3600s -s bench/lua/per-100ms.lua "http://127.0.0.1:$PORT/whoami" > "$WORK/wrk.out" 2>&1 &
-  load=$!
-  sleep "$WARMUP"
-  hup=$EPOCHREALTIME
-  kill -HUP "$MASTER"
-  await "s['state']=='running' and s['generation']==2 and len(s['workers'])==$n and all(w['generation']==2 and w['state']=='ready' for w in s['workers'])" 900
-  ready=$EPOCHREALTIME
-  sleep "$AFTER"
-  kill -INT "$load"; wait "$load" || true
-  stop_master
-  took=$(awk -v a="$hup" -v b="$ready" 'BEGIN { printf "%.1f", b - a }')
-  requests=$(awk '/requests in/ { print $1 }' "$WORK/wrk.out")
-  non2xx=$(awk '/Non-2xx/ { print $NF }' "$WORK/wrk.out"); non2xx=${non2xx:-0}
-  errors=$(awk '/Socket errors/ { sub(/^ *Socket errors: */, ""); print }' "$WORK/wrk.out"); errors=${errors:-0}
-  sed -n '/^BUCKETS$/,/^END$/p' "$WORK/wrk.out" | sed '1d;$d' \
-    | awk -v h="$hup" '{ printf "%.1f %d %d\n", $1 - h, $2 * 10, $3 * 10 }' > "$WORK/series"
-  out=bench/results/reload-throughput-N$n.png
-  gnuplot <<GP
+  for mode in $MODES; do
+    enabled=$([ "$mode" = on ] && echo true || echo false)
+    : > "$WORK/master.log"
+    start_master --prefork.workers="$n" --prefork.preload="$PRELOAD" --prefork.preload-dir="$WORK/archives" \
+      --prefork.warmup.enabled="$enabled"
+    await_ready "$n" 600
+    # The load runs until it is stopped (INT), so that it covers however long the reload takes.
+    wrk -t2 -c32 -d3600s --timeout 2s -s "$SCRIPT" "$URL" > "$WORK/wrk.out" 2>&1 &
+    load=$!
+    sleep "$LOAD"
+    hup=$EPOCHREALTIME
+    kill -HUP "$MASTER"
+    await "s['state']=='running' and s['generation']==2 and len(s['workers'])==$n and all(w['generation']==2 and w['state']=='ready' for w in s['workers'])" 900
+    ready=$EPOCHREALTIME
+    sleep "$THEN"
+    kill -INT "$load"; wait "$load" || true
+    stop_master
+    took=$(awk -v a="$hup" -v b="$ready" 'BEGIN { printf "%.1f", b - a }')
+    timeouts=$(awk '/Socket errors/ { for (i = 1; i <= NF; i++) if ($i == "timeout") print $(i + 1) }' "$WORK/wrk.out"); timeouts=${timeouts:-0}
+    non2xx=$(awk '/Non-2xx/ { print $NF }' "$WORK/wrk.out"); non2xx=${non2xx:-0}
+    sed -n '/^BUCKETS$/,/^END$/p' "$WORK/wrk.out" | sed '1d;$d' \
+      | awk -v h="$hup" '{ printf "%.1f %d %d\n", $1 - h, $2 * 10, $3 * 10 }' > "$WORK/series"
+    before=$(awk -v s="-$LAST" '$1 >= s && $1 < 0 { sum += $2; k++ } END { printf "%.0f", sum / k }' "$WORK/series")
+    after=$(awk -v a="$took" -v t="$THEN" '$1 >= a && $1 < a + t { sum += $2; k++ } END { printf "%.0f", sum / k }' "$WORK/series")
+    ratio=$(awk -v a="$after" -v b="$before" 'BEGIN { printf "%.2f", a / b }')
+    out=bench/results/reload-$APP-warmup-$mode-N$n.png
+    gnuplot <<GP
 set terminal pngcairo size 1100,450 noenhanced
 set output '$out'
-set title "prefork: rolling reload (HUP) of $n workers under wrk -t2 -c32, requests/s per 100 ms ($(nproc) cores)"
+set title "prefork: rolling reload (HUP) of $n workers, $APP app, warm-up $mode, wrk -t2 -c32, requests/s per 100 ms ($(nproc) cores)"
 set grid
 set xlabel 'seconds since HUP'
 set ylabel 'requests/s'
@@ -61,5 +79,6 @@ set label 'new generation ready ($took s)' at $took, graph 0.88 right offset -0.
 plot '$WORK/series' using 1:2 with lines lc rgb '#1f77b4' title '2xx', \
      '' using 1:3 with impulses lc rgb 'red' title 'non-2xx'
 GP
-  echo "| $n | $took s | $requests | $non2xx | $errors | $out |"
+    echo "| $n | $mode | $took s | $before | $after | $ratio | $timeouts | $non2xx | $out |"
+  done
 done

@@ -10,6 +10,7 @@ import java.util.concurrent.TimeoutException;
 import dev.prefork.master.Command;
 import dev.prefork.master.Master;
 import dev.prefork.master.MasterStatus;
+import dev.prefork.master.RecordedPaths;
 import dev.prefork.master.ReloadStrategy;
 import dev.prefork.master.Reply;
 import dev.prefork.master.Source;
@@ -36,14 +37,18 @@ public class PreforkEndpoint {
 
 	private final Master master;
 
-	public PreforkEndpoint(Master master) {
+	private final RecordedPaths warmupPaths;
+
+	public PreforkEndpoint(Master master, RecordedPaths warmupPaths) {
 		this.master = master;
+		this.warmupPaths = warmupPaths;
 	}
 
 	@ReadOperation
 	public MasterStatus status() {
 		return this.master.status()
-			.withWorkers((worker) -> worker.withResidentMemoryBytes(ProcessMemory.residentBytes(worker.pid())));
+			.withWorkers((worker) -> worker.withResidentMemoryBytes(ProcessMemory.residentBytes(worker.pid())))
+			.withWarmupPaths(this.warmupPaths.top());
 	}
 
 	/**

@@ -16,6 +16,7 @@ import dev.prefork.master.ListenAddress;
 import dev.prefork.master.Master;
 import dev.prefork.master.MasterEvents;
 import dev.prefork.master.MasterSettings;
+import dev.prefork.master.RecordedPaths;
 import dev.prefork.master.SettingsLoader;
 import dev.prefork.metrics.MasterMetrics;
 import dev.prefork.metrics.PreforkPrometheusScrapeEndpoint;
@@ -182,8 +183,13 @@ class PreforkMasterConfiguration {
 		}
 	}
 
+	@Bean
+	RecordedPaths preforkRecordedPaths() {
+		return new RecordedPaths();
+	}
+
 	@Bean(destroyMethod = "close")
-	ClassDataArchive preforkClassDataArchive(PreforkProperties properties) throws IOException {
+	ClassDataArchive preforkClassDataArchive(PreforkProperties properties, RecordedPaths paths) throws IOException {
 		ClassDataArchive archive;
 		try {
 			archive = ClassDataArchive.of(properties.getPreload(),
@@ -197,17 +203,25 @@ class PreforkMasterConfiguration {
 							+ "possible.",
 					ex);
 		}
-		// Before the first workers start, so that they all map it.
-		archive.prepare();
-		return archive;
+		// The first workers start at once, cold if there is no archive yet; only the new master
+		// of an upgrade, with the old master serving, waits for it to be built.
+		archive.prepare(upgradeHandoff().isPresent());
+		return archive.withTrainingEnvironment(() -> warmupEnvironment(paths));
+	}
+
+	/** The recorded warm-up paths, for a training run. */
+	private static Map<String, String> warmupEnvironment(RecordedPaths paths) {
+		List<String> top = paths.top();
+		return top.isEmpty() ? Map.of() : Map.of(WorkerEnvironment.WARMUP_PATHS, String.join("\n", top));
 	}
 
 	@Bean
-	NativeWorkerLauncher preforkWorkerLauncher(ListenSockets sockets, ClassDataArchive archive,
+	NativeWorkerLauncher preforkWorkerLauncher(ListenSockets sockets, ClassDataArchive archive, RecordedPaths paths,
 			ObjectProvider<ServerHooks> hooks) throws IOException {
 		return new NativeWorkerLauncher(sockets, JvmCommandLine.ofCurrentJvm(), archive,
 				Map.of(WorkerEnvironment.MASTER_PID, Long.toString(ProcessHandle.current().pid())))
-			.beforeLaunch(serverHooks(hooks));
+			.beforeLaunch(serverHooks(hooks))
+			.recordingPathsIn(paths);
 	}
 
 	/** The user's server hooks, one observer each, in their order. */
@@ -217,7 +231,8 @@ class PreforkMasterConfiguration {
 
 	@Bean
 	Master preforkMaster(MasterSettings settings, ListenSockets sockets, NativeWorkerLauncher launcher,
-			SettingsLoader preforkSettingsLoader, ObjectProvider<ServerHooks> hooks) throws IOException {
+			SettingsLoader preforkSettingsLoader, ClassDataArchive archive, ObjectProvider<ServerHooks> hooks)
+			throws IOException {
 		long pid = ProcessHandle.current().pid();
 		Master master = new Master(settings, launcher, preforkSettingsLoader, LogFiles::reopen,
 				() -> System.nanoTime() / 1_000_000, pid)
@@ -239,7 +254,13 @@ class PreforkMasterConfiguration {
 				}
 			});
 		}
-		master.observedBy(new MasterFootprint())
+		master.observedBy(new MasterEvents() {
+			@Override
+			public void ready(int workers) {
+				// Once the first workers serve, so that the build does not slow their start.
+				archive.buildIfMissing();
+			}
+		}).observedBy(new MasterFootprint())
 			.observedBy(SystemdNotify.of(System.getenv("NOTIFY_SOCKET"), handoff.isPresent()));
 		serverHooks(hooks).forEach(master::observedBy);
 		return master;
@@ -318,8 +339,8 @@ class PreforkMasterConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	@ConditionalOnAvailableEndpoint
-	PreforkEndpoint preforkEndpoint(Master master) {
-		return new PreforkEndpoint(master);
+	PreforkEndpoint preforkEndpoint(Master master, RecordedPaths paths) {
+		return new PreforkEndpoint(master, paths);
 	}
 
 	/** Guards every request to the master, whichever endpoints are exposed. */

@@ -11,8 +11,10 @@ import dev.prefork.master.MasterSettings;
 import dev.prefork.master.ReloadStrategy;
 import dev.prefork.master.WorkerBudget;
 import dev.prefork.os.ClassDataArchive;
+import dev.prefork.worker.WarmupSettings;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.NestedConfigurationProperty;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.util.unit.DataSize;
 
@@ -106,7 +108,9 @@ public class PreforkProperties {
 	 * to 23, the AOT cache from JDK 24), built once per jar and JVM by a training run:
 	 * faster worker boot, class metadata shared between workers. auto uses it where the
 	 * application runs from a jar and the archive directory is writable; on makes the master
-	 * refuse to start otherwise.
+	 * refuse to start otherwise. Without an archive the first workers start cold and it is
+	 * built once they are ready; build builds it (or checks it) and exits without serving,
+	 * for a Dockerfile RUN step.
 	 */
 	private ClassDataArchive.Mode preload = ClassDataArchive.Mode.AUTO;
 
@@ -156,6 +160,13 @@ public class PreforkProperties {
 	private final Memory memory = new Memory();
 
 	private final Datasource datasource = new Datasource();
+
+	@NestedConfigurationProperty
+	private final WarmupSettings warmup = new WarmupSettings();
+
+	public WarmupSettings getWarmup() {
+		return this.warmup;
+	}
 
 	public DataSize getMaxWorkerMemory() {
 		return this.maxWorkerMemory;
@@ -387,6 +398,10 @@ public class PreforkProperties {
 			throw invalid("min-ready-workers", this.minReadyWorkers, "must be 0 or more");
 		}
 		this.memory.validate();
+		String warmupProblem = this.warmup.problem(this.bootTimeout);
+		if (warmupProblem != null) {
+			throw new InvalidConfigurationPropertyValueException("prefork.warmup", "(see the message)", warmupProblem);
+		}
 		if (this.maxWorkerMemory != null && this.maxWorkerMemory.toBytes() <= 0) {
 			throw invalid("max-worker-memory", this.maxWorkerMemory, "must be positive, such as 512MB");
 		}

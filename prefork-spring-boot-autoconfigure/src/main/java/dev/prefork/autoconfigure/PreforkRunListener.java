@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import dev.prefork.os.WorkerEnvironment;
+import dev.prefork.worker.WarmupSettings;
 import dev.prefork.worker.WorkerAgent;
 
 import org.apache.commons.logging.LogFactory;
@@ -61,8 +62,15 @@ public class PreforkRunListener implements SpringApplicationRunListener, Ordered
 				.warn("Ignoring prefork.signal: it is a command-line option (java -jar app.jar --prefork.signal=reload "
 						+ "--prefork.pidfile=...), not a setting");
 		}
+		if (isTraining()) {
+			applyTrainingOverrides(environment);
+			return;
+		}
 		PreforkRole role = PreforkRole.decide(this.application, environment, Thread.currentThread().getStackTrace(),
 				Thread.currentThread().getName());
+		if (role == PreforkRole.MASTER && PreloadBuild.isRequested(environment)) {
+			exit(PreloadBuild.run(environment));
+		}
 		if (role == PreforkRole.MASTER) {
 			exit(runMaster());
 		}
@@ -113,6 +121,28 @@ public class PreforkRunListener implements SpringApplicationRunListener, Ordered
 		System.exit(code);
 	}
 
+	private static boolean isTraining() {
+		return WorkerEnvironment.ROLE_TRAINING.equals(System.getenv(WorkerEnvironment.ROLE));
+	}
+
+	/**
+	 * A training run: the application as plain Spring Boot, its web server on a loopback
+	 * port of its own (the master holds server.port, and the management port), to serve the
+	 * warm-up before it exits; without a warm-up it exits as soon as its context is
+	 * refreshed, before any runner or web server starts.
+	 */
+	private static void applyTrainingOverrides(ConfigurableEnvironment environment) {
+		if (!WarmupSettings.of(environment).isEnabled()) {
+			System.setProperty("spring.context.exit", "onRefresh");
+			return;
+		}
+		Map<String, Object> overrides = new LinkedHashMap<>();
+		overrides.put("server.port", "0");
+		overrides.put("server.address", "127.0.0.1");
+		overrides.put("management.server.port", "-1");
+		environment.getPropertySources().addFirst(new MapPropertySource("preforkTraining", overrides));
+	}
+
 	private void applyWorkerOverrides(ConfigurableEnvironment environment) {
 		Map<String, Object> overrides = new LinkedHashMap<>();
 		// The management port is the master's; workers serve only the shared socket.
@@ -144,6 +174,9 @@ public class PreforkRunListener implements SpringApplicationRunListener, Ordered
 	public void ready(ConfigurableApplicationContext context, Duration timeTaken) {
 		if (this.worker != null) {
 			this.worker.ready(context);
+		}
+		else if (isTraining()) {
+			WorkerAgent.train(context);
 		}
 	}
 

@@ -5,6 +5,7 @@ import java.util.function.Consumer;
 
 import dev.prefork.hooks.ServerHooks;
 import dev.prefork.hooks.WorkerLaunch;
+import dev.prefork.master.Command;
 import dev.prefork.master.ExitReason;
 import dev.prefork.master.ExitStatus;
 import dev.prefork.master.MasterEvents;
@@ -48,6 +49,16 @@ final class ServerHooksEvents implements MasterEvents, Consumer<WorkerLaunch> {
 	@Override
 	public void accept(WorkerLaunch launch) {
 		this.hooks.preFork(launch);
+	}
+
+	@Override
+	public void workerWarming(int slot, long pid) {
+		this.hooks.workerWarming(slot, pid);
+	}
+
+	@Override
+	public void workerWarmedUp(int slot, long pid, Command.Warmup warmup) {
+		this.hooks.workerWarmedUp(slot, pid, warmup.took(), warmup.requests(), warmup.errors());
 	}
 
 	@Override

@@ -31,6 +31,19 @@ public interface ServerHooks {
 	default void preFork(WorkerLaunch launch) {
 	}
 
+	/** A worker's application started; it serves warm-up requests to itself before it takes clients. */
+	default void workerWarming(int slot, long pid) {
+	}
+
+	/**
+	 * A worker finished its warm-up, just before it is ready.
+	 * @param took how long the warm-up ran
+	 * @param requests the warm-up requests it served
+	 * @param errors of which answered 4xx or 5xx or failed
+	 */
+	default void workerWarmedUp(int slot, long pid, Duration took, long requests, long errors) {
+	}
+
 	/** A worker is ready to serve. */
 	default void workerReady(int slot, long pid, Duration bootTime) {
 	}

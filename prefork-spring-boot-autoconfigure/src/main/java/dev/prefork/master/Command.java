@@ -76,8 +76,24 @@ public sealed interface Command {
 	record Promoted(long oldMasterPid) implements Command {
 	}
 
-	/** A worker said {@code READY} on its channel. */
-	record WorkerReady(long workerId) implements Command {
+	/** A worker said {@code WARMING}: its application started and it warms itself up. */
+	record WorkerWarming(long workerId) implements Command {
+	}
+
+	/**
+	 * A worker said {@code READY} on its channel.
+	 * @param warmup its warm-up, or {@code null} if it had none
+	 */
+	record WorkerReady(long workerId, Warmup warmup) implements Command {
+
+		public WorkerReady(long workerId) {
+			this(workerId, null);
+		}
+
+	}
+
+	/** What a worker's warm-up did: its length, the requests it sent, how many got an error. */
+	record Warmup(java.time.Duration took, long requests, long errors) {
 	}
 
 	/** A worker's periodic heartbeat. */

@@ -88,6 +88,16 @@ final class GuardedEvents implements MasterEvents {
 	}
 
 	@Override
+	public void workerWarming(int slot, long pid) {
+		each("workerWarming", (observer) -> observer.workerWarming(slot, pid));
+	}
+
+	@Override
+	public void workerWarmedUp(int slot, long pid, Command.Warmup warmup) {
+		each("workerWarmedUp", (observer) -> observer.workerWarmedUp(slot, pid, warmup));
+	}
+
+	@Override
 	public void workerReady(int slot, long pid, Duration bootTime) {
 		each("workerReady", (observer) -> observer.workerReady(slot, pid, bootTime));
 	}

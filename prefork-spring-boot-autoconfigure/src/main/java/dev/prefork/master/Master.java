@@ -304,6 +304,9 @@ public final class Master {
 		else if (command instanceof Command.Promoted promoted) {
 			handlePromoted(promoted);
 		}
+		else if (command instanceof Command.WorkerWarming warming) {
+			handleWarming(warming);
+		}
 		else if (command instanceof Command.WorkerReady ready) {
 			handleReady(ready);
 		}
@@ -480,7 +483,7 @@ public final class Master {
 			if (worker.state == WorkerState.READY) {
 				worker.process.signal(Signal.USR1);
 			}
-			else if (worker.state == WorkerState.BOOTING) {
+			else if (worker.isBooting()) {
 				// SIGUSR1 kills a JVM that has not installed its handler yet: signal it once ready.
 				worker.reopenLogsWhenReady = true;
 			}
@@ -595,13 +598,27 @@ public final class Master {
 		}
 	}
 
+	private void handleWarming(Command.WorkerWarming warming) {
+		Worker worker = this.workers.get(warming.workerId()).orElse(null);
+		if (worker == null || worker.state != WorkerState.BOOTING) {
+			return;
+		}
+		worker.state = WorkerState.WARMING;
+		logger.info("Worker " + worker.slot + " (pid " + worker.pid() + ") started in "
+				+ seconds(now() - worker.spawnedAt) + " s; warming up before it takes requests");
+		this.events.workerWarming(worker.slot, worker.pid());
+	}
+
 	private void handleReady(Command.WorkerReady ready) {
 		Worker worker = this.workers.get(ready.workerId()).orElse(null);
-		if (worker == null || worker.state != WorkerState.BOOTING) {
+		if (worker == null || !worker.isBooting()) {
 			return;
 		}
 		long now = now();
 		worker.state = WorkerState.READY;
+		if (ready.warmup() != null) {
+			this.events.workerWarmedUp(worker.slot, worker.pid(), ready.warmup());
+		}
 		worker.readyAt = now;
 		worker.lastHeartbeatAt = now;
 		if (worker.reopenLogsWhenReady) {
@@ -675,7 +692,7 @@ public final class Master {
 			logger.info(worker + " exited: " + reason + " (" + status + ")");
 			this.events.workerExited(worker.slot, worker.pid(), reason, status);
 		}
-		else if (worker.state == WorkerState.BOOTING) {
+		else if (worker.isBooting()) {
 			boolean oomKilled = isOomKill(status);
 			this.events.workerExited(worker.slot, worker.pid(), oomKilled ? ExitReason.OOM_KILLED : ExitReason.BOOT_FAILURE,
 					status);
@@ -763,7 +780,7 @@ public final class Master {
 
 	private void killTimedOutWorkers(long now) {
 		for (Worker worker : this.workers.all()) {
-			if (worker.state == WorkerState.BOOTING && now - worker.spawnedAt > this.settings.bootTimeout().toMillis()) {
+			if (worker.isBooting() && now - worker.spawnedAt > this.settings.bootTimeout().toMillis()) {
 				logger.error(worker + " was not ready within prefork.boot-timeout ("
 						+ seconds(this.settings.bootTimeout().toMillis()) + " s); sending SIGQUIT for a thread dump, SIGKILL in "
 						+ MasterSettings.THREAD_DUMP_GRACE.toSeconds() + " s");
@@ -831,7 +848,7 @@ public final class Master {
 			if (current == null) {
 				outdatedSlots.add(slot);
 			}
-			else if (current.state == WorkerState.BOOTING) {
+			else if (current.isBooting()) {
 				booting = true;
 			}
 		}
@@ -862,7 +879,7 @@ public final class Master {
 		String message = "reload to generation " + aborted.generation + " aborted: " + failure + "; the workers of "
 				+ "generation " + aborted.previousGeneration + " keep serving";
 		for (Worker worker : this.workers.active()) {
-			if (worker.generation == aborted.generation && worker.state == WorkerState.BOOTING) {
+			if (worker.generation == aborted.generation && worker.isBooting()) {
 				retire(worker, ExitReason.BOOT_FAILURE, Signal.KILL, Duration.ZERO, now);
 			}
 			worker.replaces = null;
@@ -894,7 +911,7 @@ public final class Master {
 	 */
 	private void recycleOneWorker(long now) {
 		if (this.state != MasterState.RUNNING
-				|| this.workers.view().stream().anyMatch((w) -> w.replaces != null || w.state == WorkerState.BOOTING)) {
+				|| this.workers.view().stream().anyMatch((w) -> w.replaces != null || w.isBooting())) {
 			return;
 		}
 		long heapNow = this.settings.budget().resourcesFor(this.targetWorkers).maxHeapBytes();
@@ -938,8 +955,10 @@ public final class Master {
 	 * @param reason why it is spawned, for the spawn counter
 	 */
 	private void spawn(int slot, Worker replaces, ExitReason replaceReason, String reason, long now) {
+		// Clients wait for the first ready worker (unless an old master of an upgrade serves them).
+		boolean nobodyServes = this.workers.count(WorkerState.READY) == 0 && this.oldMasterPid == null;
 		WorkerLauncher.WorkerSpec spec = new WorkerLauncher.WorkerSpec(this.nextWorkerId++, slot, this.generation,
-				this.settings, this.settings.budget().resourcesFor(this.targetWorkers));
+				this.settings, this.settings.budget().resourcesFor(this.targetWorkers), nobodyServes);
 		long maxRequests = (this.settings.maxRequests() > 0)
 				? this.settings.maxRequests() + this.random.nextLong(this.settings.maxRequestsJitter() + 1) : Long.MAX_VALUE;
 		try {

@@ -60,6 +60,14 @@ public interface MasterEvents {
 	default void workerSpawned(int slot, String reason) {
 	}
 
+	/** A worker's application started; it serves warm-up requests to itself before it is ready. */
+	default void workerWarming(int slot, long pid) {
+	}
+
+	/** A worker finished its warm-up (just before {@link #workerReady}). */
+	default void workerWarmedUp(int slot, long pid, Command.Warmup warmup) {
+	}
+
 	/** A worker told the master it is ready, {@code bootTime} after it was spawned. */
 	default void workerReady(int slot, long pid, Duration bootTime) {
 	}

@@ -17,9 +17,23 @@ import java.util.List;
  * or {@code null}
  * @param exitCode the code the master exits with once stopped
  * @param memory the memory limit workers are sized for, or {@code null} when they size themselves
+ * @param warmupPaths the recorded paths new workers warm up with, most frequent first
  */
 public record MasterStatus(long pid, MasterState state, int generation, int targetWorkers, List<WorkerStatus> workers,
-		ReloadReport lastReload, UpgradeStatus upgrade, Long upgradedFrom, int exitCode, MemoryStatus memory) {
+		ReloadReport lastReload, UpgradeStatus upgrade, Long upgradedFrom, int exitCode, MemoryStatus memory,
+		List<String> warmupPaths) {
+
+	public MasterStatus(long pid, MasterState state, int generation, int targetWorkers, List<WorkerStatus> workers,
+			ReloadReport lastReload, UpgradeStatus upgrade, Long upgradedFrom, int exitCode, MemoryStatus memory) {
+		this(pid, state, generation, targetWorkers, workers, lastReload, upgrade, upgradedFrom, exitCode, memory,
+				List.of());
+	}
+
+	/** This status with the recorded warm-up paths, which the master loop does not keep. */
+	public MasterStatus withWarmupPaths(List<String> paths) {
+		return new MasterStatus(this.pid, this.state, this.generation, this.targetWorkers, this.workers,
+				this.lastReload, this.upgrade, this.upgradedFrom, this.exitCode, this.memory, List.copyOf(paths));
+	}
 
 	public long readyWorkers() {
 		return this.workers.stream().filter((worker) -> worker.state() == WorkerState.READY).count();
@@ -56,7 +70,7 @@ public record MasterStatus(long pid, MasterState state, int generation, int targ
 	public MasterStatus withWorkers(java.util.function.UnaryOperator<WorkerStatus> transform) {
 		return new MasterStatus(this.pid, this.state, this.generation, this.targetWorkers,
 				this.workers.stream().map(transform).toList(), this.lastReload, this.upgrade, this.upgradedFrom,
-				this.exitCode, this.memory);
+				this.exitCode, this.memory, this.warmupPaths);
 	}
 
 	/**

@@ -73,7 +73,12 @@ final class Worker {
 		this.spawnedAt = spawnedAt;
 	}
 
-	/** Booting or ready: not on its way out. */
+	/** Booting or warming: not ready yet, judged by prefork.boot-timeout. */
+	boolean isBooting() {
+		return this.state == WorkerState.BOOTING || this.state == WorkerState.WARMING;
+	}
+
+	/** Booting, warming or ready: not on its way out. */
 	boolean isActive() {
 		return this.state != WorkerState.DRAINING;
 	}

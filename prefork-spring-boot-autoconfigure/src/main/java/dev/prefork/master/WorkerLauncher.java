@@ -35,12 +35,14 @@ public interface WorkerLauncher {
 	 * @param generation incremented by every reload
 	 * @param settings the settings the worker is started with
 	 * @param resources its share of memory and processors
+	 * @param nobodyServes no worker serves clients while this one starts (a first start, or all
+	 * workers gone): it keeps its warm-up short
 	 */
 	record WorkerSpec(long id, int slot, int generation, MasterSettings settings,
-			WorkerBudget.WorkerResources resources) {
+			WorkerBudget.WorkerResources resources, boolean nobodyServes) {
 
 		public WorkerSpec(long id, int slot, int generation, MasterSettings settings) {
-			this(id, slot, generation, settings, WorkerBudget.WorkerResources.NONE);
+			this(id, slot, generation, settings, WorkerBudget.WorkerResources.NONE, false);
 		}
 
 		/** The GPU this worker gets, or null. */

@@ -9,6 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
+import dev.prefork.master.Command;
 import dev.prefork.master.ExitReason;
 import dev.prefork.master.ExitStatus;
 import dev.prefork.master.MasterEvents;
@@ -59,6 +60,12 @@ public final class MasterMetrics implements MasterEvents {
 	/** The last status seen by {@link #refresh}, per slot: the worker whose meters are shown. */
 	private volatile Map<Integer, MasterStatus.WorkerStatus> shown = Map.of();
 
+	private final Timer warmupDuration;
+
+	private final Counter warmupRequests;
+
+	private final Counter warmupErrors;
+
 	/**
 	 * Registers the meters.
 	 * @param registry the master's registry
@@ -73,7 +80,7 @@ public final class MasterMetrics implements MasterEvents {
 		this.status = status;
 		for (WorkerState state : WorkerState.values()) {
 			Gauge.builder("prefork.workers", () -> count(state))
-				.description("Workers by state: booting, ready, draining")
+				.description("Workers by state: booting, warming, ready, draining")
 				.baseUnit("workers")
 				.tag("state", state.toString())
 				.register(registry);
@@ -105,6 +112,17 @@ public final class MasterMetrics implements MasterEvents {
 			.publishPercentileHistogram()
 			.minimumExpectedValue(Duration.ofMillis(500))
 			.maximumExpectedValue(Duration.ofMinutes(3))
+			.register(registry);
+		this.warmupDuration = Timer.builder("prefork.worker.warmup.duration")
+			.description("Time a worker spent warming itself up before it took requests")
+			.register(registry);
+		this.warmupRequests = Counter.builder("prefork.worker.warmup.requests")
+			.description("Warm-up requests workers served to themselves")
+			.baseUnit("requests")
+			.register(registry);
+		this.warmupErrors = Counter.builder("prefork.worker.warmup.errors")
+			.description("Warm-up requests that got a 4xx or 5xx answer or failed")
+			.baseUnit("requests")
 			.register(registry);
 		this.reloadDuration = Timer.builder("prefork.reload.duration")
 			.description("Time from a reload command to the end of the reload")
@@ -316,6 +334,13 @@ public final class MasterMetrics implements MasterEvents {
 			.tag("reason", reason)
 			.register(this.registry)
 			.increment();
+	}
+
+	@Override
+	public void workerWarmedUp(int slot, long pid, Command.Warmup warmup) {
+		this.warmupDuration.record(warmup.took());
+		this.warmupRequests.increment(warmup.requests());
+		this.warmupErrors.increment(warmup.errors());
 	}
 
 	@Override

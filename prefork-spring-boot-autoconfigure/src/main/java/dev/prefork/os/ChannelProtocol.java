@@ -8,8 +8,20 @@ package dev.prefork.os;
  */
 public final class ChannelProtocol {
 
-	/** Worker → master: the application is ready and Tomcat accepts on the shared socket. */
+	/**
+	 * Worker → master: the application is ready and Tomcat accepts on the shared socket.
+	 * After a warm-up: {@code READY <warm-up milliseconds> <warm-up requests> <of which errors>}.
+	 */
 	public static final String READY = "READY";
+
+	/** Worker → master: the application started and serves warm-up requests to itself. */
+	public static final String WARMING = "WARMING";
+
+	/**
+	 * Worker → master: {@code PATHS <count> <path> [<count> <path> ...]}, the GET paths it
+	 * answered with 2xx since its last report, for later workers' warm-up.
+	 */
+	public static final String PATHS = "PATHS";
 
 	/** Worker → master: {@code HEARTBEAT <requests served> <requests in flight>}. */
 	public static final String HEARTBEAT = "HEARTBEAT";

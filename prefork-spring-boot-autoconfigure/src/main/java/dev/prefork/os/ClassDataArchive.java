@@ -27,6 +27,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.jar.JarFile;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -42,7 +43,8 @@ import org.apache.commons.logging.LogFactory;
  * <p>
  * Building it: the fat jar is extracted ({@code -Djarmode=tools extract}, since the JVM cannot
  * archive classes read from nested jars), the application is started once from the extracted
- * jar with {@code -Dspring.context.exit=onRefresh} and the JVM's dump option (AppCDS
+ * jar ({@code PREFORK_ROLE=training}: it serves the warm-up requests on a loopback port and
+ * exits, or exits at context refresh without a warm-up) with the JVM's dump option (AppCDS
  * {@code -XX:ArchiveClassesAtExit} before JDK 24, the AOT cache {@code -XX:AOTCacheOutput}
  * from 24 on), and the result is checked by a JVM that must map it. A marker file written
  * last tells a complete archive from a half-built one; a lock file lets several masters
@@ -88,7 +90,10 @@ public final class ClassDataArchive implements AutoCloseable {
 		ON,
 
 		/** Never: workers start cold. */
-		OFF
+		OFF,
+
+		/** Build the archive (or check the one built) and exit, without serving: for a Dockerfile RUN step. */
+		BUILD
 
 	}
 
@@ -103,6 +108,9 @@ public final class ClassDataArchive implements AutoCloseable {
 	private final Duration buildTimeout;
 
 	private final ExecutorService builder;
+
+	/** More environment for the training run: the recorded warm-up paths. */
+	private volatile Supplier<Map<String, String>> trainingEnvironment = Map::of;
 
 	/** The fat jar the master was started with; null when preload is off. */
 	private final Path applicationJar;
@@ -141,7 +149,7 @@ public final class ClassDataArchive implements AutoCloseable {
 	public static ClassDataArchive of(Mode mode, Path directory, JvmCommandLine master, Duration buildTimeout) {
 		String unsupported = (mode != Mode.OFF) ? unsupportedReason(master, directory) : "prefork.preload is off";
 		if (unsupported != null) {
-			if (mode == Mode.ON) {
+			if (mode == Mode.ON || mode == Mode.BUILD) {
 				throw new IllegalStateException(unsupported);
 			}
 			if (mode == Mode.AUTO) {
@@ -209,28 +217,85 @@ public final class ClassDataArchive implements AutoCloseable {
 		return HexFormat.of().formatHex(sha256(identity.getBytes(StandardCharsets.UTF_8))).substring(0, 8);
 	}
 
+	/** Environment for each training run, such as the warm-up paths recorded so far. */
+	public ClassDataArchive withTrainingEnvironment(Supplier<Map<String, String>> environment) {
+		this.trainingEnvironment = environment;
+		return this;
+	}
+
 	/** Whether workers may start with an archive at all. */
 	public boolean isEnabled() {
 		return this.applicationJar != null;
 	}
 
 	/**
-	 * Makes sure an archive exists for the jar as it is now, building it (at most the build
-	 * timeout) if needed. Called before the first workers start, so that they share it.
+	 * Before the first workers start: uses the archive for the jar as it is now if one was
+	 * built already (by an earlier start, or by {@code prefork.preload=build}). Without one,
+	 * the first workers start cold at once, and the archive is built by
+	 * {@link #buildIfMissing()} once they are ready, unless {@code wait} is set.
+	 * @param wait build a missing archive now (at most the build timeout), as the new master
+	 * of an upgrade does while the old master serves
 	 */
-	public void prepare() {
+	public void prepare(boolean wait) {
 		if (!isEnabled()) {
 			return;
 		}
 		try {
-			this.builder.submit(this::refresh).get(this.buildTimeout.toMillis() + CHECK_TIMEOUT.toMillis() * 2,
-					TimeUnit.MILLISECONDS);
+			this.builder.submit(wait ? this::refresh : this::findBuilt)
+				.get(this.buildTimeout.toMillis() + CHECK_TIMEOUT.toMillis() * 2, TimeUnit.MILLISECONDS);
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 		}
 		catch (Exception ex) {
 			logger.warn("The class-data archive is not ready (" + ex + "); workers start cold until it is");
+		}
+	}
+
+	/**
+	 * Builds the archive in the background if there is none for the jar as it is now;
+	 * workers spawned after it is built use it.
+	 */
+	public void buildIfMissing() {
+		if (isEnabled() && this.current == null) {
+			this.builder.execute(this::refresh);
+		}
+	}
+
+	/**
+	 * Builds the archive now, or checks the one already built ({@code prefork.preload=build}).
+	 * @return the archive file
+	 * @throws IOException if it cannot be built, with the reason
+	 */
+	public Path build() throws IOException {
+		if (!isEnabled()) {
+			throw new IOException("class-data archives are off for this application");
+		}
+		this.stamp = JarStamp.of(this.applicationJar);
+		return obtain(key()).file();
+	}
+
+	/** The archive for the jar as it is now, if a complete one is on disk: never builds. */
+	private void findBuilt() {
+		JarStamp before = JarStamp.of(this.applicationJar);
+		this.stamp = before;
+		try {
+			String key = key();
+			Path home = this.directory.resolve(key);
+			Archive archive = Archive.in(home, this.applicationJar, this.javaFeature);
+			if (Files.isDirectory(this.directory) && OwnedFiles.problem(this.directory) == null && archive.isComplete()
+					&& trusted(home) && usable(archive) && Objects.equals(JarStamp.of(this.applicationJar), before)) {
+				logger.info("Workers start with the class-data archive " + archive.file());
+				this.current = archive.checked();
+			}
+			else {
+				logger.info("No class-data archive for " + this.applicationJar.getFileName() + " yet: the first workers "
+						+ "start cold, and it is built once they are ready (prefork.preload=build builds it ahead, "
+						+ "as in a Dockerfile RUN step)");
+			}
+		}
+		catch (IOException | RuntimeException ex) {
+			logger.warn("Could not look for a class-data archive for " + this.applicationJar + ": " + ex.getMessage());
 		}
 	}
 
@@ -401,7 +466,7 @@ public final class ClassDataArchive implements AutoCloseable {
 					"extract", "--destination", archive.home().resolve(Archive.APPLICATION).toString()), log,
 					this.buildTimeout);
 		}
-		run("training run", trainingCommand(archive), log, this.buildTimeout);
+		run("training run", trainingCommand(archive), this.trainingEnvironment.get(), log, this.buildTimeout);
 		if (!Files.isRegularFile(archive.file()) || Files.size(archive.file()) == 0) {
 			throw new IOException("the training run wrote no archive (see " + log + ")");
 		}
@@ -421,7 +486,6 @@ public final class ClassDataArchive implements AutoCloseable {
 		}
 		command.add((this.javaFeature >= 24) ? "-XX:AOTCacheOutput=" + archive.file()
 				: "-XX:ArchiveClassesAtExit=" + archive.file());
-		command.add("-Dspring.context.exit=onRefresh");
 		command.add("-jar");
 		command.add(archive.jar().toString());
 		int jar = this.master.argv().indexOf("-jar");
@@ -443,6 +507,11 @@ public final class ClassDataArchive implements AutoCloseable {
 
 	/** Runs a JVM for the build with its output appended to the build log. */
 	private static void run(String step, List<String> command, Path log, Duration timeout) throws IOException {
+		run(step, command, Map.of(), log, timeout);
+	}
+
+	private static void run(String step, List<String> command, Map<String, String> more, Path log, Duration timeout)
+			throws IOException {
 		Files.writeString(log, "$ " + String.join(" ", command) + "\n", StandardCharsets.UTF_8,
 				StandardOpenOption.CREATE, StandardOpenOption.APPEND);
 		ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
@@ -453,6 +522,7 @@ public final class ClassDataArchive implements AutoCloseable {
 		environment.keySet().removeAll(List.of("LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "NOTIFY_SOCKET",
 				UpgradeHandoff.OLD_MASTER_PID, UpgradeHandoff.LISTEN_FD, UpgradeHandoff.NOTIFY_FD));
 		JvmCommandLine.removeMasterSecrets(environment);
+		environment.putAll(more);
 		Process process = builder.start();
 		try {
 			if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {

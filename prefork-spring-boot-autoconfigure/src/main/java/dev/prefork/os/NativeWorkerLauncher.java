@@ -15,6 +15,7 @@ import java.util.function.Consumer;
 import dev.prefork.master.Command;
 import dev.prefork.master.ExitStatus;
 import dev.prefork.master.ListenAddress;
+import dev.prefork.master.RecordedPaths;
 import dev.prefork.master.Source;
 import dev.prefork.master.WorkerBudget;
 import dev.prefork.master.WorkerLauncher;
@@ -48,6 +49,8 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 
 	private List<? extends Consumer<WorkerLaunch>> beforeLaunch = List.of();
 
+	private RecordedPaths recordedPaths = new RecordedPaths();
+
 	/** Workers not reaped yet, by pid, for scrapes from other threads. */
 	private final Map<Long, WorkerListener> live = new ConcurrentHashMap<>();
 
@@ -76,6 +79,15 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 	 */
 	public NativeWorkerLauncher beforeLaunch(List<? extends Consumer<WorkerLaunch>> hooks) {
 		this.beforeLaunch = hooks;
+		return this;
+	}
+
+	/**
+	 * Where the paths workers report go, and what new workers warm up with.
+	 * @return this launcher
+	 */
+	public NativeWorkerLauncher recordingPathsIn(RecordedPaths paths) {
+		this.recordedPaths = paths;
 		return this;
 	}
 
@@ -112,7 +124,7 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 			JvmCommandLine command = this.archive.commandLine(this.commandLine.withJvmArgs(launch.jvmOptions()));
 			int pid = Spawn.spawn(command.executable(), command.argv(), environment(spec, launch.environment()),
 					descriptors);
-			WorkerListener listener = new WorkerListener(spec.id(), pid, events, this.live);
+			WorkerListener listener = new WorkerListener(spec.id(), pid, events, this.live, this.recordedPaths);
 			NativeChildProcess process = new NativeChildProcess(pid, new MasterChannel(fromWorker[0], toWorker[1]),
 					listener);
 			listener.process = process;
@@ -208,6 +220,11 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 		environment.put(WorkerEnvironment.GENERATION, Integer.toString(spec.generation()));
 		environment.put(WorkerEnvironment.HEARTBEAT_INTERVAL, Long.toString(spec.settings().heartbeatInterval().toMillis()));
 		environment.put(WorkerEnvironment.GRACEFUL_TIMEOUT, Long.toString(spec.settings().gracefulTimeout().toMillis()));
+		environment.put(WorkerEnvironment.NOBODY_SERVES, Boolean.toString(spec.nobodyServes()));
+		List<String> paths = this.recordedPaths.top();
+		if (!paths.isEmpty()) {
+			environment.put(WorkerEnvironment.WARMUP_PATHS, String.join("\n", paths));
+		}
 		if (spec.resources().tomcatThreads() > 0) {
 			environment.put(WorkerEnvironment.TOMCAT_THREADS, Integer.toString(spec.resources().tomcatThreads()));
 		}
@@ -234,10 +251,13 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 
 		private final RateLimit warnings = new RateLimit(10, Duration.ofMinutes(1));
 
+		private final RecordedPaths paths;
+
 		volatile NativeChildProcess process;
 
-		WorkerListener(long id, int pid, Consumer<Command> events, Map<Long, WorkerListener> live) {
+		WorkerListener(long id, int pid, Consumer<Command> events, Map<Long, WorkerListener> live, RecordedPaths paths) {
 			this.id = id;
+			this.paths = paths;
 			this.pid = pid;
 			this.events = events;
 			this.live = live;
@@ -247,6 +267,23 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 		public void line(String line) {
 			if (line.equals(ChannelProtocol.READY)) {
 				this.events.accept(new Command.WorkerReady(this.id));
+			}
+			else if (line.startsWith(ChannelProtocol.READY + " ")) {
+				String[] fields = line.split(" ");
+				try {
+					this.events.accept(new Command.WorkerReady(this.id, new Command.Warmup(
+							Duration.ofMillis(Long.parseLong(fields[1])), Long.parseLong(fields[2]), Long.parseLong(fields[3]))));
+				}
+				catch (RuntimeException ex) {
+					warn("Malformed READY from pid " + this.pid + ": " + ChannelProtocol.printable(line));
+					this.events.accept(new Command.WorkerReady(this.id));
+				}
+			}
+			else if (line.equals(ChannelProtocol.WARMING)) {
+				this.events.accept(new Command.WorkerWarming(this.id));
+			}
+			else if (line.startsWith(ChannelProtocol.PATHS + " ")) {
+				recordPaths(line);
 			}
 			else if (line.startsWith(ChannelProtocol.HEARTBEAT + " ")) {
 				String[] fields = line.split(" ");
@@ -274,6 +311,23 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 			}
 			else {
 				warn("Unknown message from pid " + this.pid + ": " + ChannelProtocol.printable(line));
+			}
+		}
+
+		/** {@code PATHS <count> <path> ...}: anything malformed is dropped, and logged (rate-limited). */
+		private void recordPaths(String line) {
+			String[] fields = line.split(" ");
+			boolean wellFormed = fields.length % 2 == 1;
+			for (int i = 1; i + 1 < fields.length; i += 2) {
+				try {
+					wellFormed &= this.paths.add(fields[i + 1], Long.parseLong(fields[i]));
+				}
+				catch (NumberFormatException ex) {
+					wellFormed = false;
+				}
+			}
+			if (!wellFormed) {
+				warn("Malformed PATHS from pid " + this.pid + ": " + ChannelProtocol.printable(line));
 			}
 		}
 

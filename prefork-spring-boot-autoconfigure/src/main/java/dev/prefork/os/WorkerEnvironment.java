@@ -32,6 +32,12 @@ public final class WorkerEnvironment {
 	/** The worker's default {@code server.tomcat.threads.max}: its share of Spring Boot's 200. */
 	public static final String TOMCAT_THREADS = "PREFORK_TOMCAT_THREADS_MAX";
 
+	/** The paths the master recorded for the warm-up, most frequent first, one a line. */
+	public static final String WARMUP_PATHS = "PREFORK_WARMUP_PATHS";
+
+	/** {@code true} when no worker serves clients while this one starts: a short warm-up. */
+	public static final String NOBODY_SERVES = "PREFORK_NOBODY_SERVES";
+
 	private WorkerEnvironment() {
 	}
 

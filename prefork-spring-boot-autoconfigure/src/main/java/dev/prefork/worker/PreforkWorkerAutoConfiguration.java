@@ -5,6 +5,7 @@ import java.time.Duration;
 import dev.prefork.os.WorkerEnvironment;
 import org.apache.catalina.startup.Tomcat;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -19,8 +20,8 @@ import org.springframework.core.Ordered;
 /**
  * Worker side of prefork, active only in workers the master started
  * ({@code PREFORK_ROLE=worker}): Tomcat serves the socket inherited on fd 0 with an acceptor
- * made for a shared socket, drains keep-alive connections before a graceful stop, and
- * counts requests for the heartbeat.
+ * made for a shared socket, drains keep-alive connections before a graceful stop, counts
+ * requests for the heartbeat and records the paths answered for later workers' warm-up.
  */
 @AutoConfiguration
 @ConditionalOnClass(Tomcat.class)
@@ -50,9 +51,16 @@ public final class PreforkWorkerAutoConfiguration {
 	}
 
 	@Bean
-	FilterRegistrationBean<RequestCountingFilter> preforkRequestCountingFilter(WorkerRequestStats stats) {
+	@ConditionalOnProperty(prefix = "prefork.warmup", name = { "enabled", "record" }, matchIfMissing = true)
+	ServedPaths preforkServedPaths() {
+		return new ServedPaths();
+	}
+
+	@Bean
+	FilterRegistrationBean<RequestCountingFilter> preforkRequestCountingFilter(WorkerRequestStats stats,
+			ObjectProvider<ServedPaths> paths) {
 		FilterRegistrationBean<RequestCountingFilter> registration = new FilterRegistrationBean<>(
-				new RequestCountingFilter(stats));
+				new RequestCountingFilter(stats, paths.getIfAvailable()));
 		registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
 		registration.setName("preforkRequestCountingFilter");
 		return registration;

@@ -7,27 +7,46 @@ import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 
 /**
- * Counts requests for the heartbeat. Runs first, so it sees every request.
+ * Counts requests for the heartbeat and records the paths of answered GETs for the
+ * warm-up of later workers. Runs first, so it sees every request; the warm-up's own
+ * requests are neither counted nor recorded.
  */
 final class RequestCountingFilter implements Filter {
 
 	private final WorkerRequestStats stats;
 
-	RequestCountingFilter(WorkerRequestStats stats) {
+	/** Null when prefork.warmup.record is off. */
+	private final ServedPaths paths;
+
+	RequestCountingFilter(WorkerRequestStats stats, ServedPaths paths) {
 		this.stats = stats;
+		this.paths = paths;
 	}
 
 	@Override
 	public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
 			throws IOException, ServletException {
+		if (request.getAttribute(PrivateConnector.WARMUP_ATTRIBUTE) != null) {
+			chain.doFilter(request, response);
+			return;
+		}
 		this.stats.started();
+		boolean completed = false;
 		try {
 			chain.doFilter(request, response);
+			completed = true;
 		}
 		finally {
 			this.stats.finished();
+			if (completed && this.paths != null && request instanceof HttpServletRequest http
+					&& response instanceof HttpServletResponse answer && "GET".equals(http.getMethod())
+					&& answer.getStatus() >= 200 && answer.getStatus() < 300 && !request.isAsyncStarted()) {
+				this.paths.record(http.getRequestURI());
+			}
 		}
 	}
 

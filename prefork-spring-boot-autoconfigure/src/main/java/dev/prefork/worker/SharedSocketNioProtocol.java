@@ -21,7 +21,8 @@ import org.apache.tomcat.util.net.NioEndpoint;
  * may land in another worker, and the stopping worker's acceptor may then accept a real
  * client's connection and drop it. Here the acceptor waits for the socket to be readable
  * (100 ms at a time) and only then accepts, without blocking; it never accepts once the
- * worker is retiring or paused, so no wake-up connection is needed and none is made.
+ * worker is retiring or paused, so no wake-up connection is needed and none is made. It
+ * accepts nothing before {@link #startAccepting()}: a worker takes clients once it is warm.
  */
 public class SharedSocketNioProtocol extends Http11NioProtocol {
 
@@ -51,11 +52,22 @@ public class SharedSocketNioProtocol extends Http11NioProtocol {
 		}
 	}
 
+	/**
+	 * Starts taking connections from the shared socket: until then (the worker's warm-up) the
+	 * acceptor holds back, and the other workers take them.
+	 */
+	public void startAccepting() {
+		((SharedSocketEndpoint) getEndpoint()).holding = false;
+	}
+
 	static final class SharedSocketEndpoint extends NioEndpoint {
 
 		private static final long WAIT_MILLIS = 100;
 
 		volatile boolean retiring;
+
+		/** Set until the worker is warm: nothing is accepted yet. */
+		volatile boolean holding = true;
 
 		/** Set by the acceptor once it saw {@link #retiring}: it accepts nothing more. */
 		volatile boolean parked;
@@ -66,7 +78,7 @@ public class SharedSocketNioProtocol extends Http11NioProtocol {
 		protected SocketChannel serverSocketAccept() throws Exception {
 			ServerSocketChannel server = sharedSocket();
 			while (isRunning()) {
-				if (this.retiring || isPaused()) {
+				if (this.retiring || this.holding || isPaused()) {
 					this.parked = this.retiring;
 					Thread.sleep(WAIT_MILLIS);
 				}

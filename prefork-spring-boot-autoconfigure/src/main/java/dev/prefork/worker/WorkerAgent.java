@@ -5,6 +5,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.channels.Channel;
 import java.nio.channels.ServerSocketChannel;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -17,6 +19,7 @@ import dev.prefork.master.ExitStatus;
 import dev.prefork.os.ChannelProtocol;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.prefork.os.WorkerEnvironment;
+import org.apache.catalina.startup.Tomcat;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
@@ -121,22 +124,96 @@ public final class WorkerAgent {
 	}
 
 	/**
-	 * The application is ready and Tomcat accepts on the shared socket: tell the master and
-	 * start the heartbeat.
+	 * The application is ready: warm it up through a private connector (prefork.warmup),
+	 * then let Tomcat accept on the shared socket, tell the master and start the heartbeat.
+	 * A warm-up that got nothing but errors ends the worker as a boot failure.
 	 * @param context the application context
 	 */
 	public void ready(ConfigurableApplicationContext context) {
 		this.context = context;
-		send(ChannelProtocol.READY);
-		Executor requestThreads = requestThreads(context);
+		Tomcat tomcat = tomcat(context);
+		WarmupSettings settings = WarmupSettings.of(context.getEnvironment());
+		String warmup = "";
+		if (settings.isEnabled() && tomcat != null) {
+			send(ChannelProtocol.WARMING);
+			WarmUp.Result result = warmUp(tomcat, settings,
+					settings.limit(Boolean.parseBoolean(System.getenv(WorkerEnvironment.NOBODY_SERVES))));
+			if (result == null || result.onlyFailures()) {
+				logger.error("Warm-up failed" + ((result != null) ? ": " + result : "")
+						+ "; this worker takes no requests and exits as a boot failure (prefork.warmup.requests)");
+				System.exit(ExitStatus.BOOT_ERROR);
+				return;
+			}
+			logger.info("Warmed up with " + result);
+			warmup = " " + result.took().toMillis() + " " + result.requests() + " " + result.errors();
+		}
+		if (tomcat != null && tomcat.getConnector().getProtocolHandler() instanceof SharedSocketNioProtocol shared) {
+			shared.startAccepting();
+		}
+		send(ChannelProtocol.READY + warmup);
+		Executor requestThreads = requestThreads(tomcat);
 		WorkerRequestStats stats = context.getBeanProvider(WorkerRequestStats.class).getIfAvailable(WorkerRequestStats::new);
+		ServedPaths paths = context.getBeanProvider(ServedPaths.class).getIfAvailable();
 		ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor((task) -> {
 			Thread thread = new Thread(task, "prefork-heartbeat");
 			thread.setDaemon(true);
 			return thread;
 		});
 		long interval = this.heartbeatInterval.toMillis();
-		scheduler.scheduleAtFixedRate(() -> heartbeat(requestThreads, stats), 0, interval, TimeUnit.MILLISECONDS);
+		scheduler.scheduleAtFixedRate(() -> {
+			heartbeat(requestThreads, stats);
+			reportPaths(paths);
+		}, 0, interval, TimeUnit.MILLISECONDS);
+	}
+
+	/** The warm-up's result, or null if it could not run at all. */
+	static WarmUp.Result warmUp(Tomcat tomcat, WarmupSettings settings, Duration limit) {
+		try {
+			return WarmUp.through(tomcat, settings, System.getenv(WorkerEnvironment.WARMUP_PATHS), limit);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			return null;
+		}
+		catch (RuntimeException ex) {
+			logger.error("Cannot warm up: " + ex, ex);
+			return null;
+		}
+	}
+
+	/**
+	 * A training run ({@code PREFORK_ROLE=training}) serves the warm-up requests before it
+	 * exits, so that the archive it writes at exit holds the profiles of the request path.
+	 * @param context the application context
+	 */
+	public static void train(ConfigurableApplicationContext context) {
+		Tomcat tomcat = tomcat(context);
+		WarmupSettings settings = WarmupSettings.of(context.getEnvironment());
+		if (tomcat != null) {
+			WarmUp.Result result = warmUp(tomcat, settings, settings.getDuration());
+			logger.info("Training run warmed up" + ((result != null) ? " with " + result : ": failed"));
+		}
+		System.exit(0);
+	}
+
+	private void reportPaths(ServedPaths paths) {
+		if (paths == null) {
+			return;
+		}
+		List<Map.Entry<String, Long>> top = paths.drain();
+		if (!top.isEmpty()) {
+			StringBuilder line = new StringBuilder(ChannelProtocol.PATHS);
+			top.forEach((entry) -> line.append(' ').append(entry.getValue()).append(' ').append(entry.getKey()));
+			send(line.toString());
+		}
+	}
+
+	private static Tomcat tomcat(ConfigurableApplicationContext context) {
+		if (context instanceof WebServerApplicationContext webContext
+				&& webContext.getWebServer() instanceof TomcatWebServer tomcat) {
+			return tomcat.getTomcat();
+		}
+		return null;
 	}
 
 	private void heartbeat(Executor requestThreads, WorkerRequestStats stats) {
@@ -155,10 +232,9 @@ public final class WorkerAgent {
 		}
 	}
 
-	private static Executor requestThreads(ConfigurableApplicationContext context) {
-		if (context instanceof WebServerApplicationContext webContext
-				&& webContext.getWebServer() instanceof TomcatWebServer tomcat) {
-			Executor executor = tomcat.getTomcat().getConnector().getProtocolHandler().getExecutor();
+	private static Executor requestThreads(Tomcat tomcat) {
+		if (tomcat != null) {
+			Executor executor = tomcat.getConnector().getProtocolHandler().getExecutor();
 			if (executor != null) {
 				return executor;
 			}

@@ -56,7 +56,7 @@ class PreforkMasterConfigurationTests {
 
 	@Test
 	void backsOffWhenAnEndpointIsDefined() {
-		this.runner.withBean("customPreforkEndpoint", PreforkEndpoint.class, () -> new PreforkEndpoint(null))
+		this.runner.withBean("customPreforkEndpoint", PreforkEndpoint.class, () -> new PreforkEndpoint(null, null))
 			.run((context) -> assertThat(context).hasNotFailed().getBean(PreforkEndpoint.class)
 				.isSameAs(context.getBean("customPreforkEndpoint")));
 	}

@@ -39,6 +39,26 @@ class MasterTests {
 	}
 
 	@Test
+	void aWarmingWorkerIsNotReadyAndIsJudgedByTheBootTimeout() throws Exception {
+		turn();
+		FakeProcess first = this.launcher.launched.get(0);
+		assertThat(first.spec.nobodyServes()).as("the first workers: clients wait for them").isTrue();
+		this.master.submit(new Command.WorkerWarming(first.spec.id()));
+		turn();
+		assertThat(this.master.status().workers().get(0).state()).isEqualTo(WorkerState.WARMING);
+		this.master.submit(new Command.WorkerReady(first.spec.id(), new Command.Warmup(Duration.ofSeconds(3), 500, 0)));
+		ready(this.launcher.launched.get(1));
+		assertThat(this.master.status().state()).isEqualTo(MasterState.RUNNING);
+		exit(first, ExitStatus.killed(9));
+		FakeProcess respawned = this.launcher.last();
+		assertThat(respawned.spec.nobodyServes()).as("another worker serves meanwhile").isFalse();
+		this.master.submit(new Command.WorkerWarming(respawned.spec.id()));
+		turn();
+		advance(Duration.ofSeconds(61));
+		assertThat(respawned.signals).as("warming past the boot timeout").contains(Signal.QUIT);
+	}
+
+	@Test
 	void runsOnceEveryWorkerIsReady() throws Exception {
 		startAllReady();
 		assertThat(this.master.status().state()).isEqualTo(MasterState.RUNNING);

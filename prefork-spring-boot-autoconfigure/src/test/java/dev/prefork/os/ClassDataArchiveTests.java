@@ -83,7 +83,8 @@ class ClassDataArchiveTests {
 		Path jar = Files.createFile(this.temp.resolve("app.jar"));
 		JvmCommandLine cold = command("java", "-jar", jar.toString());
 		try (ClassDataArchive off = ClassDataArchive.of(ClassDataArchive.Mode.OFF, null, cold, Duration.ofSeconds(1))) {
-			off.prepare();
+			off.prepare(false);
+			off.buildIfMissing();
 			assertThat(off.isEnabled()).isFalse();
 			assertThat(off.commandLine(cold)).isSameAs(cold);
 		}

@@ -2,6 +2,9 @@ package dev.prefork.sample;
 
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+
+import jakarta.servlet.http.HttpServletRequest;
 
 import dev.prefork.worker.PreforkControl;
 import org.apache.tomcat.util.threads.ThreadPoolExecutor;
@@ -41,9 +44,32 @@ class SampleController {
 		this.prefork = prefork;
 	}
 
+	/** Requests /whoami served in this JVM, warm-up included. */
+	private final AtomicLong whoamiServed = new AtomicLong();
+
+	/** Of which came with an Authorization or Cookie header, or a query string. */
+	private final AtomicLong whoamiWithCredentials = new AtomicLong();
+
+	/**
+	 * Which worker answered, and how many /whoami requests it served before this one: the
+	 * first client request to a warmed-up worker sees its warm-up requests counted.
+	 */
 	@GetMapping("/whoami")
-	Map<String, Object> whoami() {
-		return Map.of("pid", ProcessHandle.current().pid(), "worker", this.slot, "generation", this.generation);
+	Map<String, Object> whoami(HttpServletRequest request) {
+		long before = this.whoamiServed.getAndIncrement();
+		long credentialsBefore = this.whoamiWithCredentials.get();
+		if (request.getHeader("Authorization") != null || request.getHeader("Cookie") != null
+				|| request.getQueryString() != null) {
+			this.whoamiWithCredentials.incrementAndGet();
+		}
+		return Map.of("pid", ProcessHandle.current().pid(), "worker", this.slot, "generation", this.generation,
+				"servedBefore", before, "withCredentialsBefore", credentialsBefore);
+	}
+
+	/** Always 500: a broken page, for a warm-up that must fail. */
+	@GetMapping("/broken")
+	Map<String, Object> broken() {
+		throw new ResponseStatusException(HttpStatus.INTERNAL_SERVER_ERROR, "broken on purpose");
 	}
 
 	@GetMapping("/sleep")

@@ -39,6 +39,8 @@ final class MasterProcess implements AutoCloseable {
 
 	static final Duration BOOT = Duration.ofSeconds(120);
 
+	static final String WARMUP_REQUESTS = "--prefork.warmup.max-requests=";
+
 	private static final JsonMapper json = JsonMapper.builder().build();
 
 	final int port;
@@ -109,6 +111,10 @@ final class MasterProcess implements AutoCloseable {
 				command.add(arg);
 			}
 		}
+		if (argument(args, WARMUP_REQUESTS) == null) {
+			// A short warm-up, still on every worker: most tests are about something else.
+			command.add(WARMUP_REQUESTS + "300");
+		}
 		command.add((port >= 0) ? "--server.port=" + port : argument(args, "--server.port="));
 		command.add("--management.server.port=" + managementPort);
 		Path log = Files.createTempFile("prefork-master-", ".log");
@@ -145,7 +151,12 @@ final class MasterProcess implements AutoCloseable {
 
 	/** Runs a master that is expected to exit by itself, e.g. on bad configuration. */
 	static Exited runToExit(String... args) throws Exception {
-		try (MasterProcess master = start(args)) {
+		return runToExit(JAR, args);
+	}
+
+	/** Runs the given jar, expected to exit by itself, e.g. {@code --prefork.preload=build}. */
+	static Exited runToExit(Path jar, String... args) throws Exception {
+		try (MasterProcess master = startJar(jar, args)) {
 			int code = master.awaitExit(BOOT);
 			return new Exited(code, master.output());
 		}
@@ -156,6 +167,11 @@ final class MasterProcess implements AutoCloseable {
 
 	long pid() {
 		return this.process.pid();
+	}
+
+	/** The port the master's workers serve. */
+	int port() {
+		return this.port;
 	}
 
 	boolean isAlive() {
@@ -248,6 +264,11 @@ final class MasterProcess implements AutoCloseable {
 
 	static Response get(int port, String path) throws IOException {
 		return request(port, "GET", path);
+	}
+
+	/** A plain HTTP request with the given headers, e.g. to the shared socket with credentials. */
+	static Response request(int port, String method, String path, Map<String, String> headers) throws IOException {
+		return request(port, false, method, path, headers, "", null);
 	}
 
 	private static Response request(int port, String method, String path) throws IOException {

@@ -22,8 +22,9 @@ import static dev.prefork.sample.MasterProcess.pidOfSlot;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * prefork.preload: workers start with a class-data archive built once per jar and JVM, and
- * boot cold whenever the archive cannot be used.
+ * prefork.preload: workers start with a class-data archive built once per jar and JVM (ahead
+ * with prefork.preload=build, or in the background once the first workers serve), and boot
+ * cold whenever the archive cannot be used.
  */
 class PreloadIT {
 
@@ -32,13 +33,29 @@ class PreloadIT {
 
 	@Test
 	@Tag("jdk25")
-	void workersMapTheArchiveAndBootColdWhenItIsDamaged() throws Exception {
+	void buildOnlyModeBuildsTheArchiveThatWorkersMapAndTheyBootColdWhenItIsDamaged() throws Exception {
 		Path archives = this.temp.resolve("archives");
+		MasterProcess.Exited built = MasterProcess.runToExit("--prefork.preload=build",
+				"--prefork.preload-dir=" + archives);
+		assertThat(built.code()).as(built.output()).isZero();
+		assertThat(built.output()).contains("Class-data archive built in")
+			.contains("The class-data archive is ready")
+			.doesNotContain("Listening on")
+			.doesNotContain("Booted worker");
+		Path archive = archiveFile(archives);
+		assertThat(archive.resolveSibling("complete")).exists();
+		MasterProcess.Exited again = MasterProcess.runToExit("--prefork.preload=build",
+				"--prefork.preload-dir=" + archives);
+		assertThat(again.code()).isZero();
+		assertThat(again.output()).as("an archive already built is only checked")
+			.doesNotContain("Class-data archive built in")
+			.contains("The class-data archive is ready");
+
 		try (MasterProcess master = MasterProcess.start("--prefork.workers=2", "--prefork.preload=on",
 				"--prefork.preload-dir=" + archives)) {
 			JsonNode status = master.awaitReady(2);
-			assertThat(master.output()).contains("Class-data archive built in");
-			Path archive = archiveFile(archives);
+			assertThat(master.output()).as("the first workers use the archive built ahead")
+				.doesNotContain("Class-data archive built in");
 			for (long pid : MasterProcess.pids(status)) {
 				assertThat(commandLine(pid)).contains(archiveOption() + archive)
 					.contains(archive.getParent().resolve("application/sample-app.jar").toString());
@@ -60,8 +77,33 @@ class PreloadIT {
 		}
 		try (MasterProcess master = MasterProcess.start("--prefork.workers=1", "--prefork.preload=on",
 				"--prefork.preload-dir=" + archives)) {
-			master.awaitReady(1);
-			assertThat(master.output()).contains("is unusable").contains("Class-data archive built in");
+			long cold = pidOfSlot(master.awaitReady(1), 0);
+			assertThat(master.output()).contains("is unusable");
+			assertThat(commandLine(cold)).doesNotContain(archiveOption());
+			MasterProcess.await("the archive rebuilt once the worker is ready", MasterProcess.BOOT,
+					() -> output(master).contains("Class-data archive built in"));
+		}
+	}
+
+	@Test
+	void theFirstStartServesBeforeTheArchiveExists() throws Exception {
+		Path archives = this.temp.resolve("archives");
+		// A training run that takes 20 s more than a worker: the first workers must not wait for it.
+		try (MasterProcess master = MasterProcess.start("--prefork.workers=1", "--prefork.preload=on",
+				"--prefork.preload-dir=" + archives, "--sample.training-delay=20s")) {
+			long cold = pidOfSlot(master.awaitReady(1), 0);
+			assertThat(master.get("/whoami").status()).isEqualTo(200);
+			assertThat(completeArchives(archives)).as("no archive yet while the first worker serves").isZero();
+			assertThat(commandLine(cold)).doesNotContain(archiveOption());
+
+			MasterProcess.await("the archive built in the background", MasterProcess.BOOT,
+					() -> output(master).contains("Class-data archive built in"));
+			assertThat(completeArchives(archives)).isEqualTo(1);
+			MasterProcess.kill("KILL", cold);
+			JsonNode respawned = master.awaitStatus("worker respawned",
+					(s) -> readyCount(s) == 1 && pidOfSlot(s, 0) != cold);
+			assertThat(commandLine(pidOfSlot(respawned, 0))).as("a later spawn uses the archive")
+				.contains(archiveOption() + archiveFile(archives));
 		}
 	}
 
@@ -71,15 +113,19 @@ class PreloadIT {
 		try (MasterProcess master = MasterProcess.start("--prefork.workers=1", "--prefork.preload=on",
 				"--prefork.preload-dir=" + archives, "--sample.fail-in-training=true")) {
 			JsonNode status = master.awaitReady(1);
-			assertThat(master.output()).contains("Could not prepare a class-data archive")
-				.contains("the training run failed with exit code")
-				.contains("workers start cold");
+			MasterProcess.await("the training run failed", MasterProcess.BOOT,
+					() -> output(master).contains("Could not prepare a class-data archive"));
+			assertThat(master.output()).contains("the training run failed with exit code").contains("workers start cold");
 			assertThat(commandLine(pidOfSlot(status, 0))).doesNotContain(archiveOption());
 			try (Stream<Path> left = Files.list(archives)) {
 				assertThat(left.filter((path) -> !path.getFileName().toString().startsWith(".")))
 					.as("no half-built archive left (lock files aside)")
 					.isEmpty();
 			}
+			MasterProcess.Exited build = MasterProcess.runToExit("--prefork.preload=build",
+					"--prefork.preload-dir=" + this.temp.resolve("other"), "--sample.fail-in-training=true");
+			assertThat(build.code()).as("build-only mode fails when the build fails").isEqualTo(1);
+			assertThat(build.output()).contains("no class-data archive was built");
 		}
 	}
 
@@ -87,6 +133,8 @@ class PreloadIT {
 	void aDeployedJarGetsItsOwnArchiveWithoutHoldingUpTheReload() throws Exception {
 		Path app = Files.copy(MasterProcess.JAR, this.temp.resolve("app.jar"));
 		Path archives = this.temp.resolve("archives");
+		assertThat(MasterProcess.runToExit(app, "--prefork.preload=build", "--prefork.preload-dir=" + archives).code())
+			.isZero();
 		try (MasterProcess master = MasterProcess.startJar(app, "--prefork.workers=1", "--prefork.preload=auto",
 				"--prefork.preload-dir=" + archives)) {
 			long first = pidOfSlot(master.awaitReady(1), 0);
@@ -101,7 +149,7 @@ class PreloadIT {
 			assertThat(commandLine(pidOfSlot(reloaded, 0))).as("the new jar starts cold while its archive builds")
 				.doesNotContain(archiveOption());
 			MasterProcess.await("the new jar's archive", MasterProcess.BOOT,
-					() -> countOf(output(master), "Class-data archive built in") == 2);
+					() -> countOf(output(master), "Class-data archive built in") == 1);
 
 			master.signal("HUP");
 			JsonNode again = master.awaitStatus("generation 3 ready",
@@ -109,6 +157,15 @@ class PreloadIT {
 							&& s.get("workers").get(0).get("generation").asInt() == 3);
 			String worker = commandLine(pidOfSlot(again, 0));
 			assertThat(worker).contains(archiveOption()).doesNotContain(before.toString());
+		}
+	}
+
+	private static long completeArchives(Path archives) throws IOException {
+		if (!Files.isDirectory(archives)) {
+			return 0;
+		}
+		try (Stream<Path> found = Files.walk(archives)) {
+			return found.filter((path) -> path.getFileName().toString().equals("complete")).count();
 		}
 	}
 

@@ -1,0 +1,73 @@
+package dev.prefork.master;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The GET paths the live workers answered most often ({@code prefork.warmup.record}), which
+ * every new worker and training run warms up with. Paths only, as the workers report them:
+ * no query string, no header. Bounded: at most {@link #MAX_PATHS} paths are counted (a
+ * new one replaces the least counted), and counts are halved when they grow large, so
+ * that today's traffic outweighs last week's. Called from the workers' channel readers and
+ * the archive builder: thread-safe.
+ */
+public final class RecordedPaths {
+
+	static final int MAX_PATHS = 1000;
+
+	/** Paths handed to a new worker. */
+	public static final int HANDED_OUT = 20;
+
+	/** A path seen fewer times is not handed out: a one-off URL is not worth warming up (nor exposing). */
+	static final long MIN_COUNT = 5;
+
+	static final int MAX_LENGTH = 256;
+
+	private static final long HALVE_ABOVE = 1L << 40;
+
+	private final Map<String, Long> counts = new HashMap<>();
+
+	/**
+	 * Adds a worker's report.
+	 * @return false if the path or count is not one a worker could have sent (ignored)
+	 */
+	public synchronized boolean add(String path, long count) {
+		if (!isPath(path) || count < 1 || count > Integer.MAX_VALUE) {
+			return false;
+		}
+		if (!this.counts.containsKey(path) && this.counts.size() >= MAX_PATHS) {
+			String least = this.counts.entrySet().stream().min(Map.Entry.comparingByValue()).get().getKey();
+			this.counts.remove(least);
+		}
+		long total = this.counts.merge(path, count, Long::sum);
+		if (total > HALVE_ABOVE) {
+			this.counts.replaceAll((key, value) -> value / 2);
+			this.counts.values().removeIf((value) -> value == 0);
+		}
+		return true;
+	}
+
+	/** The most frequent paths, most frequent first, at most {@link #HANDED_OUT}. */
+	public synchronized List<String> top() {
+		return this.counts.entrySet()
+			.stream()
+			.filter((entry) -> entry.getValue() >= MIN_COUNT)
+			.sorted(Map.Entry.<String, Long>comparingByValue(Comparator.reverseOrder())
+				.thenComparing(Map.Entry.comparingByKey()))
+			.limit(HANDED_OUT)
+			.map(Map.Entry::getKey)
+			.collect(ArrayList::new, ArrayList::add, ArrayList::addAll);
+	}
+
+	/** Starts with {@code /}, printable ASCII without spaces, at most {@link #MAX_LENGTH} characters. */
+	static boolean isPath(String path) {
+		if (path == null || path.isEmpty() || path.charAt(0) != '/' || path.length() > MAX_LENGTH) {
+			return false;
+		}
+		return path.chars().allMatch((c) -> c > ' ' && c <= '~');
+	}
+
+}

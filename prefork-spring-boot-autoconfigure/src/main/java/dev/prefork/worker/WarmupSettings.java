@@ -1,0 +1,245 @@
+package dev.prefork.worker;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.core.env.Environment;
+
+/**
+ * {@code prefork.warmup.*}: the requests a new worker serves to itself before it takes
+ * clients. Read by each worker (and training run) from its own configuration, so a reload
+ * applies a change; validated by the master at start and on every reload.
+ */
+public class WarmupSettings {
+
+	/** Methods the warm-up client can send. */
+	static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS");
+
+	/**
+	 * Whether a new worker serves warm-up requests to itself, on a private loopback
+	 * connector, before it tells the master it is ready.
+	 */
+	private boolean enabled = true;
+
+	/**
+	 * Warm-up requests, sent in turn. Without any (and nothing recorded yet), GET /.
+	 */
+	private List<Request> requests = new ArrayList<>();
+
+	/**
+	 * Whether workers report the paths of the GET requests they answered with 2xx (paths
+	 * only: no query string, no header), so that new workers also warm up with the most
+	 * frequent ones.
+	 */
+	private boolean record = true;
+
+	/**
+	 * Longest a warm-up may take; it ends earlier once the worker's throughput stops
+	 * growing. Counts towards prefork.boot-timeout.
+	 */
+	private Duration duration = Duration.ofSeconds(30);
+
+	/**
+	 * Longest warm-up of a worker started while no worker serves (the first start, or all
+	 * workers gone): clients are waiting for it, so it warms up only what is slow the first
+	 * time (class loading, lazy initialization) and the JIT finishes under load.
+	 */
+	private Duration startDuration = Duration.ofSeconds(5);
+
+	/**
+	 * Most warm-up requests a worker sends.
+	 */
+	private int maxRequests = 100_000;
+
+	/**
+	 * Warm-up requests in flight at once.
+	 */
+	private int concurrency = 2;
+
+	public static WarmupSettings of(Environment environment) {
+		return Binder.get(environment).bind("prefork.warmup", WarmupSettings.class).orElseGet(WarmupSettings::new);
+	}
+
+	/**
+	 * What is wrong with these settings, or null.
+	 * @param bootTimeout prefork.boot-timeout, which the warm-up must fit in
+	 */
+	public String problem(Duration bootTimeout) {
+		if (this.duration == null || this.duration.isNegative() || this.duration.isZero()) {
+			return "prefork.warmup.duration must be positive, such as 30s";
+		}
+		if (bootTimeout != null && this.duration.compareTo(bootTimeout) >= 0) {
+			return "prefork.warmup.duration (" + this.duration.toSeconds() + " s) must be shorter than "
+					+ "prefork.boot-timeout (" + bootTimeout.toSeconds() + " s), which counts the warm-up too";
+		}
+		if (this.startDuration == null || this.startDuration.isNegative() || this.startDuration.isZero()) {
+			return "prefork.warmup.start-duration must be positive, such as 5s";
+		}
+		if (this.maxRequests < 1) {
+			return "prefork.warmup.max-requests must be at least 1";
+		}
+		if (this.concurrency < 1 || this.concurrency > 64) {
+			return "prefork.warmup.concurrency must be between 1 and 64";
+		}
+		for (int i = 0; i < this.requests.size(); i++) {
+			String problem = this.requests.get(i).problem();
+			if (problem != null) {
+				return "prefork.warmup.requests[" + i + "]: " + problem;
+			}
+		}
+		return null;
+	}
+
+	public boolean isEnabled() {
+		return this.enabled;
+	}
+
+	public void setEnabled(boolean enabled) {
+		this.enabled = enabled;
+	}
+
+	public List<Request> getRequests() {
+		return this.requests;
+	}
+
+	public void setRequests(List<Request> requests) {
+		this.requests = requests;
+	}
+
+	public boolean isRecord() {
+		return this.record;
+	}
+
+	public void setRecord(boolean record) {
+		this.record = record;
+	}
+
+	public Duration getDuration() {
+		return this.duration;
+	}
+
+	public void setDuration(Duration duration) {
+		this.duration = duration;
+	}
+
+	public Duration getStartDuration() {
+		return this.startDuration;
+	}
+
+	public void setStartDuration(Duration startDuration) {
+		this.startDuration = startDuration;
+	}
+
+	/** How long this warm-up may take: the shorter start-duration when clients wait for it. */
+	Duration limit(boolean nobodyServes) {
+		return (nobodyServes && this.startDuration.compareTo(this.duration) < 0) ? this.startDuration : this.duration;
+	}
+
+	public int getMaxRequests() {
+		return this.maxRequests;
+	}
+
+	public void setMaxRequests(int maxRequests) {
+		this.maxRequests = maxRequests;
+	}
+
+	public int getConcurrency() {
+		return this.concurrency;
+	}
+
+	public void setConcurrency(int concurrency) {
+		this.concurrency = concurrency;
+	}
+
+	/** One warm-up request. */
+	public static class Request {
+
+		/**
+		 * HTTP method: GET, HEAD, POST, PUT, DELETE or OPTIONS.
+		 */
+		private String method = "GET";
+
+		/**
+		 * Path and query, such as /products?page=1.
+		 */
+		private String path;
+
+		/**
+		 * Request headers.
+		 */
+		private Map<String, String> headers = new LinkedHashMap<>();
+
+		/**
+		 * Request body, for POST and PUT.
+		 */
+		private String body;
+
+		public Request() {
+		}
+
+		Request(String method, String path) {
+			this.method = method;
+			this.path = path;
+		}
+
+		String problem() {
+			if (this.path == null || !this.path.startsWith("/")) {
+				return "path must start with /, got " + this.path;
+			}
+			if (this.method == null || !METHODS.contains(this.method.toUpperCase(Locale.ROOT))) {
+				return "method must be one of " + METHODS + ", got " + this.method;
+			}
+			for (String name : this.headers.keySet()) {
+				if (!name.matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+")) {
+					return "'" + name + "' is not a header name";
+				}
+			}
+			return null;
+		}
+
+		public String getMethod() {
+			return this.method;
+		}
+
+		public void setMethod(String method) {
+			this.method = method;
+		}
+
+		public String getPath() {
+			return this.path;
+		}
+
+		public void setPath(String path) {
+			this.path = path;
+		}
+
+		public Map<String, String> getHeaders() {
+			return this.headers;
+		}
+
+		public void setHeaders(Map<String, String> headers) {
+			this.headers = headers;
+		}
+
+		public String getBody() {
+			return this.body;
+		}
+
+		public void setBody(String body) {
+			this.body = body;
+		}
+
+		@Override
+		public String toString() {
+			return this.method.toUpperCase(Locale.ROOT) + " " + this.path;
+		}
+
+	}
+
+}

@@ -1,0 +1,104 @@
+package dev.prefork.worker;
+
+import java.time.Duration;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class WarmUpTests {
+
+	@Test
+	void theCostIsSteadyOnceItStopsFallingForEightSlices() {
+		WarmUp.SteadyCost steady = new WarmUp.SteadyCost();
+		long[] nanosPerRequest = { 900, 600, 400, 300, 250, 200 };
+		for (long cost : nanosPerRequest) {
+			assertThat(steady.add(100, cost * 100)).isFalse();
+		}
+		for (int i = 0; i < WarmUp.SteadyCost.FLAT_SLICES - 1; i++) {
+			assertThat(steady.add(100, 195 * 100)).as("flat slice " + i).isFalse();
+		}
+		assertThat(steady.add(100, 205 * 100)).isTrue();
+	}
+
+	@Test
+	void aCheaperSliceOrATooSmallOneStartsTheCountAgain() {
+		WarmUp.SteadyCost steady = new WarmUp.SteadyCost();
+		for (int i = 0; i < 7; i++) {
+			steady.add(100, 10_000);
+		}
+		assertThat(steady.add(100, 5_000)).as("twice as cheap: still warming").isFalse();
+		for (int i = 0; i < 7; i++) {
+			assertThat(steady.add(100, 5_000)).isFalse();
+		}
+		assertThat(steady.add(3, 15)).as("three requests say nothing").isFalse();
+		for (int i = 0; i < 7; i++) {
+			assertThat(steady.add(100, 5_000)).isFalse();
+		}
+		assertThat(steady.add(100, 5_000)).isTrue();
+	}
+
+	@Test
+	void requestsAreTheConfiguredOnesThenTheRecordedPathsAndGetSlashWithoutAny() {
+		WarmupSettings settings = new WarmupSettings();
+		assertThat(WarmUp.requests(settings, null)).extracting(Object::toString).containsExactly("GET /");
+		settings.getRequests().add(new WarmupSettings.Request("POST", "/orders"));
+		settings.getRequests().add(new WarmupSettings.Request("GET", "/"));
+		assertThat(WarmUp.requests(settings, "/\n/products/7\nnot-a-path\n/with space\n/products/8"))
+			.extracting(Object::toString)
+			.containsExactly("POST /orders", "GET /", "GET /products/7", "GET /products/8");
+		settings.setRecord(false);
+		assertThat(WarmUp.requests(settings, "/products/7")).extracting(Object::toString)
+			.containsExactly("POST /orders", "GET /");
+	}
+
+	@Test
+	void onlyFailuresIsNotOneAnswerBelow500() {
+		assertThat(result(0, 0, 40, 0).onlyFailures()).isTrue();
+		assertThat(result(0, 0, 30, 10).onlyFailures()).isTrue();
+		assertThat(result(0, 1, 40, 0).onlyFailures()).as("a 404 is an application that answers").isFalse();
+		assertThat(result(1, 0, 40, 0).onlyFailures()).isFalse();
+		assertThat(result(0, 0, 0, 0).onlyFailures()).isFalse();
+	}
+
+	@Test
+	void settingsAreCheckedAgainstTheBootTimeout() {
+		WarmupSettings settings = new WarmupSettings();
+		assertThat(settings.problem(Duration.ofSeconds(120))).isNull();
+		assertThat(settings.problem(Duration.ofSeconds(30))).contains("shorter than prefork.boot-timeout");
+		settings.setConcurrency(0);
+		assertThat(settings.problem(Duration.ofSeconds(120))).contains("concurrency");
+		settings.setConcurrency(2);
+		settings.setRequests(List.of(new WarmupSettings.Request("PATCH", "/x")));
+		assertThat(settings.problem(Duration.ofSeconds(120))).contains("requests[0]").contains("method");
+		settings.setRequests(List.of(new WarmupSettings.Request("GET", "x")));
+		assertThat(settings.problem(Duration.ofSeconds(120))).contains("must start with /");
+		settings.setRequests(List.of());
+		assertThat(settings.limit(true)).isEqualTo(Duration.ofSeconds(5));
+		assertThat(settings.limit(false)).isEqualTo(Duration.ofSeconds(30));
+	}
+
+	@Test
+	void servedPathsKeepPathsOnlyBoundedAndStartAgainAfterEachReport() {
+		ServedPaths paths = new ServedPaths();
+		for (int i = 0; i < 3; i++) {
+			paths.record("/a");
+		}
+		paths.record("/b");
+		paths.record("/with space");
+		for (int i = 0; i < ServedPaths.MAX_PATHS + 10; i++) {
+			paths.record("/p" + i);
+		}
+		List<java.util.Map.Entry<String, Long>> top = paths.drain();
+		assertThat(top).hasSize(ServedPaths.REPORTED);
+		assertThat(top.get(0)).isEqualTo(java.util.Map.entry("/a", 3L));
+		assertThat(paths.drain()).isEmpty();
+	}
+
+	private static WarmUp.Result result(long answered, long clientErrors, long serverErrors, long failed) {
+		return new WarmUp.Result(answered + clientErrors + serverErrors + failed, answered, clientErrors, serverErrors,
+				failed, Duration.ofSeconds(1), "test", null);
+	}
+
+}
