@@ -122,7 +122,6 @@ public final class MasterMetrics implements MasterEvents {
 			.register(registry);
 		this.warmupErrors = Counter.builder("prefork.worker.warmup.errors")
 			.description("Warm-up requests that got a 4xx or 5xx answer or failed")
-			.baseUnit("requests")
 			.register(registry);
 		this.reloadDuration = Timer.builder("prefork.reload.duration")
 			.description("Time from a reload command to the end of the reload")
