@@ -185,7 +185,8 @@ class PreforkMasterConfiguration {
 
 	@Bean
 	RecordedPaths preforkRecordedPaths() {
-		return new RecordedPaths();
+		// The new master of an upgrade starts with what the old master recorded.
+		return RecordedPaths.seededWith(upgradeHandoff().isPresent() ? System.getenv(WorkerEnvironment.WARMUP_PATHS) : null);
 	}
 
 	@Bean(destroyMethod = "close")
@@ -231,12 +232,12 @@ class PreforkMasterConfiguration {
 
 	@Bean
 	Master preforkMaster(MasterSettings settings, ListenSockets sockets, NativeWorkerLauncher launcher,
-			SettingsLoader preforkSettingsLoader, ClassDataArchive archive, ObjectProvider<ServerHooks> hooks)
-			throws IOException {
+			SettingsLoader preforkSettingsLoader, ClassDataArchive archive, RecordedPaths paths,
+			ObjectProvider<ServerHooks> hooks) throws IOException {
 		long pid = ProcessHandle.current().pid();
 		Master master = new Master(settings, launcher, preforkSettingsLoader, LogFiles::reopen,
 				() -> System.nanoTime() / 1_000_000, pid)
-			.upgradeWith(new NativeMasterLauncher(sockets, JvmCommandLine.ofCurrentJvm(), pid))
+			.upgradeWith(new NativeMasterLauncher(sockets, JvmCommandLine.ofCurrentJvm(), pid).handingOver(paths))
 			.countingOomKills(oomKillCounter())
 			.measuringMemory((worker) -> {
 				Long bytes = ProcessMemory.residentBytes(worker);

@@ -31,6 +31,22 @@ public final class RecordedPaths {
 	private final Map<String, Long> counts = new HashMap<>();
 
 	/**
+	 * The paths an old master handed over in an upgrade (USR2), most frequent first, one a
+	 * line: they keep their order, as if each had been seen just often enough.
+	 * @param handedOver the old master's list, or null
+	 */
+	public static RecordedPaths seededWith(String handedOver) {
+		RecordedPaths paths = new RecordedPaths();
+		if (handedOver != null) {
+			List<String> list = List.of(handedOver.split("\n"));
+			for (int i = 0; i < list.size() && i < HANDED_OUT; i++) {
+				paths.add(list.get(i), MIN_COUNT + HANDED_OUT - i);
+			}
+		}
+		return paths;
+	}
+
+	/**
 	 * Adds a worker's report.
 	 * @return false if the path or count is not one a worker could have sent (ignored)
 	 */

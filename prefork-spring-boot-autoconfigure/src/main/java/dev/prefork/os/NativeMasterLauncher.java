@@ -10,6 +10,7 @@ import dev.prefork.master.ChildProcess;
 import dev.prefork.master.Command;
 import dev.prefork.master.ExitStatus;
 import dev.prefork.master.MasterSettings;
+import dev.prefork.master.RecordedPaths;
 import dev.prefork.master.UpgradeLauncher;
 
 /**
@@ -29,6 +30,8 @@ public final class NativeMasterLauncher implements UpgradeLauncher {
 
 	private final long pid;
 
+	private RecordedPaths recordedPaths = new RecordedPaths();
+
 	/**
 	 * Creates a launcher.
 	 * @param sockets the master's listening sockets
@@ -39,6 +42,16 @@ public final class NativeMasterLauncher implements UpgradeLauncher {
 		this.sockets = sockets;
 		this.commandLine = commandLine;
 		this.pid = pid;
+	}
+
+	/**
+	 * Hands the new master the warm-up paths recorded so far, so that its first workers warm
+	 * up with them.
+	 * @return this launcher
+	 */
+	public NativeMasterLauncher handingOver(RecordedPaths paths) {
+		this.recordedPaths = paths;
+		return this;
 	}
 
 	@Override
@@ -55,6 +68,11 @@ public final class NativeMasterLauncher implements UpgradeLauncher {
 			Map<String, String> environment = new LinkedHashMap<>(System.getenv());
 			NOT_INHERITED.forEach(environment::remove);
 			environment.put(UpgradeHandoff.OLD_MASTER_PID, Long.toString(this.pid));
+			environment.remove(WorkerEnvironment.WARMUP_PATHS);
+			List<String> paths = this.recordedPaths.top();
+			if (!paths.isEmpty()) {
+				environment.put(WorkerEnvironment.WARMUP_PATHS, String.join("\n", paths));
+			}
 			environment.put(UpgradeHandoff.LISTEN_FD, Integer.toString(UpgradeHandoff.CHILD_LISTEN_FD));
 			environment.put(UpgradeHandoff.NOTIFY_FD, Integer.toString(UpgradeHandoff.CHILD_NOTIFY_FD));
 			int child = Spawn.spawn(this.commandLine.executable(), this.commandLine.argv(), environment, descriptors);

@@ -221,6 +221,7 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 		environment.put(WorkerEnvironment.HEARTBEAT_INTERVAL, Long.toString(spec.settings().heartbeatInterval().toMillis()));
 		environment.put(WorkerEnvironment.GRACEFUL_TIMEOUT, Long.toString(spec.settings().gracefulTimeout().toMillis()));
 		environment.put(WorkerEnvironment.NOBODY_SERVES, Boolean.toString(spec.nobodyServes()));
+		environment.remove(WorkerEnvironment.WARMUP_PATHS);
 		List<String> paths = this.recordedPaths.top();
 		if (!paths.isEmpty()) {
 			environment.put(WorkerEnvironment.WARMUP_PATHS, String.join("\n", paths));

@@ -7,6 +7,7 @@ import java.util.List;
 
 import dev.prefork.hooks.ServerHooks;
 import dev.prefork.hooks.WorkerLaunch;
+import dev.prefork.master.Command;
 import dev.prefork.master.ExitReason;
 import dev.prefork.master.ExitStatus;
 import dev.prefork.master.MasterSettings;
@@ -24,6 +25,8 @@ class ServerHooksEventsTests {
 		events.starting(MasterSettings.of(3, Duration.ofSeconds(30), Duration.ofSeconds(10), Duration.ofSeconds(60)));
 		WorkerLaunch launch = new WorkerLaunch(1, 2, "GPU-1", new HashMap<>(), new ArrayList<>());
 		events.accept(launch);
+		events.workerWarming(1, 4211);
+		events.workerWarmedUp(1, 4211, new Command.Warmup(Duration.ofSeconds(2), 900, 3));
 		events.workerReady(1, 4211, Duration.ofMillis(2500));
 		events.ready(3);
 		events.workersChanged(3, 4);
@@ -31,7 +34,8 @@ class ServerHooksEventsTests {
 		events.workerExited(1, 4211, ExitReason.CRASH, ExitStatus.killed(9));
 		events.upgradeStarting();
 		events.exited(0);
-		assertThat(this.calls).containsExactly("onStarting 42 3", "preFork 1 2 GPU-1", "workerReady 1 4211 PT2.5S",
+		assertThat(this.calls).containsExactly("onStarting 42 3", "preFork 1 2 GPU-1", "workerWarming 1 4211",
+				"workerWarmedUp 1 4211 PT2S 900 3", "workerReady 1 4211 PT2.5S",
 				"whenReady 3", "workersChanged 3 4", "onReload 2", "workerExited 1 4211 crash killed by signal 9",
 				"preExec", "onExit 0");
 		assertThat(launch.environment()).containsEntry("HOOKED", "yes");
@@ -61,6 +65,17 @@ class ServerHooksEventsTests {
 			public void preFork(WorkerLaunch launch) {
 				ServerHooksEventsTests.this.calls.add("preFork " + launch.slot() + " " + launch.generation() + " " + launch.gpu());
 				launch.environment().put("HOOKED", "yes");
+			}
+
+			@Override
+			public void workerWarming(int slot, long pid) {
+				ServerHooksEventsTests.this.calls.add("workerWarming " + slot + " " + pid);
+			}
+
+			@Override
+			public void workerWarmedUp(int slot, long pid, Duration took, long requests, long errors) {
+				ServerHooksEventsTests.this.calls.add("workerWarmedUp " + slot + " " + pid + " " + took + " " + requests
+						+ " " + errors);
 			}
 
 			@Override

@@ -18,6 +18,13 @@ class RecordedPathsTests {
 	}
 
 	@Test
+	void aNewMasterStartsWithTheOldMastersListInItsOrder() {
+		RecordedPaths seeded = RecordedPaths.seededWith("/b\n/a\nbad path\n/c");
+		assertThat(seeded.top()).containsExactly("/b", "/a", "/c");
+		assertThat(RecordedPaths.seededWith(null).top()).isEmpty();
+	}
+
+	@Test
 	void refusesWhatNoWorkerCouldHaveSent() {
 		assertThat(this.paths.add("no-slash", 10)).isFalse();
 		assertThat(this.paths.add("/with space", 10)).isFalse();
