@@ -195,7 +195,7 @@ class PreforkMasterConfiguration {
 		try {
 			archive = ClassDataArchive.of(properties.getPreload(),
 					(properties.getPreloadDir() != null) ? properties.getPreloadDir().toPath() : null,
-					JvmCommandLine.ofCurrentJvm(), properties.getBootTimeout());
+					JvmCommandLine.ofCurrentJvm(), properties.trainingTimeout());
 		}
 		catch (IllegalStateException ex) {
 			throw new PreforkStartupException("prefork.preload is on, but workers cannot use a class-data archive: "

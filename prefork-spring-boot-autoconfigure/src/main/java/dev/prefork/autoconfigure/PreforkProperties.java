@@ -168,6 +168,12 @@ public class PreforkProperties {
 		return this.warmup;
 	}
 
+	/** The longest a class-data archive's training run may take: a start, and a warm-up. */
+	public Duration trainingTimeout() {
+		return this.bootTimeout.plus(this.warmup.isEnabled() ? this.warmup.getDuration() : Duration.ZERO)
+			.plus(dev.prefork.master.MasterSettings.WARMUP_GRACE);
+	}
+
 	public DataSize getMaxWorkerMemory() {
 		return this.maxWorkerMemory;
 	}
@@ -398,7 +404,7 @@ public class PreforkProperties {
 			throw invalid("min-ready-workers", this.minReadyWorkers, "must be 0 or more");
 		}
 		this.memory.validate();
-		String warmupProblem = this.warmup.problem(this.bootTimeout);
+		String warmupProblem = this.warmup.problem();
 		if (warmupProblem != null) {
 			throw new InvalidConfigurationPropertyValueException("prefork.warmup", "(see the message)", warmupProblem);
 		}

@@ -35,7 +35,7 @@ final class PreloadBuild {
 			.orElseGet(PreforkProperties::new);
 		Path directory = (properties.getPreloadDir() != null) ? properties.getPreloadDir().toPath() : null;
 		try (ClassDataArchive archive = ClassDataArchive.of(ClassDataArchive.Mode.BUILD, directory,
-				JvmCommandLine.ofCurrentJvm(), properties.getBootTimeout())) {
+				JvmCommandLine.ofCurrentJvm(), properties.trainingTimeout())) {
 			Path file = archive.build();
 			logger.info("The class-data archive is ready: " + file + ". Workers of this jar on this JVM start with it "
 					+ "(prefork.preload=auto, the default)");

@@ -76,8 +76,11 @@ public sealed interface Command {
 	record Promoted(long oldMasterPid) implements Command {
 	}
 
-	/** A worker said {@code WARMING}: its application started and it warms itself up. */
-	record WorkerWarming(long workerId) implements Command {
+	/**
+	 * A worker said {@code WARMING}: its application started and it warms itself up.
+	 * @param limit the longest its warm-up takes
+	 */
+	record WorkerWarming(long workerId, java.time.Duration limit) implements Command {
 	}
 
 	/**

@@ -604,6 +604,7 @@ public final class Master {
 			return;
 		}
 		worker.state = WorkerState.WARMING;
+		worker.warmingDeadline = now() + warming.limit().plus(MasterSettings.WARMUP_GRACE).toMillis();
 		logger.info("Worker " + worker.slot + " (pid " + worker.pid() + ") started in "
 				+ seconds(now() - worker.spawnedAt) + " s; warming up before it takes requests");
 		this.events.workerWarming(worker.slot, worker.pid());
@@ -778,15 +779,29 @@ public final class Master {
 		return Math.min(1000L << exponent, max);
 	}
 
+	/**
+	 * Why a worker that is not ready yet is late, or null: its application must start within
+	 * prefork.boot-timeout, and its warm-up end within the limit it announced plus a grace.
+	 */
+	private String lateToBoot(Worker worker, long now) {
+		if (worker.state == WorkerState.BOOTING && now - worker.spawnedAt > this.settings.bootTimeout().toMillis()) {
+			return "prefork.boot-timeout (" + seconds(this.settings.bootTimeout().toMillis()) + " s)";
+		}
+		if (worker.state == WorkerState.WARMING && now > worker.warmingDeadline) {
+			return "its warm-up's limit and " + MasterSettings.WARMUP_GRACE.toSeconds() + " s";
+		}
+		return null;
+	}
+
 	private void killTimedOutWorkers(long now) {
 		for (Worker worker : this.workers.all()) {
-			if (worker.isBooting() && now - worker.spawnedAt > this.settings.bootTimeout().toMillis()) {
-				logger.error(worker + " was not ready within prefork.boot-timeout ("
-						+ seconds(this.settings.bootTimeout().toMillis()) + " s); sending SIGQUIT for a thread dump, SIGKILL in "
+			String late = lateToBoot(worker, now);
+			if (late != null) {
+				logger.error(worker + " was not ready within " + late + "; sending SIGQUIT for a thread dump, SIGKILL in "
 						+ MasterSettings.THREAD_DUMP_GRACE.toSeconds() + " s");
 				retire(worker, ExitReason.TIMEOUT, Signal.QUIT, MasterSettings.THREAD_DUMP_GRACE, now);
 				if (this.reload != null && worker.generation == this.reload.generation) {
-					abortReload(worker + " was not ready within prefork.boot-timeout", now);
+					abortReload(worker + " was not ready within " + late, now);
 				}
 			}
 			else if (worker.state == WorkerState.READY

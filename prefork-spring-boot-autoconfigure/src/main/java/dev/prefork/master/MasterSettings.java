@@ -79,6 +79,9 @@ public record MasterSettings(int workers, int maxWorkers, Duration timeout, Dura
 		return this.gpus.isEmpty() ? null : this.gpus.get(slot % this.gpus.size());
 	}
 
+	/** A warming worker may take this long beyond the limit it announced (its last requests, a slow stop). */
+	public static final Duration WARMUP_GRACE = Duration.ofSeconds(60);
+
 	/** How often a worker sends a heartbeat: four per timeout. */
 	public Duration heartbeatInterval() {
 		Duration interval = this.timeout.dividedBy(4);

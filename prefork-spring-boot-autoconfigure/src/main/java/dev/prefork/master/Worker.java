@@ -22,6 +22,9 @@ final class Worker {
 
 	long readyAt;
 
+	/** A warming worker not ready by then is killed. */
+	long warmingDeadline = Long.MAX_VALUE;
+
 	static final long NEVER = Long.MIN_VALUE;
 
 	long lastHeartbeatAt = NEVER;
@@ -73,7 +76,7 @@ final class Worker {
 		this.spawnedAt = spawnedAt;
 	}
 
-	/** Booting or warming: not ready yet, judged by prefork.boot-timeout. */
+	/** Booting or warming: not ready yet. */
 	boolean isBooting() {
 		return this.state == WorkerState.BOOTING || this.state == WorkerState.WARMING;
 	}

@@ -14,7 +14,10 @@ public final class ChannelProtocol {
 	 */
 	public static final String READY = "READY";
 
-	/** Worker → master: the application started and serves warm-up requests to itself. */
+	/**
+	 * Worker → master: {@code WARMING <limit in milliseconds>}, the application started and
+	 * serves warm-up requests to itself for at most that long.
+	 */
 	public static final String WARMING = "WARMING";
 
 	/**

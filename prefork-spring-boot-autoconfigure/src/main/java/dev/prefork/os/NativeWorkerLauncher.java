@@ -280,8 +280,14 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 					this.events.accept(new Command.WorkerReady(this.id));
 				}
 			}
-			else if (line.equals(ChannelProtocol.WARMING)) {
-				this.events.accept(new Command.WorkerWarming(this.id));
+			else if (line.startsWith(ChannelProtocol.WARMING + " ")) {
+				try {
+					long limit = Long.parseLong(line.substring(ChannelProtocol.WARMING.length() + 1));
+					this.events.accept(new Command.WorkerWarming(this.id, Duration.ofMillis(Math.max(0, limit))));
+				}
+				catch (NumberFormatException ex) {
+					warn("Malformed WARMING from pid " + this.pid + ": " + ChannelProtocol.printable(line));
+				}
 			}
 			else if (line.startsWith(ChannelProtocol.PATHS + " ")) {
 				recordPaths(line);

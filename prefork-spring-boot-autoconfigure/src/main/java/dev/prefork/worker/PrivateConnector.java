@@ -1,11 +1,14 @@
 package dev.prefork.worker;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
 
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletResponse;
@@ -83,6 +86,15 @@ final class PrivateConnector implements AutoCloseable {
 		return Map.of(KEY_HEADER, this.guard.key);
 	}
 
+	/**
+	 * CPU time the request threads spent in the application for the warm-up's requests
+	 * (-1 where the JVM does not measure thread CPU time): the cost of the request path,
+	 * without the warm-up client's or the JIT compiler's.
+	 */
+	long applicationCpuNanos() {
+		return this.guard.cpu.measured ? this.guard.cpu.nanos.sum() : -1;
+	}
+
 	/** Closes the port: from here on, nothing reaches the application through it. */
 	@Override
 	public void close() {
@@ -96,11 +108,34 @@ final class PrivateConnector implements AutoCloseable {
 		this.guard.getContainer().getPipeline().removeValve(this.guard);
 	}
 
+	/** CPU time of the current thread, summed over calls. */
+	private static final class ThreadCpu {
+
+		private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+
+		final boolean measured = this.threads.isCurrentThreadCpuTimeSupported() && this.threads.isThreadCpuTimeEnabled();
+
+		final LongAdder nanos = new LongAdder();
+
+		long now() {
+			return this.measured ? this.threads.getCurrentThreadCpuTime() : 0;
+		}
+
+		void add(long started) {
+			if (this.measured) {
+				this.nanos.add(this.threads.getCurrentThreadCpuTime() - started);
+			}
+		}
+
+	}
+
 	private static final class Guard extends ValveBase {
 
 		private final Connector connector;
 
 		private final String key;
+
+		final ThreadCpu cpu = new ThreadCpu();
 
 		Guard(Connector connector, String key) {
 			super(true);
@@ -115,7 +150,13 @@ final class PrivateConnector implements AutoCloseable {
 			}
 			else if (matches(request.getHeader(KEY_HEADER))) {
 				request.setAttribute(WARMUP_ATTRIBUTE, Boolean.TRUE);
-				getNext().invoke(request, response);
+				long started = this.cpu.now();
+				try {
+					getNext().invoke(request, response);
+				}
+				finally {
+					this.cpu.add(started);
+				}
 			}
 			else {
 				response.sendError(HttpServletResponse.SC_FORBIDDEN);

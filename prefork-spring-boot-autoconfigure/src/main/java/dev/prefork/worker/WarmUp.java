@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
 
 import org.apache.catalina.startup.Tomcat;
 import org.apache.commons.logging.Log;
@@ -49,6 +50,9 @@ final class WarmUp {
 
 	private final Duration limit;
 
+	/** The CPU time the application spent on warm-up requests so far. */
+	private final LongSupplier applicationCpu;
+
 	private final AtomicLong sent = new AtomicLong();
 
 	private final LongAdder answered = new LongAdder();
@@ -69,8 +73,9 @@ final class WarmUp {
 	 * @param extraHeaders sent with every request (the private connector's key)
 	 */
 	WarmUp(String baseUrl, List<WarmupSettings.Request> requests, Map<String, String> extraHeaders,
-			WarmupSettings settings, Duration limit) {
+			WarmupSettings settings, Duration limit, LongSupplier applicationCpu) {
 		this.limit = limit;
+		this.applicationCpu = applicationCpu;
 		this.baseUrl = baseUrl;
 		this.requests = List.copyOf(requests);
 		this.extraHeaders = extraHeaders;
@@ -108,7 +113,9 @@ final class WarmUp {
 	static Result through(Tomcat tomcat, WarmupSettings settings, String recorded, Duration limit)
 			throws InterruptedException {
 		try (PrivateConnector connector = PrivateConnector.open(tomcat)) {
-			return new WarmUp(connector.baseUrl(), requests(settings, recorded), connector.keyHeader(), settings, limit)
+			LongSupplier cpu = (connector.applicationCpuNanos() >= 0) ? connector::applicationCpuNanos : WarmUp::processCpuNanos;
+			return new WarmUp(connector.baseUrl(), requests(settings, recorded), connector.keyHeader(), settings, limit,
+					cpu)
 				.run();
 		}
 	}
@@ -144,11 +151,11 @@ final class WarmUp {
 		SteadyCost steady = new SteadyCost();
 		String endedBecause = null;
 		long done = 0;
-		long cpu = cpuNanos();
+		long cpu = this.applicationCpu.getAsLong();
 		while (endedBecause == null) {
 			Thread.sleep(SLICE.toMillis());
 			long now = done();
-			long cpuNow = cpuNanos();
+			long cpuNow = this.applicationCpu.getAsLong();
 			long total = this.sent.get();
 			if (logger.isDebugEnabled()) {
 				logger.debug("Warm-up slice: " + (now - done) + " requests, " + (cpuNow - cpu) / 1_000_000 + " ms CPU");
@@ -163,7 +170,7 @@ final class WarmUp {
 				endedBecause = this.limit.toMillis() / 1000.0 + " s limit reached";
 			}
 			else if (steady.add(now - done, cpuNow - cpu)) {
-				endedBecause = "warm: CPU time per request steady";
+				endedBecause = "warm: the application's CPU time per request is steady";
 			}
 			else if (threads.stream().noneMatch(Thread::isAlive)) {
 				endedBecause = "all requests sent";
@@ -180,7 +187,7 @@ final class WarmUp {
 	}
 
 	/** This JVM's CPU time, all threads; -1 where the JVM does not tell. */
-	private static long cpuNanos() {
+	private static long processCpuNanos() {
 		return (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os)
 				? os.getProcessCpuTime() : -1;
 	}
@@ -255,8 +262,9 @@ final class WarmUp {
 	}
 
 	/**
-	 * Tells when the request path is warm: when the CPU time this JVM spends per warm-up
-	 * request (JIT compilation and the client included) has stopped falling. Unlike
+	 * Tells when the request path is warm: when the CPU time the request threads spend in the
+	 * application per warm-up request (measured around it, so without the warm-up client or
+	 * the JIT compiler threads) has stopped falling. Unlike
 	 * throughput, it does not depend on how much of the machine the worker gets: on a busy
 	 * host a reload's new worker gets a small share, and its throughput flattens long
 	 * before it is warm. The JIT compiles in steps, so a short flat stretch is not the end:

@@ -40,8 +40,9 @@ public class WarmupSettings {
 	private boolean record = true;
 
 	/**
-	 * Longest a warm-up may take; it ends earlier once the worker's throughput stops
-	 * growing. Counts towards prefork.boot-timeout.
+	 * Longest a warm-up may take; it ends earlier once the application's CPU time per
+	 * request stops falling. Not counted in prefork.boot-timeout, which is the application's
+	 * start.
 	 */
 	private Duration duration = Duration.ofSeconds(30);
 
@@ -66,17 +67,10 @@ public class WarmupSettings {
 		return Binder.get(environment).bind("prefork.warmup", WarmupSettings.class).orElseGet(WarmupSettings::new);
 	}
 
-	/**
-	 * What is wrong with these settings, or null.
-	 * @param bootTimeout prefork.boot-timeout, which the warm-up must fit in
-	 */
-	public String problem(Duration bootTimeout) {
+	/** What is wrong with these settings, or null. */
+	public String problem() {
 		if (this.duration == null || this.duration.isNegative() || this.duration.isZero()) {
 			return "prefork.warmup.duration must be positive, such as 30s";
-		}
-		if (bootTimeout != null && this.duration.compareTo(bootTimeout) >= 0) {
-			return "prefork.warmup.duration (" + this.duration.toSeconds() + " s) must be shorter than "
-					+ "prefork.boot-timeout (" + bootTimeout.toSeconds() + " s), which counts the warm-up too";
 		}
 		if (this.startDuration == null || this.startDuration.isNegative() || this.startDuration.isZero()) {
 			return "prefork.warmup.start-duration must be positive, such as 5s";

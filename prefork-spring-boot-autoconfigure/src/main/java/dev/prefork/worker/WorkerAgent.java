@@ -135,9 +135,9 @@ public final class WorkerAgent {
 		WarmupSettings settings = WarmupSettings.of(context.getEnvironment());
 		String warmup = "";
 		if (settings.isEnabled() && tomcat != null) {
-			send(ChannelProtocol.WARMING);
-			WarmUp.Result result = warmUp(tomcat, settings,
-					settings.limit(Boolean.parseBoolean(System.getenv(WorkerEnvironment.NOBODY_SERVES))));
+			Duration limit = settings.limit(Boolean.parseBoolean(System.getenv(WorkerEnvironment.NOBODY_SERVES)));
+			send(ChannelProtocol.WARMING + " " + limit.toMillis());
+			WarmUp.Result result = warmUp(tomcat, settings, limit);
 			if (result == null || result.onlyFailures()) {
 				logger.error("Warm-up failed" + ((result != null) ? ": " + result : "")
 						+ "; this worker takes no requests and exits as a boot failure (prefork.warmup.requests)");

@@ -39,11 +39,11 @@ class MasterTests {
 	}
 
 	@Test
-	void aWarmingWorkerIsNotReadyAndIsJudgedByTheBootTimeout() throws Exception {
+	void aWarmingWorkerIsNotReadyAndIsJudgedByItsWarmUpLimitNotTheBootTimeout() throws Exception {
 		turn();
 		FakeProcess first = this.launcher.launched.get(0);
 		assertThat(first.spec.nobodyServes()).as("the first workers: clients wait for them").isTrue();
-		this.master.submit(new Command.WorkerWarming(first.spec.id()));
+		this.master.submit(new Command.WorkerWarming(first.spec.id(), Duration.ofSeconds(5)));
 		turn();
 		assertThat(this.master.status().workers().get(0).state()).isEqualTo(WorkerState.WARMING);
 		this.master.submit(new Command.WorkerReady(first.spec.id(), new Command.Warmup(Duration.ofSeconds(3), 500, 0)));
@@ -52,10 +52,15 @@ class MasterTests {
 		exit(first, ExitStatus.killed(9));
 		FakeProcess respawned = this.launcher.last();
 		assertThat(respawned.spec.nobodyServes()).as("another worker serves meanwhile").isFalse();
-		this.master.submit(new Command.WorkerWarming(respawned.spec.id()));
+		advance(Duration.ofSeconds(50));
+		this.master.submit(new Command.WorkerWarming(respawned.spec.id(), Duration.ofSeconds(30)));
 		turn();
-		advance(Duration.ofSeconds(61));
-		assertThat(respawned.signals).as("warming past the boot timeout").contains(Signal.QUIT);
+		advance(Duration.ofSeconds(50));
+		assertThat(respawned.signals).as("past the boot timeout, within the warm-up's limit").isEmpty();
+		advance(Duration.ofSeconds(30).plus(MasterSettings.WARMUP_GRACE).minusSeconds(50));
+		assertThat(respawned.signals).isEmpty();
+		advance(Duration.ofSeconds(1));
+		assertThat(respawned.signals).as("warming past its limit and the grace").contains(Signal.QUIT);
 	}
 
 	@Test

@@ -63,17 +63,19 @@ class WarmUpTests {
 	}
 
 	@Test
-	void settingsAreCheckedAgainstTheBootTimeout() {
+	void settingsAreChecked() {
 		WarmupSettings settings = new WarmupSettings();
-		assertThat(settings.problem(Duration.ofSeconds(120))).isNull();
-		assertThat(settings.problem(Duration.ofSeconds(30))).contains("shorter than prefork.boot-timeout");
+		assertThat(settings.problem()).isNull();
+		settings.setDuration(Duration.ZERO);
+		assertThat(settings.problem()).contains("prefork.warmup.duration must be positive");
+		settings.setDuration(Duration.ofSeconds(30));
 		settings.setConcurrency(0);
-		assertThat(settings.problem(Duration.ofSeconds(120))).contains("concurrency");
+		assertThat(settings.problem()).contains("concurrency");
 		settings.setConcurrency(2);
 		settings.setRequests(List.of(new WarmupSettings.Request("PATCH", "/x")));
-		assertThat(settings.problem(Duration.ofSeconds(120))).contains("requests[0]").contains("method");
+		assertThat(settings.problem()).contains("requests[0]").contains("method");
 		settings.setRequests(List.of(new WarmupSettings.Request("GET", "x")));
-		assertThat(settings.problem(Duration.ofSeconds(120))).contains("must start with /");
+		assertThat(settings.problem()).contains("must start with /");
 		settings.setRequests(List.of());
 		assertThat(settings.limit(true)).isEqualTo(Duration.ofSeconds(5));
 		assertThat(settings.limit(false)).isEqualTo(Duration.ofSeconds(30));
