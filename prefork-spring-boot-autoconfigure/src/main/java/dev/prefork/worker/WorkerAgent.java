@@ -132,7 +132,15 @@ public final class WorkerAgent {
 	public void ready(ConfigurableApplicationContext context) {
 		this.context = context;
 		Tomcat tomcat = tomcat(context);
-		WarmupSettings settings = WarmupSettings.of(context.getEnvironment());
+		WarmupSettings settings;
+		try {
+			settings = WarmupSettings.of(context.getEnvironment());
+		}
+		catch (RuntimeException ex) {
+			logger.error("Invalid prefork.warmup settings; this worker exits as a boot failure: " + ex.getMessage());
+			System.exit(ExitStatus.BOOT_ERROR);
+			return;
+		}
 		String warmup = "";
 		if (settings.isEnabled() && tomcat != null) {
 			Duration limit = settings.limit(Boolean.parseBoolean(System.getenv(WorkerEnvironment.NOBODY_SERVES)));
