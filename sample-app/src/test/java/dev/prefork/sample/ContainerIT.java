@@ -2,9 +2,11 @@ package dev.prefork.sample;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import static dev.prefork.sample.MasterProcess.await;
 import static dev.prefork.sample.MasterProcess.kill;
@@ -14,6 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The master as a container's PID 1 (here: a new PID namespace with unshare, as docker runs
  * {@code exec java -jar}): TERM reaches it, and it reaps orphans the workers leave behind.
  */
+@Timeout(value = 15, unit = TimeUnit.MINUTES)
 class ContainerIT {
 
 	@BeforeAll

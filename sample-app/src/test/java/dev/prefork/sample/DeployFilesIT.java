@@ -6,6 +6,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -13,6 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * deploy/: the Kubernetes manifests pass their schemas, the Dockerfile its linter, the
  * systemd units systemd-analyze, and they agree with prefork (deploy/validate.sh).
  */
+@Timeout(value = 15, unit = TimeUnit.MINUTES)
 class DeployFilesIT {
 
 	@BeforeAll

@@ -3,8 +3,10 @@ package dev.prefork.sample;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import tools.jackson.databind.JsonNode;
 
 import static dev.prefork.sample.MasterProcess.kill;
@@ -15,6 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * GPUs per worker slot from USE_GPUS: CUDA_VISIBLE_DEVICES in each worker, the same GPU for
  * a respawned slot, shown in the status and in prefork_worker_info.
  */
+@Timeout(value = 15, unit = TimeUnit.MINUTES)
 class GpuIT {
 
 	@Test

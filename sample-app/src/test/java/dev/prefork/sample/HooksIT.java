@@ -4,8 +4,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
@@ -15,6 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Server hooks (the sample's RecordingHooks, listed in its ServerHooks.imports) fire once
  * each, in order, with the right arguments, in the master only; one that throws is logged.
  */
+@Timeout(value = 15, unit = TimeUnit.MINUTES)
 class HooksIT {
 
 	@TempDir

@@ -39,6 +39,31 @@ final class MasterProcess implements AutoCloseable {
 
 	static final Duration BOOT = Duration.ofSeconds(120);
 
+	/** Whether {@link #JAVA} was named by hand (-Djdk25.java): then it must exist. */
+	private static final boolean JAVA_REQUIRED = Boolean.getBoolean("prefork.test.java.required");
+
+	private static boolean missingJavaReported;
+
+	/**
+	 * Skips the test when the default JDK of a run is not installed, saying so in the log
+	 * once; fails it when the JDK was named by hand and is missing, so that a typo does not
+	 * give a green and empty run.
+	 */
+	private static synchronized void requireJava() {
+		if (Files.isExecutable(Path.of(JAVA))) {
+			return;
+		}
+		if (JAVA_REQUIRED) {
+			fail("No java at " + JAVA + " (given with -Djdk25.java)");
+		}
+		if (!missingJavaReported) {
+			missingJavaReported = true;
+			System.err.println("WARNING: no java at " + JAVA + ": the tests of this run are skipped. Install it, or "
+					+ "name another with -Djdk25.java=/path/to/bin/java");
+		}
+		Assumptions.abort("no java at " + JAVA);
+	}
+
 	static final String WARMUP_REQUESTS = "--prefork.warmup.max-requests=";
 
 	private static final JsonMapper json = JsonMapper.builder().build();
@@ -101,7 +126,7 @@ final class MasterProcess implements AutoCloseable {
 
 	private static MasterProcess start(List<String> prefix, Path jar, Map<String, String> environment, String... args)
 			throws IOException {
-		Assumptions.assumeTrue(Files.isExecutable(Path.of(JAVA)), "no java at " + JAVA);
+		requireJava();
 		int port = portArgument(args, "--server.port=");
 		int managementPort = portArgument(args, "--management.server.port=");
 		List<String> command = new ArrayList<>(prefix);

@@ -11,10 +11,12 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
@@ -26,6 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * with prefork.preload=build, or in the background once the first workers serve), and boot
  * cold whenever the archive cannot be used.
  */
+@Timeout(value = 15, unit = TimeUnit.MINUTES)
 class PreloadIT {
 
 	@TempDir

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import static dev.prefork.sample.MasterProcess.await;
@@ -23,6 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Under systemd: sd_notify messages on a real datagram socket, and socket activation with
  * systemd's own systemd-socket-activate.
  */
+@Timeout(value = 15, unit = TimeUnit.MINUTES)
 class SystemdIT {
 
 	@BeforeAll
