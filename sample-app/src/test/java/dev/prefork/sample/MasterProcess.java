@@ -531,9 +531,17 @@ final class MasterProcess implements AutoCloseable {
 
 	}
 
+	/** Ports already handed out in this JVM: the kernel may offer a free port twice in a row. */
+	private static final Set<Integer> handedOut = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+	/** A port free now and never handed out before by this method in this JVM. */
 	static int freePort() throws IOException {
-		try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-			return socket.getLocalPort();
+		while (true) {
+			try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+				if (handedOut.add(socket.getLocalPort())) {
+					return socket.getLocalPort();
+				}
+			}
 		}
 	}
 
