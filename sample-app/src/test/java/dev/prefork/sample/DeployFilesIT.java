@@ -1,7 +1,7 @@
 package dev.prefork.sample;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.BeforeAll;
@@ -27,11 +27,10 @@ class DeployFilesIT {
 
 	@Test
 	void deploymentFilesAreValid() throws Exception {
-		Process validate = new ProcessBuilder(ROOT.resolve("deploy/validate.sh").toString()).redirectErrorStream(true)
-			.start();
-		String output = new String(validate.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-		assertThat(validate.waitFor(5, TimeUnit.MINUTES)).isTrue();
-		assertThat(validate.exitValue()).as(output).isZero();
+		MasterProcess.Ran validate = MasterProcess.run(Duration.ofMinutes(10), null,
+				ROOT.resolve("deploy/validate.sh").toString());
+		String output = validate.output();
+		assertThat(validate.code()).as(output).isZero();
 		assertThat(output).contains("ok   systemd units", "ok   deployment.yaml", "ok   Dockerfile", "0 failed");
 	}
 

@@ -435,9 +435,38 @@ final class MasterProcess implements AutoCloseable {
 	/** Runs scripts/install-test-tools.sh: systemd's tools, node and npm, python3, unshare. */
 	static void installTestTools() throws Exception {
 		Path script = Path.of(System.getProperty("user.dir")).getParent().resolve("scripts/install-test-tools.sh");
-		Process process = new ProcessBuilder(script.toString()).redirectErrorStream(true).start();
-		String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-		assertThat(process.waitFor()).as(script + "\n" + output).isZero();
+		Ran ran = run(Duration.ofMinutes(20), null, script.toString());
+		assertThat(ran.code()).as(script + "\n" + ran.output()).isZero();
+	}
+
+	/** What a command printed (stdout and stderr) and its exit code. */
+	record Ran(int code, String output) {
+	}
+
+	/**
+	 * Runs a command with its output in a file, at most {@code timeout}: a hung apt or npm is
+	 * killed and fails the test instead of blocking it in a read that cannot be interrupted.
+	 * @param input a file for its stdin, or null for none
+	 */
+	static Ran run(Duration timeout, Path input, String... command) throws Exception {
+		Path output = Files.createTempFile("prefork-command-", ".log");
+		try {
+			Process process = new ProcessBuilder(command).redirectErrorStream(true)
+				.redirectOutput(output.toFile())
+				.redirectInput((input != null) ? ProcessBuilder.Redirect.from(input.toFile())
+						: ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+				.start();
+			if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+				process.descendants().forEach(ProcessHandle::destroyForcibly);
+				process.destroyForcibly().waitFor();
+				fail(String.join(" ", command) + " took longer than " + timeout + "\n"
+						+ Files.readString(output, StandardCharsets.UTF_8));
+			}
+			return new Ran(process.exitValue(), Files.readString(output, StandardCharsets.UTF_8));
+		}
+		finally {
+			Files.deleteIfExists(output);
+		}
 	}
 
 	static boolean isRunning(long pid) {
@@ -468,6 +497,8 @@ final class MasterProcess implements AutoCloseable {
 	 */
 	@Override
 	public void close() throws Exception {
+		// Every step runs whatever the one before did: a master that died early, or a kill that
+		// failed, must not leave an upgrade's new master or a worker running.
 		this.process.descendants().forEach((child) -> this.workerPids.add(child.pid()));
 		for (long adopted : this.adoptedMasters) {
 			ProcessHandle.of(adopted).ifPresent((master) -> {
@@ -475,16 +506,13 @@ final class MasterProcess implements AutoCloseable {
 				this.workerPids.add(adopted);
 			});
 		}
-		if (this.process.isAlive()) {
-			kill("TERM", pid());
-			if (!this.process.waitFor(60, TimeUnit.SECONDS)) {
-				this.process.destroyForcibly().waitFor();
-			}
-		}
+		// ProcessHandle.destroy() is SIGTERM: the master's graceful stop.
+		this.process.toHandle().destroy();
 		for (long adopted : this.adoptedMasters) {
-			if (isRunning(adopted)) {
-				kill("TERM", adopted);
-			}
+			ProcessHandle.of(adopted).ifPresent(ProcessHandle::destroy);
+		}
+		if (!this.process.waitFor(60, TimeUnit.SECONDS)) {
+			this.process.destroyForcibly().waitFor();
 		}
 		List<Long> orphans = new ArrayList<>();
 		long deadline = System.nanoTime() + Duration.ofSeconds(45).toNanos();

@@ -218,19 +218,15 @@ class MetricsIT {
 		run(ROOT.resolve("scripts/install-prometheus.sh").toString());
 		Path metrics = this.temp.resolve("metrics.txt");
 		Files.writeString(metrics, text);
-		Process promtool = new ProcessBuilder("promtool", "check", "metrics").redirectErrorStream(true)
-			.redirectInput(metrics.toFile())
-			.start();
-		String output = new String(promtool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-		int code = promtool.waitFor();
-		assertThat(code).as("promtool exit code (0 clean, 3 lint only):\n" + output).isIn(0, 3);
+		MasterProcess.Ran promtool = MasterProcess.run(Duration.ofMinutes(2), metrics, "promtool", "check", "metrics");
+		String output = promtool.output();
+		assertThat(promtool.code()).as("promtool exit code (0 clean, 3 lint only):\n" + output).isIn(0, 3);
 		assertThat(output).doesNotContain("error").doesNotContain("prefork_");
 	}
 
 	private static void run(String... command) throws Exception {
-		Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-		String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-		assertThat(process.waitFor()).as(String.join(" ", command) + "\n" + output).isZero();
+		MasterProcess.Ran ran = MasterProcess.run(Duration.ofMinutes(20), null, command);
+		assertThat(ran.code()).as(String.join(" ", command) + "\n" + ran.output()).isZero();
 	}
 
 }
