@@ -183,11 +183,15 @@ final class MasterProcess implements AutoCloseable {
 	static Exited runToExit(Path jar, String... args) throws Exception {
 		try (MasterProcess master = startJar(jar, args)) {
 			int code = master.awaitExit(BOOT);
-			return new Exited(code, master.output());
+			return new Exited(code, master.output(), master.descendantsSeen());
 		}
 	}
 
-	record Exited(int code, String output) {
+	/**
+	 * A master that exited by itself.
+	 * @param started the processes it started that the test saw (each checked gone once it exited)
+	 */
+	record Exited(int code, String output, Set<Long> started) {
 	}
 
 	long pid() {
@@ -389,11 +393,24 @@ final class MasterProcess implements AutoCloseable {
 		kill(signal, pid());
 	}
 
+	/**
+	 * Waits for the master to exit, noting every process it starts meanwhile, so that
+	 * {@link #close()} checks that none outlives it.
+	 */
 	int awaitExit(Duration timeout) throws Exception {
-		if (!this.process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-			fail("Master did not exit within " + timeout + "\n" + tail());
+		long deadline = System.nanoTime() + timeout.toNanos();
+		while (!this.process.waitFor(20, TimeUnit.MILLISECONDS)) {
+			this.process.descendants().forEach((child) -> this.workerPids.add(child.pid()));
+			if (System.nanoTime() > deadline) {
+				fail("Master did not exit within " + timeout + "\n" + tail());
+			}
 		}
 		return this.process.exitValue();
+	}
+
+	/** The processes the master started that this test saw. */
+	Set<Long> descendantsSeen() {
+		return Set.copyOf(this.workerPids);
 	}
 
 	/** Makes {@link #close()} stop {@code pid} (a new master of an upgrade) and check its workers too. */

@@ -28,6 +28,8 @@ class StartupFailureIT {
 			.contains("failed to boot (exit code 3: the application context failed to start)")
 			.contains("Stopping the master instead of respawning workers that cannot boot");
 		assertThat(exited.output().split("Booting worker", -1)).as("no respawn").hasSize(3);
+		assertThat(exited.started()).as("the workers were seen, and checked gone").hasSizeGreaterThanOrEqualTo(2)
+			.allSatisfy((pid) -> assertThat(MasterProcess.isRunning(pid)).as("pid " + pid).isFalse());
 	}
 
 	@Test
