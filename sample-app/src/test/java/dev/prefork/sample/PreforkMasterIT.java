@@ -40,7 +40,7 @@ class PreforkMasterIT {
 		Path creations = this.temp.resolve("creations");
 		Path pidfile = this.temp.resolve("run/master.pid");
 		try (MasterProcess master = MasterProcess.start("--prefork.workers=3", "--sample.creation-log=" + creations,
-				"--prefork.pidfile=" + pidfile, "--prefork.timeout=4s")) {
+				"--prefork.pidfile=" + pidfile, "--prefork.timeout=10s")) {
 			JsonNode status = master.awaitReady(3);
 			Set<Long> workers = pids(status);
 			assertThat(workers).hasSize(3).doesNotContain(master.pid());
@@ -90,7 +90,7 @@ class PreforkMasterIT {
 	@Test
 	void intStopsQuickly() throws Exception {
 		try (MasterProcess master = MasterProcess.start("--prefork.workers=1", "--prefork.graceful-timeout=60s",
-				"--prefork.timeout=4s")) {
+				"--prefork.timeout=10s")) {
 			long worker = pidOfSlot(master.awaitReady(1), 0);
 			CompletableFuture.runAsync(() -> call(() -> master.get("/sleep?ms=30000")));
 			await("the slow request to reach the worker", Duration.ofSeconds(30), () -> call(() -> inflightCount(master)) > 0);
@@ -118,7 +118,7 @@ class PreforkMasterIT {
 
 	@Test
 	void hungWorkerIsDumpedKilledAndReplaced() throws Exception {
-		try (MasterProcess master = MasterProcess.start("--prefork.workers=2", "--prefork.timeout=4s")) {
+		try (MasterProcess master = MasterProcess.start("--prefork.workers=2", "--prefork.timeout=10s")) {
 			master.awaitReady(2);
 			JsonNode hung = master.post("/hang").json();
 			long pid = hung.get("pid").asLong();

@@ -143,7 +143,7 @@ class SignalsIT {
 	@Test
 	void workerThatServedMaxRequestsIsReplaced() throws Exception {
 		try (MasterProcess master = MasterProcess.start("--prefork.workers=1", "--prefork.max-requests=20",
-				"--prefork.timeout=2s")) {
+				"--prefork.timeout=8s")) {
 			long old = pidOfSlot(master.awaitReady(1), 0);
 			for (int i = 0; i < 25; i++) {
 				assertThat(master.get("/whoami").status()).isEqualTo(200);
