@@ -1,0 +1,109 @@
+package dev.prefork.sample;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import tools.jackson.databind.JsonNode;
+
+import static dev.prefork.sample.MasterProcess.await;
+import static dev.prefork.sample.MasterProcess.pidOfSlot;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The master's health, and its liveness and readiness groups (what the Kubernetes probes in
+ * deploy/ ask), follow prefork.min-ready-workers: all ready, a worker killed, a reload, a
+ * graceful stop.
+ */
+@Timeout(value = 10, unit = TimeUnit.MINUTES)
+class HealthIT {
+
+	@Test
+	void readinessFollowsTheReadyWorkersAndLivenessTheMaster() throws Exception {
+		try (MasterProcess master = MasterProcess.start("--prefork.workers=2", "--prefork.min-ready-workers=2")) {
+			JsonNode status = master.awaitReady(2);
+			assertThat(health(master, "")).isEqualTo("200 UP");
+			assertThat(health(master, "/readiness")).isEqualTo("200 UP");
+			assertThat(health(master, "/liveness")).isEqualTo("200 UP");
+			JsonNode details = master.management("GET", "/actuator/health", Map.of(), "").json();
+			assertThat(details.get("components").get("prefork").get("details").get("readyWorkers").asInt()).isEqualTo(2);
+
+			// A rolling reload never has fewer than 2 ready workers: readiness stays up throughout.
+			List<String> duringReload = new ArrayList<>();
+			master.signal("HUP");
+			await("the reload to end", MasterProcess.BOOT, () -> {
+				duringReload.add(health(master, "/readiness"));
+				return call(() -> {
+					JsonNode s = master.status();
+					return s.get("generation").asInt() == 2 && s.get("lastReload") != null
+							&& !s.get("lastReload").isNull();
+				});
+			});
+			assertThat(duringReload).hasSizeGreaterThan(5).containsOnly("200 UP");
+
+			// One of 2 workers killed: not ready until it is replaced; the master stays live.
+			long killed = pidOfSlot(master.status(), 1);
+			MasterProcess.kill("KILL", killed);
+			List<String> liveness = new ArrayList<>();
+			await("readiness down", Duration.ofSeconds(30), () -> {
+				liveness.add(health(master, "/liveness"));
+				return health(master, "/readiness").equals("503 DOWN");
+			});
+			assertThat(health(master, "")).isEqualTo("503 DOWN");
+			master.awaitStatus("the worker replaced", (s) -> pidOfSlot(s, 1) != killed && readyCount(s) == 2);
+			await("readiness up again", Duration.ofSeconds(30), () -> health(master, "/readiness").equals("200 UP"));
+			assertThat(liveness).containsOnly("200 UP");
+		}
+	}
+
+	@Test
+	void aGracefulStopIsOutOfServiceWhileTheWorkersDrain() throws Exception {
+		// Heartbeats (which report requests in flight) every 3 s.
+		try (MasterProcess master = MasterProcess.start("--prefork.workers=1", "--prefork.timeout=12s")) {
+			master.awaitReady(1);
+			CompletableFuture<Integer> slow = CompletableFuture
+				.supplyAsync(() -> call(() -> master.get("/sleep?ms=10000").status()));
+			await("the slow request in flight", Duration.ofSeconds(30),
+					() -> call(() -> master.status().get("workers").get(0).get("inflight").asInt()) > 0);
+			master.signal("TERM");
+			await("out of service", Duration.ofSeconds(5), () -> health(master, "/readiness").equals("503 OUT_OF_SERVICE"));
+			assertThat(slow.get(60, TimeUnit.SECONDS)).as("the in-flight request is answered").isEqualTo(200);
+			assertThat(master.awaitExit(Duration.ofSeconds(60))).isZero();
+		}
+	}
+
+	/** {@code "<HTTP status> <health status>"}, or {@code "unreachable"}. */
+	private static String health(MasterProcess master, String group) {
+		try {
+			MasterProcess.Response response = master.management("GET", "/actuator/health" + group, Map.of(), "");
+			return response.status() + " " + response.json().get("status").asString();
+		}
+		catch (IOException | RuntimeException ex) {
+			return "unreachable";
+		}
+	}
+
+	private static int readyCount(JsonNode status) {
+		int ready = 0;
+		for (JsonNode worker : status.get("workers")) {
+			ready += worker.get("state").asString().equals("ready") ? 1 : 0;
+		}
+		return ready;
+	}
+
+	private static <T> T call(java.util.concurrent.Callable<T> call) {
+		try {
+			return call.call();
+		}
+		catch (Exception ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+}
