@@ -1,0 +1,129 @@
+package dev.prefork.sample;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+import static dev.prefork.sample.MasterProcess.await;
+import static dev.prefork.sample.MasterProcess.awaitPidfile;
+import static dev.prefork.sample.MasterProcess.pidOfSlot;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The headline claim: under keep-alive load, no request fails across a rolling and an
+ * all-at-once reload, scaling up and down, max-requests recycling and an upgrade (USR2, then
+ * TERM to the old master); a SIGKILLed worker loses at most the requests it had in flight.
+ */
+@Timeout(value = 10, unit = TimeUnit.MINUTES)
+class ZeroDowntimeIT {
+
+	/** Connections of the load: also the most requests a worker can have in flight. */
+	private static final int CONNECTIONS = 4;
+
+	@TempDir
+	Path temp;
+
+	@Test
+	void noRequestFailsAcrossReloadsScalingRecyclingAndAnUpgrade() throws Exception {
+		Path pidfile = this.temp.resolve("master.pid");
+		try (MasterProcess master = MasterProcess.start("--prefork.workers=2", "--prefork.max-requests=20000",
+				"--prefork.max-requests-jitter=5000", "--prefork.pidfile=" + pidfile, "--prefork.timeout=12s")) {
+			master.awaitReady(2);
+			try (KeepAliveLoad load = KeepAliveLoad.start(master.port(), CONNECTIONS)) {
+				underLoad(master, load);
+			}
+		}
+	}
+
+	private void underLoad(MasterProcess master, KeepAliveLoad load) throws Exception {
+		awaitMore(load, 500);
+
+		master.signal("HUP");
+		awaitReload(master, 2, "rolling");
+		awaitMore(load, 500);
+
+		assertThat(master.control("/actuator/prefork/reload", "{\"strategy\":\"all-at-once\"}").status()).isEqualTo(202);
+		awaitReload(master, 3, "all-at-once");
+		awaitMore(load, 500);
+
+		master.signal("TTIN");
+		master.awaitStatus("3 ready workers", (s) -> s.get("targetWorkers").asInt() == 3 && readyCount(s) >= 3);
+		awaitMore(load, 500);
+		master.signal("TTOU");
+		master.awaitStatus("2 workers", (s) -> s.get("targetWorkers").asInt() == 2 && readyCount(s) >= 2
+				&& s.get("workers").size() <= 3);
+		awaitMore(load, 500);
+		await("a worker recycled after max-requests", MasterProcess.BOOT,
+				() -> call(() -> master.output().contains("exited: max_requests")));
+		awaitMore(load, 500);
+
+		master.signal("USR2");
+		long newMaster = awaitPidfile(this.temp.resolve("master.pid.2"));
+		master.adopt(newMaster);
+		master.awaitLog("New master (pid " + newMaster + ") is ready");
+		awaitMore(load, 500);
+		master.signal("TERM");
+		assertThat(master.awaitExit(Duration.ofSeconds(90))).isZero();
+		master.awaitLog("Promoted: the old master (pid " + master.pid() + ") has exited");
+		awaitMore(load, 500);
+
+		load.close();
+		assertThat(load.failures()).as("failed requests out of " + load.answered()).isEmpty();
+	}
+
+	@Test
+	void aKilledWorkerLosesAtMostTheRequestsItHadInFlight() throws Exception {
+		try (MasterProcess master = MasterProcess.start("--prefork.workers=2")) {
+			JsonNode status = master.awaitReady(2);
+			try (KeepAliveLoad load = KeepAliveLoad.start(master.port(), CONNECTIONS)) {
+				awaitMore(load, 500);
+				long killed = pidOfSlot(status, 0);
+				MasterProcess.kill("KILL", killed);
+				master.awaitStatus("the worker replaced", (s) -> pidOfSlot(s, 0) != killed
+						&& s.get("workers").get(0).get("state").asString().equals("ready"));
+				awaitMore(load, 500);
+				load.close();
+				// Its connections break: each had at most one request in flight.
+				assertThat(load.failures()).as("failed requests out of " + load.answered())
+					.hasSizeLessThanOrEqualTo(CONNECTIONS);
+			}
+		}
+	}
+
+	/** Waits until the load got {@code more} answers: it goes on through what just happened. */
+	private static void awaitMore(KeepAliveLoad load, long more) throws InterruptedException {
+		long target = load.answered() + more;
+		await(more + " more answers", Duration.ofSeconds(60), () -> load.answered() >= target);
+	}
+
+	private static void awaitReload(MasterProcess master, int generation, String strategy) throws Exception {
+		JsonNode status = master.awaitStatus("generation " + generation + " ready",
+				(s) -> s.get("generation").asInt() == generation && s.get("lastReload") != null
+						&& !s.get("lastReload").isNull() && s.get("lastReload").get("generation").asInt() == generation);
+		assertThat(status.get("lastReload").get("result").asString()).isEqualTo("succeeded");
+		assertThat(status.get("lastReload").get("strategy").asString()).isEqualTo(strategy);
+	}
+
+	private static int readyCount(JsonNode status) {
+		int ready = 0;
+		for (JsonNode worker : status.get("workers")) {
+			ready += worker.get("state").asString().equals("ready") ? 1 : 0;
+		}
+		return ready;
+	}
+
+	private static <T> T call(java.util.concurrent.Callable<T> call) {
+		try {
+			return call.call();
+		}
+		catch (Exception ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+}
