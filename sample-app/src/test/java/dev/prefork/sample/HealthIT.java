@@ -46,9 +46,10 @@ class HealthIT {
 				});
 			});
 			assertThat(duringReload).hasSizeGreaterThan(5).containsOnly("200 UP");
+			// awaitReady: the old generation's workers are gone, so slot 1 is the new, ready one.
 
 			// One of 2 workers killed: not ready until it is replaced; the master stays live.
-			long killed = pidOfSlot(master.status(), 1);
+			long killed = pidOfSlot(master.awaitReady(2), 1);
 			MasterProcess.kill("KILL", killed);
 			List<String> liveness = new ArrayList<>();
 			await("readiness down", Duration.ofSeconds(30), () -> {

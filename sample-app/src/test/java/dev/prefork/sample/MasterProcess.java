@@ -138,7 +138,7 @@ final class MasterProcess implements AutoCloseable {
 		}
 		if (argument(args, WARMUP_REQUESTS) == null) {
 			// A short warm-up, still on every worker: most tests are about something else.
-			command.add(WARMUP_REQUESTS + "300");
+			command.add(WARMUP_REQUESTS + "100");
 		}
 		command.add((port >= 0) ? "--server.port=" + port : argument(args, "--server.port="));
 		command.add("--management.server.port=" + managementPort);

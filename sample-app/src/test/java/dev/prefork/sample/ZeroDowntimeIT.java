@@ -31,8 +31,8 @@ class ZeroDowntimeIT {
 	@Test
 	void noRequestFailsAcrossReloadsScalingRecyclingAndAnUpgrade() throws Exception {
 		Path pidfile = this.temp.resolve("master.pid");
-		try (MasterProcess master = MasterProcess.start("--prefork.workers=2", "--prefork.max-requests=20000",
-				"--prefork.max-requests-jitter=5000", "--prefork.pidfile=" + pidfile, "--prefork.timeout=12s")) {
+		try (MasterProcess master = MasterProcess.start("--prefork.workers=2", "--prefork.max-requests=40000",
+				"--prefork.max-requests-jitter=10000", "--prefork.pidfile=" + pidfile, "--prefork.timeout=12s")) {
 			master.awaitReady(2);
 			try (KeepAliveLoad load = KeepAliveLoad.start(master.port(), CONNECTIONS)) {
 				underLoad(master, load);
