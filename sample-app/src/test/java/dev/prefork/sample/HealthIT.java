@@ -13,7 +13,9 @@ import org.junit.jupiter.api.Timeout;
 import tools.jackson.databind.JsonNode;
 
 import static dev.prefork.sample.MasterProcess.await;
+import static dev.prefork.sample.MasterProcess.call;
 import static dev.prefork.sample.MasterProcess.pidOfSlot;
+import static dev.prefork.sample.MasterProcess.readyCount;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -87,23 +89,6 @@ class HealthIT {
 		}
 		catch (IOException | RuntimeException ex) {
 			return "unreachable";
-		}
-	}
-
-	private static int readyCount(JsonNode status) {
-		int ready = 0;
-		for (JsonNode worker : status.get("workers")) {
-			ready += worker.get("state").asString().equals("ready") ? 1 : 0;
-		}
-		return ready;
-	}
-
-	private static <T> T call(java.util.concurrent.Callable<T> call) {
-		try {
-			return call.call();
-		}
-		catch (Exception ex) {
-			throw new IllegalStateException(ex);
 		}
 	}
 

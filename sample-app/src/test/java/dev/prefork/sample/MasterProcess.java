@@ -267,6 +267,25 @@ final class MasterProcess implements AutoCloseable {
 	}
 
 	/** The pid of the worker in {@code slot}, from the master's status. */
+	/** Workers in state ready. */
+	static int readyCount(JsonNode status) {
+		int ready = 0;
+		for (JsonNode worker : status.get("workers")) {
+			ready += worker.get("state").asString().equals("ready") ? 1 : 0;
+		}
+		return ready;
+	}
+
+	/** Runs {@code call}, turning a checked exception into an unchecked one (for lambdas that poll). */
+	static <T> T call(java.util.concurrent.Callable<T> call) {
+		try {
+			return call.call();
+		}
+		catch (Exception ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
 	static long pidOfSlot(JsonNode status, int slot) {
 		for (JsonNode worker : status.get("workers")) {
 			if (worker.get("slot").asInt() == slot) {

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 import static dev.prefork.sample.MasterProcess.pidOfSlot;
+import static dev.prefork.sample.MasterProcess.readyCount;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -222,14 +223,6 @@ class PreloadIT {
 
 	private static String commandLine(long pid) throws IOException {
 		return Files.readString(Path.of("/proc/" + pid + "/cmdline")).replace('\0', ' ');
-	}
-
-	private static int readyCount(JsonNode status) {
-		int ready = 0;
-		for (JsonNode worker : status.get("workers")) {
-			ready += worker.get("state").asString().equals("ready") ? 1 : 0;
-		}
-		return ready;
 	}
 
 	private static String output(MasterProcess master) {

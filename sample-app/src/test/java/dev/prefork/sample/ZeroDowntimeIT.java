@@ -11,7 +11,9 @@ import tools.jackson.databind.JsonNode;
 
 import static dev.prefork.sample.MasterProcess.await;
 import static dev.prefork.sample.MasterProcess.awaitPidfile;
+import static dev.prefork.sample.MasterProcess.call;
 import static dev.prefork.sample.MasterProcess.pidOfSlot;
+import static dev.prefork.sample.MasterProcess.readyCount;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -107,23 +109,6 @@ class ZeroDowntimeIT {
 						&& !s.get("lastReload").isNull() && s.get("lastReload").get("generation").asInt() == generation);
 		assertThat(status.get("lastReload").get("result").asString()).isEqualTo("succeeded");
 		assertThat(status.get("lastReload").get("strategy").asString()).isEqualTo(strategy);
-	}
-
-	private static int readyCount(JsonNode status) {
-		int ready = 0;
-		for (JsonNode worker : status.get("workers")) {
-			ready += worker.get("state").asString().equals("ready") ? 1 : 0;
-		}
-		return ready;
-	}
-
-	private static <T> T call(java.util.concurrent.Callable<T> call) {
-		try {
-			return call.call();
-		}
-		catch (Exception ex) {
-			throw new IllegalStateException(ex);
-		}
 	}
 
 }
