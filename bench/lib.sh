@@ -67,3 +67,22 @@ warm_up() {
   done
   echo "warmed up in $((SECONDS - start)) s (last 10 s: $current req/s)" >&2
 }
+
+# Builds the class-data archive for $JAR into $1 as a deploy would (`--prefork.preload=build`);
+# prints the seconds it took.
+build_archive() {
+  local start=$EPOCHREALTIME
+  "$JAVA" -jar "$JAR" --prefork.preload=build --prefork.preload-dir="$1" >> "$WORK/build.log" 2>&1
+  awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'
+}
+
+# The JVM options and jar a worker runs with the archive in $1 (built before): the archive
+# option and the extracted jar, read from a worker's command line. A plain JVM started with them
+# boots exactly as the workers do.
+worker_archive_args() {
+  start_master --prefork.workers=1 --prefork.preload=on --prefork.preload-dir="$1"
+  await_ready 1 600
+  tr '\0' '\n' < "/proc/$(worker_pids)/cmdline" |
+    awk 'previous == "-jar" { printf "-jar %s\n", $0; exit } /^-XX:(SharedArchiveFile|AOTCache)=/ { printf "%s ", $0 } { previous = $0 }'
+  stop_master
+}

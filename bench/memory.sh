@@ -2,7 +2,9 @@
 # Memory: the sample app with 4 idle workers (after 200 requests), per-worker RSS and PSS
 # (/proc/PID/smaps_rollup) and the master's RSS, for each preload setting: cold (off), the
 # class-data archive (on), and the archive mapped at its base address (on, with
-# -XX:ArchiveRelocationMode=0, a diagnostic flag on JDK 17).
+# -XX:ArchiveRelocationMode=0, a diagnostic flag on JDK 17). The archive is built ahead
+# (prefork.preload=build, as a deploy would); one master at a time; the rows run twice, the
+# second time in the reverse order.
 #
 # Usage: bench/memory.sh   Environment: JAVA (default java), WORKERS (default 4)
 set -euo pipefail
@@ -33,10 +35,17 @@ measure() {
   stop_master
 }
 
-echo "# $(nproc) cores, $("$JAVA" -version 2>&1 | head -1), $WORKERS workers, idle after 200 requests"
+row() {
+  case "$1" in
+    cold) measure "cold (preload=off)" --prefork.preload=off ;;
+    archive) measure "archive (preload=on)" --prefork.preload=on ;;
+    fixed) measure "archive, ArchiveRelocationMode=0" --prefork.preload=on \
+      "--prefork.worker.jvm-args=-XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0" ;;
+  esac
+}
+
+build_archive "$WORK/archives" > /dev/null
+echo "# $(nproc) cores, $("$JAVA" -version 2>&1 | head -1), $WORKERS workers, idle after 200 requests, commit $(git rev-parse --short HEAD)"
 echo "| workers start | RSS per worker | PSS per worker | shared per worker | PSS all workers | master RSS |"
 echo "|---|---|---|---|---|---|"
-measure "cold (preload=off)" --prefork.preload=off
-measure "archive (preload=on)" --prefork.preload=on
-measure "archive, ArchiveRelocationMode=0" --prefork.preload=on \
-  "--prefork.worker.jvm-args=-XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0"
+for setup in cold archive fixed fixed archive cold; do row "$setup"; done

@@ -39,7 +39,7 @@ lines=$(curl -s "http://127.0.0.1:$MPORT/actuator/prometheus" | grep -vc '^#')
 sort -n "$WORK/times" | awk -v n="$SCRAPES" -v cpu=$((after - before)) -v w="$WORKERS" -v lines="$lines" '
   { t[NR] = $1 * 1000 }
   END {
-    printf "# %d cores, %d workers, %d scrapes, %d samples per scrape\n", '"$(nproc)"', w, n, lines
+    printf "# %d cores, %d workers, %d scrapes, %d samples per scrape, commit '"$(git rev-parse --short HEAD)"'\n", '"$(nproc)"', w, n, lines
     printf "p50 %.1f ms  p90 %.1f ms  p99 %.1f ms  max %.1f ms  master CPU %.1f ms per scrape\n",
       t[int(n * 0.5)], t[int(n * 0.9)], t[int(n * 0.99)], t[n], cpu * 10 / n
   }'

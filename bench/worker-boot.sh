@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Worker boot: spawn -> first 200, cold (prefork.preload=off) against the class-data archive
-# (prefork.preload=on), on each JDK given. One master with 1 worker; per sample the serving
-# worker is stopped (SIGSTOP) so that only the new worker can accept, TTIN spawns a worker,
-# and one request (sent right after the TTIN) is timed until it is answered; then SIGCONT and
-# TTOU restore one worker. Prints every sample and the medians.
+# (prefork.preload=on, the archive built ahead with prefork.preload=build), on each JDK given.
+# Two masters with 1 worker each run side by side, one per mode, and the samples alternate
+# between them (off on, on off, ...). Per sample the serving worker is stopped (SIGSTOP) so that
+# only the new worker can accept, TTIN spawns a worker, and one request (sent right after the
+# TTIN) is timed until it is answered; then SIGCONT and TTOU restore one worker. Prints every
+# sample and the medians.
 #
 # Usage: bench/worker-boot.sh   Environment: JDKS (java binaries, default: java and
 #   /usr/lib/jvm/temurin-25-jdk-amd64/bin/java when present), SAMPLES (default 7)
@@ -16,7 +18,14 @@ SAMPLES=${SAMPLES:-7}
 default_jdks=java
 [ -x /usr/lib/jvm/temurin-25-jdk-amd64/bin/java ] && default_jdks="java /usr/lib/jvm/temurin-25-jdk-amd64/bin/java"
 JDKS=${JDKS:-$default_jdks}
-PRELOAD_DIR="$WORK/archives"
+BASE_PORT=$PORT BASE_MPORT=$MPORT
+declare -A MASTERS
+
+# Points PORT, MPORT and MASTER at the master of mode $1 (off: the base ports, on: +10).
+use() {
+  local offset=0; [ "$1" = on ] && offset=10
+  PORT=$((BASE_PORT + offset)); MPORT=$((BASE_MPORT + offset)); MASTER=${MASTERS[$1]:-}
+}
 
 sample() {
   local old; old=$(worker_pids)
@@ -32,21 +41,32 @@ sample() {
   await "len(s['workers'])==1 and s['workers'][0]['state']=='ready' and s['state']=='running'"
 }
 
-echo "# $(nproc) cores, $SAMPLES samples per row, seconds from TTIN to the first 200 of the new worker"
+stop_both() { for mode in off on; do use "$mode"; stop_master; MASTERS[$mode]=""; done; }
+trap stop_both EXIT
+
+echo "# $(nproc) cores, $SAMPLES samples per row, alternating, seconds from TTIN to the first 200 of the new worker, commit $(git rev-parse --short HEAD)"
 for jdk in $JDKS; do
   JAVA=$jdk
   version=$("$JAVA" -version 2>&1 | head -1)
-  for preload in off on; do
-    : > "$WORK/master.log"
-    start_master --prefork.workers=1 --prefork.preload="$preload" --prefork.preload-dir="$PRELOAD_DIR" \
-      --prefork.timeout=600s
-    await_ready 1 600
-    built=$(grep -o 'Class-data archive built in [0-9.]* s' "$WORK/master.log" || true)
+  archives="$WORK/archives-$(basename "$(dirname "$(dirname "$jdk")")")"
+  built=$(build_archive "$archives")
+  for mode in off on; do
+    use "$mode"
+    start_master --prefork.workers=1 --prefork.preload="$mode" --prefork.preload-dir="$archives" --prefork.timeout=600s
+    MASTERS[$mode]=$MASTER
+  done
+  for mode in off on; do
+    use "$mode"; await_ready 1 600
     for _ in $(seq 20); do curl -s -o /dev/null "http://127.0.0.1:$PORT/whoami"; done
-    : > "$WORK/samples"
-    for _ in $(seq "$SAMPLES"); do sample >> "$WORK/samples"; done
-    stop_master
-    median=$(sort -n "$WORK/samples" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
-    echo "$version | preload=$preload | samples $(tr '\n' ' ' < "$WORK/samples")| median $median s ${built:+| $built}"
+    : > "$WORK/samples-$mode"
+  done
+  for i in $(seq "$SAMPLES"); do
+    order="off on"; [ $((i % 2)) -eq 0 ] && order="on off"
+    for mode in $order; do use "$mode"; sample >> "$WORK/samples-$mode"; done
+  done
+  stop_both
+  for mode in off on; do
+    median=$(sort -n "$WORK/samples-$mode" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+    echo "$version | preload=$mode | samples $(tr '\n' ' ' < "$WORK/samples-$mode")| median $median s$([ "$mode" = on ] && echo " | archive built ahead in $built s")"
   done
 done

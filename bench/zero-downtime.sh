@@ -95,7 +95,7 @@ operation_kill-worker() {
 
 scenarios=("$@")
 [ ${#scenarios[@]} -gt 0 ] || scenarios=(hup-rolling hup-all-at-once ttin-ttou usr2-upgrade max-requests kill-worker)
-echo "# $(nproc) cores, $("$JAVA" -version 2>&1 | head -1), wrk -t2 -c32 -d${DURATION}s keep-alive on /whoami, 2 workers"
+echo "# $(nproc) cores, $("$JAVA" -version 2>&1 | head -1), wrk -t2 -c32 -d${DURATION}s keep-alive on /whoami, 2 workers, commit $(git rev-parse --short HEAD)"
 for scenario in "${scenarios[@]}"; do
   case "$scenario" in
     hup-rolling) run hup-rolling ;;
