@@ -5,16 +5,19 @@
 # between them (off on, on off, ...). Per sample the serving worker is stopped (SIGSTOP) so that
 # only the new worker can accept, TTIN spawns a worker, and one request (sent right after the
 # TTIN) is timed until it is answered; then SIGCONT and TTOU restore one worker. Prints every
-# sample and the medians.
+# sample and the medians. The warm-up before ready is off (WORKER_WARMUP=true turns it on): with it,
+# a worker spawned next to a ready one warms up for up to 30 s before its first client, which
+# would hide the boot this benchmark is about.
 #
 # Usage: bench/worker-boot.sh   Environment: JDKS (java binaries, default: java and
-#   /usr/lib/jvm/temurin-25-jdk-amd64/bin/java when present), SAMPLES (default 7)
+#   /usr/lib/jvm/temurin-25-jdk-amd64/bin/java when present), SAMPLES (default 7), WORKER_WARMUP (false)
 set -euo pipefail
 PORT=${PORT:-18480}
 MPORT=${MPORT:-18481}
 source "$(dirname "$0")/lib.sh"
 
 SAMPLES=${SAMPLES:-7}
+WORKER_WARMUP=${WORKER_WARMUP:-false}
 default_jdks=java
 [ -x /usr/lib/jvm/temurin-25-jdk-amd64/bin/java ] && default_jdks="java /usr/lib/jvm/temurin-25-jdk-amd64/bin/java"
 JDKS=${JDKS:-$default_jdks}
@@ -44,7 +47,7 @@ sample() {
 stop_both() { for mode in off on; do use "$mode"; stop_master; MASTERS[$mode]=""; done; }
 trap stop_both EXIT
 
-echo "# $(nproc) cores, $SAMPLES samples per row, alternating, seconds from TTIN to the first 200 of the new worker, commit $(git rev-parse --short HEAD)"
+echo "# $(nproc) cores, $SAMPLES samples per row, alternating, warm-up before ready $WORKER_WARMUP, seconds from TTIN to the first 200 of the new worker, commit $(git rev-parse --short HEAD)"
 for jdk in $JDKS; do
   JAVA=$jdk
   version=$("$JAVA" -version 2>&1 | head -1)
@@ -52,7 +55,8 @@ for jdk in $JDKS; do
   built=$(build_archive "$archives")
   for mode in off on; do
     use "$mode"
-    start_master --prefork.workers=1 --prefork.preload="$mode" --prefork.preload-dir="$archives" --prefork.timeout=600s
+    start_master --prefork.workers=1 --prefork.preload="$mode" --prefork.preload-dir="$archives" --prefork.timeout=600s \
+      --prefork.warmup.enabled="$WORKER_WARMUP"
     MASTERS[$mode]=$MASTER
   done
   for mode in off on; do

@@ -5,6 +5,10 @@ set -euo pipefail
 if command -v prometheus >/dev/null && command -v promtool >/dev/null; then
   exit 0
 fi
+# One install at a time: the integration tests run in parallel forks, and two apt-gets at
+# once fail on dpkg's lock.
+exec 9> /tmp/prefork-apt.lock
+flock 9
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends prometheus >/dev/null

@@ -11,6 +11,10 @@ command -v npm > /dev/null || missing+=(npm)
 command -v python3 > /dev/null || missing+=(python3)
 command -v unshare > /dev/null || missing+=(util-linux)
 [ ${#missing[@]} -eq 0 ] && exit 0
+# One install at a time: the integration tests run in parallel forks, and two apt-gets at
+# once fail on dpkg's lock.
+exec 9> /tmp/prefork-apt.lock
+flock 9
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends $(printf '%s\n' "${missing[@]}" | sort -u) > /dev/null

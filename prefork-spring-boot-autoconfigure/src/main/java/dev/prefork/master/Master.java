@@ -1081,7 +1081,8 @@ public final class Master {
 							worker.generation, seconds(now - worker.spawnedAt),
 							(worker.lastHeartbeatAt != Worker.NEVER) ? seconds(now - worker.lastHeartbeatAt) : null,
 							worker.requests, worker.inflight, null, worker.gpu,
-							(worker.maxHeapBytes >= 0) ? worker.maxHeapBytes : null))
+							(worker.maxHeapBytes >= 0) ? worker.maxHeapBytes : null,
+							(worker.maxRequests != Long.MAX_VALUE) ? worker.maxRequests : null))
 					.toList(),
 				this.lastReload, upgradeStatus, this.oldMasterPid, this.exitCode, memoryStatus());
 	}

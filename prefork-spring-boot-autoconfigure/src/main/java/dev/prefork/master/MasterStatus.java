@@ -54,14 +54,17 @@ public record MasterStatus(long pid, MasterState state, int generation, int targ
 	 * @param gpu the GPU assigned to the worker's slot, or {@code null}
 	 * @param maxHeapBytes the worker's max heap, the master's choice or the user's, or {@code null}
 	 * if the JVM chose it
+	 * @param maxRequests the requests after which this worker is recycled
+	 * ({@code prefork.max-requests} plus its own draw of the jitter), or {@code null} if never
 	 */
 	public record WorkerStatus(int slot, long pid, WorkerState state, int generation, double ageSeconds,
 			Double heartbeatAgeSeconds, long requests, int inflight, Long residentMemoryBytes, String gpu,
-			Long maxHeapBytes) {
+			Long maxHeapBytes, Long maxRequests) {
 
 		public WorkerStatus withResidentMemoryBytes(Long bytes) {
 			return new WorkerStatus(this.slot, this.pid, this.state, this.generation, this.ageSeconds,
-					this.heartbeatAgeSeconds, this.requests, this.inflight, bytes, this.gpu, this.maxHeapBytes);
+					this.heartbeatAgeSeconds, this.requests, this.inflight, bytes, this.gpu, this.maxHeapBytes,
+					this.maxRequests);
 		}
 
 	}

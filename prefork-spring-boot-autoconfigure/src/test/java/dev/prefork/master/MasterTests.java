@@ -2,6 +2,7 @@ package dev.prefork.master;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -410,6 +411,25 @@ class MasterTests {
 		master.submit(new Command.WorkerExited(first.spec.id(), ExitStatus.exited(143)));
 		master.turn(0);
 		assertThat(this.launcher.last().spec.slot()).as("then the next one").isEqualTo(1);
+	}
+
+	@Test
+	void eachWorkerDrawsItsOwnRequestLimitWithinTheJitter() throws Exception {
+		List<Long> jittered = requestLimits(100, 1000);
+		assertThat(jittered).allSatisfy((limit) -> assertThat(limit).isBetween(100L, 1100L));
+		assertThat(Set.copyOf(jittered)).as("drawn per worker, not once for all").hasSizeGreaterThan(1);
+		assertThat(requestLimits(100, 0)).containsOnly(100L);
+		assertThat(requestLimits(0, 1000)).as("no max-requests: never recycled").containsOnlyNulls();
+	}
+
+	private List<Long> requestLimits(long maxRequests, long jitter) throws Exception {
+		MasterSettings settings = new MasterSettings(8, 64, Duration.ofSeconds(30), Duration.ofSeconds(10),
+				Duration.ofSeconds(60), maxRequests, jitter, ReloadStrategy.ROLLING, List.of(),
+				new ListenAddress("", 0, 128), List.of());
+		Master master = new Master(settings, new FakeLauncher(), this::loadSettings, () -> {
+		}, this.clock::get, 42);
+		master.turn(0);
+		return master.status().workers().stream().map(MasterStatus.WorkerStatus::maxRequests).toList();
 	}
 
 	@Test

@@ -99,9 +99,14 @@ class ControlIT {
 			Files.writeString(fifo, "-");
 			master.awaitReady(1);
 			assertThat(master.output()).contains("Scaling from 1 to 2 workers (source: fifo)");
+			Files.writeString(fifo, "l");
+			master.awaitLog("Reopening log files (source: fifo)");
+			Files.writeString(fifo, "r");
+			master.awaitStatus("the FIFO reload", (s) -> generationReady(s, 2));
+			assertThat(master.output()).contains("Reloading (source: fifo)");
 
 			Files.writeString(touch, "");
-			master.awaitStatus("the touch reload", (s) -> generationReady(s, 2));
+			master.awaitStatus("the touch reload", (s) -> generationReady(s, 3));
 			assertThat(master.output()).contains("Reloading (source: file)");
 
 			Cli scaleUp = cli("--prefork.signal=scale-up", "--prefork.pidfile=" + pidfile);
@@ -111,10 +116,14 @@ class ControlIT {
 
 			assertThat(master.post("/admin/reload").json().get("reloadRequested").asBoolean()).isTrue();
 			// prefork.workers is still 1 after the reload: the 2 workers scaled to at runtime stay
-			master.awaitStatus("the reload asked for by application code", (s) -> generationReady(s, 3)
+			master.awaitStatus("the reload asked for by application code", (s) -> generationReady(s, 4)
 					&& s.get("workers").size() == 2);
 			assertThat(master.output()).contains("Reloading (source: application)")
 				.contains("Keeping the 2 workers scaled to at runtime (prefork.workers is still 1)");
+
+			Files.writeString(fifo, "q");
+			assertThat(master.awaitExit(Duration.ofSeconds(60))).isZero();
+			assertThat(master.output()).contains("Accepted graceful stop (source: fifo)");
 		}
 		assertThat(fifo).as("the master removes the FIFO it created").doesNotExist();
 	}

@@ -142,7 +142,8 @@ final class MasterProcess implements AutoCloseable {
 		}
 		command.add((port >= 0) ? "--server.port=" + port : argument(args, "--server.port="));
 		command.add("--management.server.port=" + managementPort);
-		Path log = Files.createTempFile("prefork-master-", ".log");
+		// beside the jar (target/), not in /tmp: kept for a look after a failure, gone with mvn clean
+		Path log = Files.createTempFile(Files.createDirectories(JAR.getParent().resolve("master-logs")), "master-", ".log");
 		ProcessBuilder builder = new ProcessBuilder(command);
 		builder.environment().putAll(environment);
 		Process process = builder.redirectErrorStream(true)
@@ -595,18 +596,31 @@ final class MasterProcess implements AutoCloseable {
 
 	}
 
-	/** Ports already handed out in this JVM: the kernel may offer a free port twice in a row. */
+	/**
+	 * Test ports come from a range of this failsafe fork's own ({@code prefork.test.fork}, 1 or
+	 * more), below the kernel's ephemeral ports (32768 and up): a port the kernel handed to a
+	 * probe here, or to an outgoing connection of a worker, can then never be the port that
+	 * another fork's master is about to bind.
+	 */
+	private static final int PORT_RANGE = 4000;
+
+	private static final int PORT_BASE = 16000 + (Integer.getInteger("prefork.test.fork", 1) - 1) % 4 * PORT_RANGE;
+
+	private static final java.util.concurrent.atomic.AtomicInteger nextPort = new java.util.concurrent.atomic.AtomicInteger(
+			new java.util.Random().nextInt(PORT_RANGE));
+
+	/** Ports already handed out in this JVM: a port is handed out once. */
 	private static final Set<Integer> handedOut = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-	/** A port free now and never handed out before by this method in this JVM. */
+	/** A port of this fork's range, free now and never handed out before in this JVM. */
 	static int freePort() throws IOException {
-		while (true) {
-			try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-				if (handedOut.add(socket.getLocalPort())) {
-					return socket.getLocalPort();
-				}
+		for (int tried = 0; tried < PORT_RANGE; tried++) {
+			int port = PORT_BASE + Math.floorMod(nextPort.getAndIncrement(), PORT_RANGE);
+			if (handedOut.add(port) && isPortFree(port)) {
+				return port;
 			}
 		}
+		throw new IOException("No free port left in " + PORT_BASE + "-" + (PORT_BASE + PORT_RANGE - 1));
 	}
 
 }

@@ -108,11 +108,14 @@ class UpgradeIT {
 	void newMasterThatCannotBootLeavesTheOldOneServing() throws Exception {
 		Path broken = this.temp.resolve("broken");
 		Path pidfile = this.temp.resolve("master.pid");
+		Path fifo = this.temp.resolve("master.fifo");
 		try (MasterProcess master = MasterProcess.start("--prefork.workers=1", "--prefork.pidfile=" + pidfile,
-				"--sample.fail-on-start-file=" + broken)) {
+				"--sample.fail-on-start-file=" + broken, "--prefork.master-fifo=" + fifo)) {
 			long worker = pidOfSlot(master.awaitReady(1), 0);
 			Files.createFile(broken);
-			master.signal("USR2");
+			// the FIFO's 'u', this time: the same command as USR2
+			Files.writeString(fifo, "u");
+			master.awaitLog("Upgrading (source: fifo): started a new master");
 			master.awaitLog(") failed to boot (exit code 3: the application context failed to start), its log above "
 					+ "says why; the upgrade is abandoned and this master keeps serving");
 			JsonNode status = master.status();
