@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
 
+import dev.prefork.master.ControlCommand;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
@@ -110,7 +111,7 @@ class PreforkControlFilter extends OncePerRequestFilter {
 					"send the body as JSON with Content-Type: application/json (was " + contentType + ")");
 			return;
 		}
-		ControlCommand known = prefork ? ControlCommand.ofPath(command).orElse(null) : null;
+		ControlCommand known = prefork ? ControlCommand.ofName(command).orElse(null) : null;
 		if (!prefork || (known == null && !request.getMethod().equals("POST"))) {
 			chain.doFilter(new BodyRequest(request, body), response);
 			return;
@@ -190,7 +191,7 @@ class PreforkControlFilter extends OncePerRequestFilter {
 			Map.Entry<String, JsonNode> entry = entries.next();
 			ControlCommand.FieldType type = fields.get(entry.getKey());
 			if (type == null) {
-				return "unknown field '" + entry.getKey() + "' for " + command.path() + (fields.isEmpty()
+				return "unknown field '" + entry.getKey() + "' for " + command.commandName() + (fields.isEmpty()
 						? ", which takes no fields" : "; its fields are " + String.join(", ", new TreeSet<>(fields.keySet())));
 			}
 			JsonNode value = entry.getValue();

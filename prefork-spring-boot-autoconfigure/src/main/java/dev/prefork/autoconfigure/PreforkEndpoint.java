@@ -1,20 +1,21 @@
 package dev.prefork.autoconfigure;
 
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import dev.prefork.master.Command;
+import dev.prefork.master.ControlCommand;
 import dev.prefork.master.Master;
 import dev.prefork.master.MasterStatus;
 import dev.prefork.master.RecordedPaths;
-import dev.prefork.master.ReloadStrategy;
 import dev.prefork.master.Reply;
 import dev.prefork.master.Source;
-import dev.prefork.master.StopMode;
 import dev.prefork.os.ProcessMemory;
 import org.jspecify.annotations.Nullable;
 
@@ -65,22 +66,21 @@ public class PreforkEndpoint {
 	@WriteOperation
 	public WebEndpointResponse<Map<String, Object>> command(@Selector String command, @Nullable String strategy,
 			@Nullable String workers, @Nullable String delta, @Nullable String mode) {
-		ControlCommand known = ControlCommand.ofPath(command).orElse(null);
+		ControlCommand known = ControlCommand.ofName(command).orElse(null);
 		if (known == null) {
 			return response(command, WebEndpointResponse.STATUS_NOT_FOUND,
-					"unknown command '" + command + "'; the commands are " + ControlCommand.paths());
+					"unknown command '" + command + "'; the commands are " + ControlCommand.names());
 		}
+		Map<String, String> fields = new HashMap<>();
+		fields.put("strategy", strategy);
+		fields.put("workers", workers);
+		fields.put("delta", delta);
+		fields.put("mode", mode);
+		fields.values().removeIf(Objects::isNull);
 		CompletableFuture<Reply.Outcome> outcome = new CompletableFuture<>();
-		Reply reply = outcome::complete;
 		Command submitted;
 		try {
-			submitted = switch (known) {
-				case RELOAD -> new Command.Reload(strategy(strategy), Source.HTTP, reply);
-				case SCALE -> scale(workers, delta, reply);
-				case REOPEN_LOGS -> new Command.ReopenLogs(Source.HTTP, reply);
-				case UPGRADE -> new Command.Upgrade(Source.HTTP, reply);
-				case STOP -> new Command.Stop(mode(mode), Source.HTTP, reply);
-			};
+			submitted = known.create(fields, Source.HTTP, outcome::complete);
 		}
 		catch (IllegalArgumentException ex) {
 			return response(command, WebEndpointResponse.STATUS_BAD_REQUEST, ex.getMessage());
@@ -110,45 +110,6 @@ public class PreforkEndpoint {
 		catch (ExecutionException ex) {
 			return response(command, WebEndpointResponse.STATUS_INTERNAL_SERVER_ERROR, ex.getCause().toString());
 		}
-	}
-
-	private static ReloadStrategy strategy(String strategy) {
-		if (strategy == null) {
-			return null;
-		}
-		for (ReloadStrategy candidate : ReloadStrategy.values()) {
-			if (candidate.toString().equals(strategy)) {
-				return candidate;
-			}
-		}
-		throw new IllegalArgumentException("unknown strategy '" + strategy + "'; use rolling or all-at-once");
-	}
-
-	private static Command scale(String workers, String delta, Reply reply) {
-		if ((workers == null) == (delta == null)) {
-			throw new IllegalArgumentException("give either {\"workers\":N} (absolute) or {\"delta\":±k}");
-		}
-		return (workers != null) ? new Command.Scale(integer("workers", workers), 0, Source.HTTP, reply)
-				: new Command.Scale(null, integer("delta", delta), Source.HTTP, reply);
-	}
-
-	private static int integer(String name, String value) {
-		try {
-			return Integer.parseInt(value);
-		}
-		catch (NumberFormatException ex) {
-			throw new IllegalArgumentException(name + " must be an integer, not '" + value + "'");
-		}
-	}
-
-	private static StopMode mode(String mode) {
-		if (mode == null || mode.equals("graceful")) {
-			return StopMode.GRACEFUL;
-		}
-		if (mode.equals("quick")) {
-			return StopMode.QUICK;
-		}
-		throw new IllegalArgumentException("unknown mode '" + mode + "'; use graceful or quick");
 	}
 
 	private static WebEndpointResponse<Map<String, Object>> response(String command, int status, String message) {

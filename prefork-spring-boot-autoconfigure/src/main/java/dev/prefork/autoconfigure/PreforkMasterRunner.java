@@ -3,11 +3,10 @@ package dev.prefork.autoconfigure;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import dev.prefork.master.Command;
+import dev.prefork.master.ControlCommand;
 import dev.prefork.master.Master;
 import dev.prefork.master.SettingsLoader;
 import dev.prefork.master.Source;
-import dev.prefork.master.StopMode;
 import dev.prefork.metrics.MasterMetrics;
 import dev.prefork.os.ListenSockets;
 import dev.prefork.os.MasterSignals;
@@ -29,7 +28,6 @@ final class PreforkMasterRunner {
 
 	private static final Log logger = LogFactory.getLog(PreforkMasterRunner.class);
 
-	private static final List<String> SIGNALS = List.of("TERM", "INT", "HUP", "TTIN", "TTOU", "USR1", "USR2", "WINCH");
 
 	private PreforkMasterRunner() {
 	}
@@ -94,7 +92,7 @@ final class PreforkMasterRunner {
 	}
 
 	private static int runLoop(Master master, MasterMetrics metrics) {
-		List<String> failed = MasterSignals.install(SIGNALS, (signal) -> {
+		List<String> failed = MasterSignals.install(ControlCommand.signals(), (signal) -> {
 			metrics.signal(signal);
 			onSignal(master, signal);
 		});
@@ -117,24 +115,16 @@ final class PreforkMasterRunner {
 
 	/** Signal handlers only enqueue: the master thread does the work. */
 	private static void onSignal(Master master, String signal) {
-		switch (signal) {
-			case "TERM" -> master.submit(new Command.Stop(StopMode.GRACEFUL, Source.SIGNAL));
-			case "INT" -> master.submit(new Command.Stop(StopMode.QUICK, Source.SIGNAL));
-			case "HUP" -> master.submit(new Command.Reload(null, Source.SIGNAL));
-			case "TTIN" -> master.submit(new Command.Scale(1, Source.SIGNAL));
-			case "TTOU" -> master.submit(new Command.Scale(-1, Source.SIGNAL));
-			case "USR1" -> master.submit(new Command.ReopenLogs(Source.SIGNAL));
-			case "USR2" -> master.submit(new Command.Upgrade(Source.SIGNAL));
-			case "WINCH" -> {
-				if (MasterSignals.stdinIsTerminal()) {
-					logger.info("SIGWINCH ignored: the master's stdin is a terminal, where resizing the window sends it. "
-							+ "Start the master with stdin redirected (< /dev/null) to stop workers with WINCH");
-				}
-				else {
-					master.submit(new Command.StopWorkers(Source.SIGNAL));
-				}
-			}
-			default -> logger.warn("SIG" + signal + " is not handled");
+		ControlCommand command = ControlCommand.ofSignal(signal).orElse(null);
+		if (command == null) {
+			logger.warn("SIG" + signal + " is not handled");
+		}
+		else if (command == ControlCommand.STOP_WORKERS && MasterSignals.stdinIsTerminal()) {
+			logger.info("SIGWINCH ignored: the master's stdin is a terminal, where resizing the window sends it. "
+					+ "Start the master with stdin redirected (< /dev/null) to stop workers with WINCH");
+		}
+		else {
+			master.submit(command.create(Source.SIGNAL));
 		}
 	}
 

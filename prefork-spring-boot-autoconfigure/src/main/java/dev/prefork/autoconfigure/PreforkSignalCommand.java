@@ -5,10 +5,10 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
 
+import dev.prefork.master.ControlCommand;
+import dev.prefork.os.MasterSignals;
 import dev.prefork.os.Native;
 import dev.prefork.os.Pidfile;
 
@@ -20,27 +20,9 @@ import org.springframework.core.env.Environment;
  */
 final class PreforkSignalCommand {
 
-	/** Command name → signal name and number (Linux). */
-	private static final Map<String, Signal> COMMANDS = new LinkedHashMap<>();
-
-	static {
-		COMMANDS.put("reload", new Signal("HUP", 1));
-		COMMANDS.put("stop", new Signal("TERM", 15));
-		COMMANDS.put("quick-stop", new Signal("INT", 2));
-		COMMANDS.put("scale-up", new Signal("TTIN", 21));
-		COMMANDS.put("scale-down", new Signal("TTOU", 22));
-		COMMANDS.put("reopen-logs", new Signal("USR1", 10));
-		COMMANDS.put("upgrade", new Signal("USR2", 12));
-		COMMANDS.put("stop-workers", new Signal("WINCH", 28));
-	}
-
 	private PreforkSignalCommand() {
 	}
 
-	/**
-	 * Sends the signal.
-	 * @return the process exit code: 0 sent, 1 no master to send it to, 2 bad usage
-	 */
 	/** Whether the command line asks for a signal: only there, never in a configuration file. */
 	static boolean isRequested(String[] args) {
 		for (String arg : args) {
@@ -51,11 +33,16 @@ final class PreforkSignalCommand {
 		return false;
 	}
 
+	/**
+	 * Sends the signal of the command {@code prefork.signal} names (one of
+	 * {@link ControlCommand#signalledNames()}).
+	 * @return the process exit code: 0 sent, 1 no master to send it to, 2 bad usage
+	 */
 	static int run(Environment environment, PrintStream out, PrintStream err) {
 		String command = environment.getProperty("prefork.signal", "").trim();
-		Signal signal = COMMANDS.get(command);
+		String signal = ControlCommand.ofName(command).flatMap(ControlCommand::signal).orElse(null);
 		if (signal == null) {
-			err.println("prefork.signal: unknown command '" + command + "'; use one of " + String.join(", ", COMMANDS.keySet()));
+			err.println("prefork.signal: unknown command '" + command + "'; use one of " + ControlCommand.signalledNames());
 			return 2;
 		}
 		String pidfile = environment.getProperty("prefork.pidfile");
@@ -82,11 +69,11 @@ final class PreforkSignalCommand {
 					+ "stale; delete it");
 			return 1;
 		}
-		if (Native.posix().kill(pid.get().intValue(), signal.number()) != 0) {
-			err.println("Cannot send SIG" + signal.name() + " to pid " + pid.get() + ": errno " + Native.posix().errno());
+		if (Native.posix().kill(pid.get().intValue(), MasterSignals.number(signal)) != 0) {
+			err.println("Cannot send SIG" + signal + " to pid " + pid.get() + ": errno " + Native.posix().errno());
 			return 1;
 		}
-		out.println("Sent SIG" + signal.name() + " (" + command + ") to the master, pid " + pid.get());
+		out.println("Sent SIG" + signal + " (" + command + ") to the master, pid " + pid.get());
 		return 0;
 	}
 
@@ -98,9 +85,6 @@ final class PreforkSignalCommand {
 		catch (IOException | RuntimeException ex) {
 			return false;
 		}
-	}
-
-	private record Signal(String name, int number) {
 	}
 
 }

@@ -46,8 +46,8 @@ public final class LogFiles {
 				return 0;
 			}
 			int reopened = 0;
-			for (Logger logger : context.getLoggerList()) {
-				for (Iterator<Appender<ch.qos.logback.classic.spi.ILoggingEvent>> appenders = logger
+			for (Logger each : context.getLoggerList()) {
+				for (Iterator<Appender<ch.qos.logback.classic.spi.ILoggingEvent>> appenders = each
 					.iteratorForAppenders(); appenders.hasNext();) {
 					if (appenders.next() instanceof FileAppender<?> file && file.isStarted()) {
 						try {

@@ -2,15 +2,78 @@ package dev.prefork.master;
 
 /**
  * Everything that can happen to the master arrives as one of these on the master's queue.
- * Signal handlers, HTTP endpoints, channel readers and reapers only ever enqueue them.
+ * Signal handlers, HTTP endpoints, channel readers and reapers only ever enqueue them. A
+ * {@link Control} is what a person or the application asks for (see {@link ControlCommand} for
+ * its doors); an {@link Event} is what happened to a worker or to an upgrade. The master handles
+ * each through a {@link Handler}, so a command without a handler does not compile.
  */
 public sealed interface Command {
 
+	/** Calls the handler's method for this command. */
+	void dispatchTo(Handler handler);
+
+	/** A command a person or the application gave, through one of the doors of {@link ControlCommand}. */
+	sealed interface Control extends Command {
+
+		/** The door it came in through. */
+		Source source();
+
+		/** The name it is counted under ({@code prefork_commands_total}). */
+		String name();
+
+	}
+
+	/** Something that happened to a worker or to an upgrade, reported by a reaper or a channel. */
+	sealed interface Event extends Command {
+
+	}
+
+	/** One method per command: what the master does with it. */
+	interface Handler {
+
+		void stop(Stop stop);
+
+		void reload(Reload reload);
+
+		void scale(Scale scale);
+
+		void reopenLogs(ReopenLogs reopen);
+
+		void upgrade(Upgrade upgrade);
+
+		void stopWorkers(StopWorkers stopWorkers);
+
+		void upgradeReady(UpgradeReady ready);
+
+		void upgradeExited(UpgradeExited exited);
+
+		void promoted(Promoted promoted);
+
+		void workerWarming(WorkerWarming warming);
+
+		void workerReady(WorkerReady ready);
+
+		void workerHeartbeat(WorkerHeartbeat heartbeat);
+
+		void workerExited(WorkerExited exited);
+
+	}
+
 	/** Stop the master and all workers. */
-	record Stop(StopMode mode, Source source, Reply reply) implements Command {
+	record Stop(StopMode mode, Source source, Reply reply) implements Control {
 
 		public Stop(StopMode mode, Source source) {
 			this(mode, source, Reply.NONE);
+		}
+
+		@Override
+		public void dispatchTo(Handler handler) {
+			handler.stop(this);
+		}
+
+		@Override
+		public String name() {
+			return (this.mode == StopMode.GRACEFUL) ? "stop" : "quick-stop";
 		}
 
 	}
@@ -20,10 +83,20 @@ public sealed interface Command {
 	 * nobody waits for is queued (signals coalesce); one with a reply is refused.
 	 * @param strategy the strategy for this reload, or {@code null} for the configured one
 	 */
-	record Reload(ReloadStrategy strategy, Source source, Reply reply) implements Command {
+	record Reload(ReloadStrategy strategy, Source source, Reply reply) implements Control {
 
 		public Reload(ReloadStrategy strategy, Source source) {
 			this(strategy, source, Reply.NONE);
+		}
+
+		@Override
+		public void dispatchTo(Handler handler) {
+			handler.reload(this);
+		}
+
+		@Override
+		public String name() {
+			return "reload";
 		}
 
 	}
@@ -34,63 +107,137 @@ public sealed interface Command {
 	 * @param workers the absolute count, or {@code null} to apply {@code delta}
 	 * @param delta the change when {@code workers} is {@code null}
 	 */
-	record Scale(Integer workers, int delta, Source source, Reply reply) implements Command {
+	record Scale(Integer workers, int delta, Source source, Reply reply) implements Control {
 
 		public Scale(int delta, Source source) {
 			this(null, delta, source, Reply.NONE);
 		}
 
+		@Override
+		public void dispatchTo(Handler handler) {
+			handler.scale(this);
+		}
+
+		@Override
+		public String name() {
+			return "scale";
+		}
+
 	}
 
 	/** Reopen log files in the master and every worker. */
-	record ReopenLogs(Source source, Reply reply) implements Command {
+	record ReopenLogs(Source source, Reply reply) implements Control {
 
 		public ReopenLogs(Source source) {
 			this(source, Reply.NONE);
 		}
 
+		@Override
+		public void dispatchTo(Handler handler) {
+			handler.reopenLogs(this);
+		}
+
+		@Override
+		public String name() {
+			return "reopen-logs";
+		}
+
 	}
 
 	/** Start a new master from the original command line and hand it the listening socket. */
-	record Upgrade(Source source, Reply reply) implements Command {
+	record Upgrade(Source source, Reply reply) implements Control {
 
 		public Upgrade(Source source) {
 			this(source, Reply.NONE);
 		}
 
+		@Override
+		public void dispatchTo(Handler handler) {
+			handler.upgrade(this);
+		}
+
+		@Override
+		public String name() {
+			return "upgrade";
+		}
+
 	}
 
 	/** Gracefully stop every worker, keep the master and its socket (the old master's step in an upgrade). */
-	record StopWorkers(Source source) implements Command {
+	record StopWorkers(Source source, Reply reply) implements Control {
+
+		public StopWorkers(Source source) {
+			this(source, Reply.NONE);
+		}
+
+		@Override
+		public void dispatchTo(Handler handler) {
+			handler.stopWorkers(this);
+		}
+
+		@Override
+		public String name() {
+			return "stop-workers";
+		}
+
 	}
 
 	/** The new master of an upgrade has all its first workers ready. */
-	record UpgradeReady(long pid) implements Command {
+	record UpgradeReady(long pid) implements Event {
+
+		@Override
+		public void dispatchTo(Handler handler) {
+			handler.upgradeReady(this);
+		}
+
 	}
 
 	/** The new master of an upgrade was reaped. */
-	record UpgradeExited(long pid, ExitStatus status) implements Command {
+	record UpgradeExited(long pid, ExitStatus status) implements Event {
+
+		@Override
+		public void dispatchTo(Handler handler) {
+			handler.upgradeExited(this);
+		}
+
 	}
 
 	/** This master was the new master of an upgrade, and the old master is gone. */
-	record Promoted(long oldMasterPid) implements Command {
+	record Promoted(long oldMasterPid) implements Event {
+
+		@Override
+		public void dispatchTo(Handler handler) {
+			handler.promoted(this);
+		}
+
 	}
 
 	/**
 	 * A worker said {@code WARMING}: its application started and it warms itself up.
 	 * @param limit the longest its warm-up takes
 	 */
-	record WorkerWarming(long workerId, java.time.Duration limit) implements Command {
+	record WorkerWarming(long workerId, java.time.Duration limit) implements Event {
+
+		@Override
+		public void dispatchTo(Handler handler) {
+			handler.workerWarming(this);
+		}
+
 	}
 
 	/**
 	 * A worker said {@code READY} on its channel.
 	 * @param warmup its warm-up, or {@code null} if it had none
 	 */
-	record WorkerReady(long workerId, Warmup warmup) implements Command {
+	record WorkerReady(long workerId, Warmup warmup) implements Event {
 
 		public WorkerReady(long workerId) {
 			this(workerId, null);
+		}
+
+		@Override
+		public void dispatchTo(Handler handler) {
+			handler.workerReady(this);
 		}
 
 	}
@@ -100,11 +247,23 @@ public sealed interface Command {
 	}
 
 	/** A worker's periodic heartbeat. */
-	record WorkerHeartbeat(long workerId, long requestsServed, int inflight) implements Command {
+	record WorkerHeartbeat(long workerId, long requestsServed, int inflight) implements Event {
+
+		@Override
+		public void dispatchTo(Handler handler) {
+			handler.workerHeartbeat(this);
+		}
+
 	}
 
 	/** A worker process was reaped. */
-	record WorkerExited(long workerId, ExitStatus status) implements Command {
+	record WorkerExited(long workerId, ExitStatus status) implements Event {
+
+		@Override
+		public void dispatchTo(Handler handler) {
+			handler.workerExited(this);
+		}
+
 	}
 
 }

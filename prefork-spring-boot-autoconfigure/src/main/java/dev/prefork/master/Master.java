@@ -276,71 +276,81 @@ public final class Master {
 	}
 
 	private void handle(Command command) {
-		countCommand(command);
-		if (command instanceof Command.Stop stop) {
-			handleStop(stop);
+		if (command instanceof Command.Control control) {
+			this.events.command(control.name(), control.source());
 		}
-		else if (command instanceof Command.Reload reload) {
-			handleReload(reload);
-		}
-		else if (command instanceof Command.Scale scale) {
-			handleScale(scale);
-		}
-		else if (command instanceof Command.ReopenLogs reopen) {
-			handleReopenLogs(reopen);
-		}
-		else if (command instanceof Command.Upgrade upgrade) {
-			handleUpgrade(upgrade);
-		}
-		else if (command instanceof Command.StopWorkers stopWorkers) {
-			handleStopWorkers(stopWorkers);
-		}
-		else if (command instanceof Command.UpgradeReady ready) {
-			handleUpgradeReady(ready);
-		}
-		else if (command instanceof Command.UpgradeExited exited) {
-			handleUpgradeExited(exited);
-		}
-		else if (command instanceof Command.Promoted promoted) {
-			handlePromoted(promoted);
-		}
-		else if (command instanceof Command.WorkerWarming warming) {
-			handleWarming(warming);
-		}
-		else if (command instanceof Command.WorkerReady ready) {
-			handleReady(ready);
-		}
-		else if (command instanceof Command.WorkerHeartbeat heartbeat) {
-			handleHeartbeat(heartbeat);
-		}
-		else if (command instanceof Command.WorkerExited exited) {
-			handleExited(exited);
-		}
-		else {
-			throw new IllegalStateException("Unknown command " + command);
-		}
+		command.dispatchTo(this.handler);
 	}
 
-	private void countCommand(Command command) {
-		if (command instanceof Command.Stop stop) {
-			this.events.command((stop.mode() == StopMode.GRACEFUL) ? "stop" : "quick-stop", stop.source());
+	/** The master's handler of each command: adding a command without one does not compile. */
+	private final Command.Handler handler = new Command.Handler() {
+
+		@Override
+		public void stop(Command.Stop stop) {
+			handleStop(stop);
 		}
-		else if (command instanceof Command.Reload reload) {
-			this.events.command("reload", reload.source());
+
+		@Override
+		public void reload(Command.Reload reload) {
+			handleReload(reload);
 		}
-		else if (command instanceof Command.Scale scale) {
-			this.events.command("scale", scale.source());
+
+		@Override
+		public void scale(Command.Scale scale) {
+			handleScale(scale);
 		}
-		else if (command instanceof Command.ReopenLogs reopen) {
-			this.events.command("reopen-logs", reopen.source());
+
+		@Override
+		public void reopenLogs(Command.ReopenLogs reopen) {
+			handleReopenLogs(reopen);
 		}
-		else if (command instanceof Command.Upgrade upgrade) {
-			this.events.command("upgrade", upgrade.source());
+
+		@Override
+		public void upgrade(Command.Upgrade upgrade) {
+			handleUpgrade(upgrade);
 		}
-		else if (command instanceof Command.StopWorkers stopWorkers) {
-			this.events.command("stop-workers", stopWorkers.source());
+
+		@Override
+		public void stopWorkers(Command.StopWorkers stopWorkers) {
+			handleStopWorkers(stopWorkers);
 		}
-	}
+
+		@Override
+		public void upgradeReady(Command.UpgradeReady ready) {
+			handleUpgradeReady(ready);
+		}
+
+		@Override
+		public void upgradeExited(Command.UpgradeExited exited) {
+			handleUpgradeExited(exited);
+		}
+
+		@Override
+		public void promoted(Command.Promoted promoted) {
+			handlePromoted(promoted);
+		}
+
+		@Override
+		public void workerWarming(Command.WorkerWarming warming) {
+			handleWarming(warming);
+		}
+
+		@Override
+		public void workerReady(Command.WorkerReady ready) {
+			handleReady(ready);
+		}
+
+		@Override
+		public void workerHeartbeat(Command.WorkerHeartbeat heartbeat) {
+			handleHeartbeat(heartbeat);
+		}
+
+		@Override
+		public void workerExited(Command.WorkerExited exited) {
+			handleExited(exited);
+		}
+
+	};
 
 	private void handleStop(Command.Stop stop) {
 		String what = stop.mode().name().toLowerCase() + " stop (source: " + stop.source() + ")";
@@ -537,10 +547,12 @@ public final class Master {
 		String what = "stop of all workers (source: " + command.source() + ")";
 		if (this.state == MasterState.STARTING || !isServing()) {
 			logger.warn("Ignoring " + what + ": the master is " + this.state);
+			command.reply().send(Reply.Outcome.conflict("the master is " + this.state));
 			return;
 		}
 		if (this.targetWorkers == 0) {
 			logger.info("Ignoring " + what + ": no workers are running");
+			command.reply().send(Reply.Outcome.conflict("no workers are running"));
 			return;
 		}
 		long now = now();
@@ -551,6 +563,8 @@ public final class Master {
 		logger.info("Stopping all " + this.targetWorkers + " workers gracefully (source: " + command.source()
 				+ "); the master keeps the listening socket. HUP or TTIN starts workers again"
 				+ ((this.upgrade == null) ? ". No new master is running: nothing serves until then" : ""));
+		command.reply().send(Reply.Outcome.accepted("stopping all " + this.targetWorkers
+				+ " workers gracefully; the master keeps the listening socket"));
 		this.targetWorkers = 0;
 		this.workersStopped = true;
 		for (Worker worker : this.workers.active()) {

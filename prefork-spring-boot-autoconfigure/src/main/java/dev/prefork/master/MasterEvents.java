@@ -8,10 +8,6 @@ import java.time.Duration;
  */
 public interface MasterEvents {
 
-	/** Does nothing. */
-	MasterEvents NONE = new MasterEvents() {
-	};
-
 	/** How log lines name this observer. */
 	default String describe() {
 		return getClass().getName();

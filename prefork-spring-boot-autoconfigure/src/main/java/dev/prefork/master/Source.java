@@ -3,7 +3,7 @@ package dev.prefork.master;
 /** Which door a command came in through; logged with every accepted command. */
 public enum Source {
 
-	SIGNAL, HTTP, FIFO, FILE, CLI, APPLICATION, INTERNAL;
+	SIGNAL, HTTP, FIFO, FILE, APPLICATION;
 
 	@Override
 	public String toString() {

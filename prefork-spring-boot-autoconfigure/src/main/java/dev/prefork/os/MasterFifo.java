@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.function.Consumer;
 
 import dev.prefork.master.Command;
+import dev.prefork.master.ControlCommand;
 import dev.prefork.master.Source;
 import jnr.posix.FileStat;
 import org.apache.commons.logging.Log;
@@ -14,7 +15,7 @@ import org.apache.commons.logging.LogFactory;
 
 /**
  * uWSGI's master FIFO: a named pipe (mode 600) the master reads single-character commands
- * from, e.g. {@code echo r > /run/app.fifo}. See {@link ControlCharacters#ofCharacter}.
+ * from, e.g. {@code echo r > /run/app.fifo}. See {@link ControlCommand#ofCharacter}.
  *
  * <p>
  * Whoever can write the FIFO can stop or scale the master, so an existing one is used only
@@ -103,15 +104,15 @@ public final class MasterFifo implements Closeable {
 			if (this.closed || character == WAKE_UP || Character.isWhitespace(character)) {
 				continue;
 			}
-			Command command = ControlCharacters.ofCharacter((char) character, Source.FIFO);
+			ControlCommand command = ControlCommand.ofCharacter((char) character).orElse(null);
 			if (command != null) {
-				commands.accept(command);
+				commands.accept(command.create(Source.FIFO));
 			}
 			else {
 				logger.warn("Master FIFO " + this.path + ": ignoring unknown command "
 						+ ((character >= 0x21 && character < 0x7f) ? "'" + (char) character + "'"
 								: String.format("byte 0x%02x", character))
-						+ "; the commands are r q Q + - l u");
+						+ "; the commands are " + ControlCommand.characters());
 			}
 		}
 	}

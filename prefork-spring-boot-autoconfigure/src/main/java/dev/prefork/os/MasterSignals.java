@@ -50,6 +50,11 @@ public final class MasterSignals {
 		return failed;
 	}
 
+	/** The number of a signal on this platform, by its name without {@code SIG}, e.g. {@code HUP}. */
+	public static int number(String name) {
+		return new sun.misc.Signal(name).getNumber();
+	}
+
 	/** Whether the master's stdin is a terminal, where resizing the window sends SIGWINCH. */
 	public static boolean stdinIsTerminal() {
 		return Native.libc().isatty(0) == 1;

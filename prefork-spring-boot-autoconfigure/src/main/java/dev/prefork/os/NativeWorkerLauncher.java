@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 import dev.prefork.master.Command;
+import dev.prefork.master.ControlCommand;
 import dev.prefork.master.ExitStatus;
 import dev.prefork.master.ListenAddress;
 import dev.prefork.master.RecordedPaths;
@@ -303,8 +304,9 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 				}
 			}
 			else if (line.startsWith(ChannelProtocol.COMMAND + " ")) {
-				Command command = ControlCharacters.ofName(line.substring(ChannelProtocol.COMMAND.length() + 1),
-						Source.APPLICATION);
+				Command command = ControlCommand.fromApplication(line.substring(ChannelProtocol.COMMAND.length() + 1))
+					.map((known) -> known.create(Source.APPLICATION))
+					.orElse(null);
 				if (command == null) {
 					warn("Unknown command from the application in pid " + this.pid + ": " + ChannelProtocol.printable(line));
 				}

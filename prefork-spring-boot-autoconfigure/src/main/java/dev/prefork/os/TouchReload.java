@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 import dev.prefork.master.Command;
+import dev.prefork.master.ControlCommand;
 import dev.prefork.master.Source;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -79,7 +80,7 @@ public final class TouchReload implements Closeable {
 		FileTime modified = modified(this.path);
 		if (modified != null && !Objects.equals(modified, this.lastModified)) {
 			logger.info(this.path + " was touched");
-			this.commands.accept(new Command.Reload(null, Source.FILE));
+			this.commands.accept(ControlCommand.RELOAD.create(Source.FILE));
 		}
 		this.lastModified = modified;
 	}

@@ -2,6 +2,8 @@ package dev.prefork.worker;
 
 import java.util.function.Consumer;
 
+import dev.prefork.master.ControlCommand;
+
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
@@ -31,36 +33,36 @@ public class PreforkControl {
 
 	/** As SIGHUP: re-read the configuration and replace every worker, this one included. */
 	public void reload() {
-		send("reload");
+		send(ControlCommand.RELOAD);
 	}
 
 	/** As SIGTTIN: one worker more. */
 	public void scaleUp() {
-		send("scale-up");
+		send(ControlCommand.SCALE_UP);
 	}
 
 	/** As SIGTTOU: one worker fewer. */
 	public void scaleDown() {
-		send("scale-down");
+		send(ControlCommand.SCALE_DOWN);
 	}
 
 	/** As SIGUSR1: reopen log files in the master and every worker. */
 	public void reopenLogs() {
-		send("reopen-logs");
+		send(ControlCommand.REOPEN_LOGS);
 	}
 
 	/** As SIGUSR2: start a new master from the jar on disk. */
 	public void upgrade() {
-		send("upgrade");
+		send(ControlCommand.UPGRADE);
 	}
 
-	private void send(String command) {
+	private void send(ControlCommand command) {
 		if (this.master == null) {
-			logger.warn("Not running under a prefork master; ignoring " + command);
+			logger.warn("Not running under a prefork master; ignoring " + command.commandName());
 			return;
 		}
-		logger.info("Asking the master to " + command);
-		this.master.accept(command);
+		logger.info("Asking the master to " + command.commandName());
+		this.master.accept(command.commandName());
 	}
 
 }

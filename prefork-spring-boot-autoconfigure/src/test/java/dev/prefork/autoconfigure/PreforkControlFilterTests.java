@@ -2,6 +2,7 @@ package dev.prefork.autoconfigure;
 
 import java.nio.charset.StandardCharsets;
 
+import dev.prefork.master.ControlCommand;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;

@@ -51,14 +51,16 @@ class ControlIT {
 			assertRefused(master, "scale", "{}", 400, "give either {\"workers\":N} (absolute) or {\"delta\":±k}");
 			assertRefused(master, "reload", "{\"strategy\":\"sideways\"}", 400, "unknown strategy 'sideways'");
 			assertRefused(master, "stop", "{\"mode\":\"brutal\"}", 400, "unknown mode 'brutal'");
-			assertRefused(master, "frobnicate", "", 404, "the commands are reload, scale, reopen-logs, upgrade, stop");
+			assertRefused(master, "frobnicate", "", 404,
+					"the commands are reload, stop, quick-stop, scale, scale-up, scale-down, reopen-logs, upgrade, stop-workers");
+			assertRefused(master, "scale-up", "{\"workers\":3}", 400, "unknown field 'workers' for scale-up");
 			JsonNode unchanged = master.status();
 			assertThat(pids(unchanged)).isEqualTo(first);
 			assertThat(unchanged.get("targetWorkers").asInt()).isEqualTo(1);
 
 			assertAccepted(master, "scale", "{\"workers\":2}", "scaling from 1 to 2 workers");
 			assertThat(pids(master.awaitReady(2))).containsAll(first);
-			assertAccepted(master, "scale", "{\"delta\":-1}", "scaling from 2 to 1 workers");
+			assertAccepted(master, "scale-down", "", "scaling from 2 to 1 workers");
 			assertThat(pids(master.awaitReady(1))).isEqualTo(first);
 
 			assertAccepted(master, "reload", "", "reload starting generation 2 with 1 workers, rolling");
@@ -165,10 +167,10 @@ class ControlIT {
 			Set<Long> first = pids(master.awaitReady(1));
 			assertThat(master.output()).doesNotContain("without TLS");
 			long worker = first.iterator().next();
-			assertThat(Files.readString(Path.of("/proc/" + worker + "/cmdline"))).as("worker command line")
+			assertThat(MasterProcess.commandLine(worker)).as("worker command line")
 				.contains("--management.server.address=0.0.0.0")
 				.doesNotContain("s3cret");
-			assertThat(Files.readString(Path.of("/proc/" + worker + "/environ"))).doesNotContain("s3cret");
+			assertThat(MasterProcess.environment(worker)).doesNotContain("s3cret");
 			MasterProcess.Response anonymous = master.control(PREFORK + "scale", "{\"workers\":2}", null);
 			assertThat(anonymous.status()).isEqualTo(401);
 			assertThat(anonymous.body()).contains("requires the bearer token of prefork.control.token");

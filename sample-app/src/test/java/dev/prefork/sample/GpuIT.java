@@ -1,7 +1,5 @@
 package dev.prefork.sample;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -28,13 +26,13 @@ class GpuIT {
 			for (JsonNode worker : status.get("workers")) {
 				String expected = Integer.toString(worker.get("slot").asInt() % 2);
 				assertThat(worker.get("gpu").asString()).isEqualTo(expected);
-				assertThat(environment(worker.get("pid").asLong())).contains("CUDA_VISIBLE_DEVICES=" + expected);
+				assertThat(MasterProcess.environment(worker.get("pid").asLong())).contains("CUDA_VISIBLE_DEVICES=" + expected);
 			}
 			long slot1 = pidOfSlot(status, 1);
 			kill("KILL", slot1);
 			status = master.awaitStatus("slot 1 respawned", (s) -> pidOfSlot(s, 1) != slot1 && pidOfSlot(s, 1) > 0
 					&& s.get("workers").size() == 3 && s.get("workers").get(1).get("state").asString().equals("ready"));
-			assertThat(environment(pidOfSlot(status, 1))).contains("CUDA_VISIBLE_DEVICES=1");
+			assertThat(MasterProcess.environment(pidOfSlot(status, 1))).contains("CUDA_VISIBLE_DEVICES=1");
 			master.signal("TTOU");
 			status = master.awaitReady(2);
 			assertThat(status.get("workers")).extracting((worker) -> worker.get("gpu").asString()).containsExactly("0", "1");
@@ -43,9 +41,4 @@ class GpuIT {
 				.containsPattern("prefork_worker_info\\{[^}]*gpu=\"0\"[^}]*worker=\"0\"");
 		}
 	}
-
-	private static String environment(long pid) throws Exception {
-		return Files.readString(Path.of("/proc/" + pid + "/environ")).replace('\0', '\n');
-	}
-
 }

@@ -36,8 +36,8 @@ class HooksIT {
 			JsonNode status = master.awaitReady(2);
 			for (JsonNode worker : status.get("workers")) {
 				long pid = worker.get("pid").asLong();
-				assertThat(environment(pid)).contains("SAMPLE_HOOKED=" + worker.get("slot").asInt() + "/1");
-				assertThat(Files.readString(Path.of("/proc/" + pid + "/cmdline"))).contains("-Dsample.hooked=true");
+				assertThat(MasterProcess.environment(pid)).contains("SAMPLE_HOOKED=" + worker.get("slot").asInt() + "/1");
+				assertThat(MasterProcess.commandLine(pid)).contains("-Dsample.hooked=true");
 			}
 			master.signal("TTIN");
 			master.awaitReady(3);
@@ -77,9 +77,4 @@ class HooksIT {
 			.as("each once").hasSize(4);
 		assertThat(lines).noneMatch((line) -> line.startsWith("preExec"));
 	}
-
-	private static String environment(long pid) throws Exception {
-		return Files.readString(Path.of("/proc/" + pid + "/environ")).replace('\0', '\n');
-	}
-
 }

@@ -506,6 +506,16 @@ final class MasterProcess implements AutoCloseable {
 		}
 	}
 
+	/** A process's environment, one variable a line, from /proc. */
+	static String environment(long pid) throws IOException {
+		return Files.readString(Path.of("/proc/" + pid + "/environ")).replace('\0', '\n');
+	}
+
+	/** A process's command line, arguments separated by spaces, from /proc. */
+	static String commandLine(long pid) throws IOException {
+		return Files.readString(Path.of("/proc/" + pid + "/cmdline")).replace('\0', ' ');
+	}
+
 	static boolean isRunning(long pid) {
 		return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
 	}

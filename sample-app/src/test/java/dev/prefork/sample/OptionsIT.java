@@ -39,10 +39,10 @@ class OptionsIT {
 			for (JsonNode worker : status.get("workers")) {
 				long pid = worker.get("pid").asLong();
 				int slot = worker.get("slot").asInt();
-				assertThat(commandLine(pid)).contains("-Dsample.option=on", "-Xss512k");
+				assertThat(MasterProcess.commandLine(pid)).contains("-Dsample.option=on", "-Xss512k");
 				String gpu = Integer.toString(5 + slot);
 				assertThat(worker.get("gpu").asString()).isEqualTo(gpu);
-				assertThat(environment(pid)).contains("CUDA_VISIBLE_DEVICES=" + gpu, "SAMPLE_PROPERTY_HOOK=" + slot);
+				assertThat(MasterProcess.environment(pid)).contains("CUDA_VISIBLE_DEVICES=" + gpu, "SAMPLE_PROPERTY_HOOK=" + slot);
 				assertThat(worker.get("maxRequests").asLong()).isBetween(1000L, 1500L);
 			}
 
@@ -95,13 +95,4 @@ class OptionsIT {
 			}
 		});
 	}
-
-	private static String commandLine(long pid) throws Exception {
-		return Files.readString(Path.of("/proc/" + pid + "/cmdline")).replace('\0', ' ');
-	}
-
-	private static String environment(long pid) throws Exception {
-		return Files.readString(Path.of("/proc/" + pid + "/environ")).replace('\0', '\n');
-	}
-
 }

@@ -61,7 +61,7 @@ class PreloadIT {
 			assertThat(master.output()).as("the first workers use the archive built ahead")
 				.doesNotContain("Class-data archive built in");
 			for (long pid : MasterProcess.pids(status)) {
-				assertThat(commandLine(pid)).contains(archiveOption() + archive)
+				assertThat(MasterProcess.commandLine(pid)).contains(archiveOption() + archive)
 					.contains(archive.getParent().resolve("application/sample-app.jar").toString());
 			}
 			assertThat(master.get("/whoami").status()).isEqualTo(200);
@@ -75,7 +75,7 @@ class PreloadIT {
 			master.signal("HUP");
 			status = master.awaitStatus("generation 2 ready", (s) -> s.get("generation").asInt() == 2
 					&& readyCount(s) == 2 && s.get("workers").size() == 2);
-			assertThat(commandLine(pidOfSlot(status, 0))).as("started with the damaged archive")
+			assertThat(MasterProcess.commandLine(pidOfSlot(status, 0))).as("started with the damaged archive")
 				.contains(archiveOption() + archive);
 			assertThat(master.get("/whoami").status()).isEqualTo(200);
 		}
@@ -83,7 +83,7 @@ class PreloadIT {
 				"--prefork.preload-dir=" + archives)) {
 			long cold = pidOfSlot(master.awaitReady(1), 0);
 			assertThat(master.output()).contains("is unusable");
-			assertThat(commandLine(cold)).doesNotContain(archiveOption());
+			assertThat(MasterProcess.commandLine(cold)).doesNotContain(archiveOption());
 			MasterProcess.await("the archive rebuilt once the worker is ready", MasterProcess.BOOT,
 					() -> output(master).contains("Class-data archive built in"));
 		}
@@ -98,7 +98,7 @@ class PreloadIT {
 			long cold = pidOfSlot(master.awaitReady(1), 0);
 			assertThat(master.get("/whoami").status()).isEqualTo(200);
 			assertThat(completeArchives(archives)).as("no archive yet while the first worker serves").isZero();
-			assertThat(commandLine(cold)).doesNotContain(archiveOption());
+			assertThat(MasterProcess.commandLine(cold)).doesNotContain(archiveOption());
 
 			MasterProcess.await("the archive built in the background", MasterProcess.BOOT,
 					() -> output(master).contains("Class-data archive built in"));
@@ -106,7 +106,7 @@ class PreloadIT {
 			MasterProcess.kill("KILL", cold);
 			JsonNode respawned = master.awaitStatus("worker respawned",
 					(s) -> readyCount(s) == 1 && pidOfSlot(s, 0) != cold);
-			assertThat(commandLine(pidOfSlot(respawned, 0))).as("a later spawn uses the archive")
+			assertThat(MasterProcess.commandLine(pidOfSlot(respawned, 0))).as("a later spawn uses the archive")
 				.contains(archiveOption() + archiveFile(archives));
 		}
 	}
@@ -120,7 +120,7 @@ class PreloadIT {
 			MasterProcess.await("the training run failed", MasterProcess.BOOT,
 					() -> output(master).contains("Could not prepare a class-data archive"));
 			assertThat(master.output()).contains("the training run failed with exit code").contains("workers start cold");
-			assertThat(commandLine(pidOfSlot(status, 0))).doesNotContain(archiveOption());
+			assertThat(MasterProcess.commandLine(pidOfSlot(status, 0))).doesNotContain(archiveOption());
 			try (Stream<Path> left = Files.list(archives)) {
 				assertThat(left.filter((path) -> !path.getFileName().toString().startsWith(".")))
 					.as("no half-built archive left (lock files aside)")
@@ -143,14 +143,14 @@ class PreloadIT {
 				"--prefork.preload-dir=" + archives)) {
 			long first = pidOfSlot(master.awaitReady(1), 0);
 			Path before = archiveFile(archives);
-			assertThat(commandLine(first)).contains(archiveOption() + before);
+			assertThat(MasterProcess.commandLine(first)).contains(archiveOption() + before);
 
 			deploy(app);
 			master.signal("HUP");
 			JsonNode reloaded = master.awaitStatus("generation 2 ready",
 					(s) -> s.get("generation").asInt() == 2 && readyCount(s) == 1
 							&& s.get("workers").get(0).get("generation").asInt() == 2);
-			assertThat(commandLine(pidOfSlot(reloaded, 0))).as("the new jar starts cold while its archive builds")
+			assertThat(MasterProcess.commandLine(pidOfSlot(reloaded, 0))).as("the new jar starts cold while its archive builds")
 				.doesNotContain(archiveOption());
 			MasterProcess.await("the new jar's archive", MasterProcess.BOOT,
 					() -> countOf(output(master), "Class-data archive built in") == 1);
@@ -159,7 +159,7 @@ class PreloadIT {
 			JsonNode again = master.awaitStatus("generation 3 ready",
 					(s) -> s.get("generation").asInt() == 3 && readyCount(s) == 1
 							&& s.get("workers").get(0).get("generation").asInt() == 3);
-			String worker = commandLine(pidOfSlot(again, 0));
+			String worker = MasterProcess.commandLine(pidOfSlot(again, 0));
 			assertThat(worker).contains(archiveOption()).doesNotContain(before.toString());
 		}
 	}
@@ -221,10 +221,6 @@ class PreloadIT {
 		return AOT ? "app.aot" : "app.jsa";
 	}
 
-	private static String commandLine(long pid) throws IOException {
-		return Files.readString(Path.of("/proc/" + pid + "/cmdline")).replace('\0', ' ');
-	}
-
 	private static String output(MasterProcess master) {
 		try {
 			return master.output();
@@ -241,5 +237,4 @@ class PreloadIT {
 		}
 		return count;
 	}
-
 }

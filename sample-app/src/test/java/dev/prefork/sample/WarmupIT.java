@@ -115,7 +115,7 @@ class WarmupIT {
 			JsonNode respawned = master.awaitStatus("a new worker",
 					(s) -> s.get("workers").size() == 1 && pidOfSlot(s, 0) != first && state(s, 0).equals("ready"));
 			long next = pidOfSlot(respawned, 0);
-			String environment = Files.readString(Path.of("/proc/" + next + "/environ")).replace('\0', '\n');
+			String environment = MasterProcess.environment(next);
 			assertThat(environment).contains("PREFORK_WARMUP_PATHS=/whoami").doesNotContain("s3cret");
 			JsonNode whoami = master.get("/whoami").json();
 			assertThat(whoami.get("pid").asLong()).isEqualTo(next);
