@@ -98,8 +98,8 @@ public class PreforkProperties {
 
 	/**
 	 * Sends a command to the master named by prefork.pidfile and exits, instead of starting
-	 * the application: reload, stop, quick-stop, scale-up, scale-down, reopen-logs or
-	 * upgrade.
+	 * the application: reload, stop, quick-stop, scale-up, scale-down, reopen-logs, upgrade or
+	 * stop-workers.
 	 */
 	private String signal;
 

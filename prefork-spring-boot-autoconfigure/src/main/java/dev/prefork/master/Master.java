@@ -6,10 +6,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.BlockingQueue;
@@ -54,9 +52,9 @@ public final class Master {
 
 	private final WorkerTable workers = new WorkerTable();
 
-	private final Map<Integer, Integer> crashes = new HashMap<>();
+	private final RespawnBackoff backoff = new RespawnBackoff();
 
-	private final Map<Integer, Long> respawnNotBefore = new HashMap<>();
+	private final Upgrade upgrade;
 
 	private final SplittableRandom random = new SplittableRandom();
 
@@ -86,14 +84,6 @@ public final class Master {
 	private int exitCode;
 
 	private volatile MasterStatus status;
-
-	private UpgradeLauncher upgradeLauncher;
-
-	/** The new master this master started with USR2, until it exits. */
-	private UpgradeRun upgrade;
-
-	/** The old master's pid while this master is the not yet promoted new master of an upgrade. */
-	private Long oldMasterPid;
 
 	/** All workers were stopped on purpose (WINCH); see {@link #handleUpgradeExited}. */
 	private boolean workersStopped;
@@ -135,6 +125,7 @@ public final class Master {
 		this.reopenOwnLogs = reopenOwnLogs;
 		this.clock = clock;
 		this.pid = pid;
+		this.upgrade = new Upgrade(pid);
 		this.startedAt = clock.getAsLong();
 		publishStatus();
 	}
@@ -145,7 +136,7 @@ public final class Master {
 	 * @return this master
 	 */
 	public Master upgradeWith(UpgradeLauncher launcher) {
-		this.upgradeLauncher = launcher;
+		this.upgrade.startWith(launcher);
 		return this;
 	}
 
@@ -179,7 +170,7 @@ public final class Master {
 	 * @return this master
 	 */
 	public Master asNewMasterOf(long oldMasterPid) {
-		this.oldMasterPid = oldMasterPid;
+		this.upgrade.newMasterOf(oldMasterPid);
 		return this;
 	}
 
@@ -210,7 +201,8 @@ public final class Master {
 	 */
 	public int run() {
 		logger.info("Master (pid " + this.pid + ") starting " + this.targetWorkers + " workers"
-				+ ((this.oldMasterPid != null) ? " as the new master of an upgrade from pid " + this.oldMasterPid : ""));
+				+ ((this.upgrade.oldMasterPid() != null)
+						? " as the new master of an upgrade from pid " + this.upgrade.oldMasterPid() : ""));
 		logger.info("Sizing workers: " + this.settings.budget().memory().describe(this.targetWorkers) + describeCpus());
 		this.announcedTarget = this.targetWorkers;
 		this.events.starting(this.settings);
@@ -503,7 +495,7 @@ public final class Master {
 	}
 
 	private void handleUpgrade(Command.Upgrade command) {
-		String refusal = upgradeRefusal();
+		String refusal = this.upgrade.refusal(this.state);
 		if (refusal != null) {
 			logger.warn("Upgrade (source: " + command.source() + ") refused: " + refusal);
 			command.reply().send(Reply.Outcome.conflict(refusal));
@@ -511,36 +503,16 @@ public final class Master {
 		}
 		try {
 			this.events.upgradeStarting();
-			ChildProcess process = this.upgradeLauncher.launch(this.settings, this::submit);
-			this.upgrade = new UpgradeRun(process, now());
-			logger.info("Upgrading (source: " + command.source() + "): started a new master (pid " + process.pid()
+			long newMaster = this.upgrade.start(this.settings, this::submit, now());
+			logger.info("Upgrading (source: " + command.source() + "): started a new master (pid " + newMaster
 					+ ") from the original command line and handed it the listening socket; both serve until one "
 					+ "of them is stopped");
-			command.reply().send(Reply.Outcome.accepted("upgrade started: new master pid " + process.pid()));
+			command.reply().send(Reply.Outcome.accepted("upgrade started: new master pid " + newMaster));
 		}
 		catch (IOException ex) {
 			logger.error("Upgrade failed, this master keeps serving: could not start a new master: " + ex.getMessage());
 			command.reply().send(Reply.Outcome.conflict("could not start a new master: " + ex.getMessage()));
 		}
-	}
-
-	/** Why an upgrade cannot start now, or {@code null} if it can. */
-	private String upgradeRefusal() {
-		if (this.upgradeLauncher == null) {
-			return "this master cannot start a new master";
-		}
-		if (this.oldMasterPid != null) {
-			return "this master is itself the new master of an upgrade and the old master (pid " + this.oldMasterPid
-					+ ") is still running; upgrade again once this master is promoted";
-		}
-		if (this.upgrade != null) {
-			return "an upgrade is already in progress (new master pid " + this.upgrade.process.pid()
-					+ "); finish it (TERM this master) or back it out (TERM the new master) first";
-		}
-		if (this.state != MasterState.RUNNING && this.state != MasterState.RELOADING) {
-			return "the master is " + this.state;
-		}
-		return null;
 	}
 
 	private void handleStopWorkers(Command.StopWorkers command) {
@@ -562,7 +534,7 @@ public final class Master {
 		this.pendingReload = null;
 		logger.info("Stopping all " + this.targetWorkers + " workers gracefully (source: " + command.source()
 				+ "); the master keeps the listening socket. HUP or TTIN starts workers again"
-				+ ((this.upgrade == null) ? ". No new master is running: nothing serves until then" : ""));
+				+ (!this.upgrade.isRunning() ? ". No new master is running: nothing serves until then" : ""));
 		command.reply().send(Reply.Outcome.accepted("stopping all " + this.targetWorkers
 				+ " workers gracefully; the master keeps the listening socket"));
 		this.targetWorkers = 0;
@@ -573,30 +545,11 @@ public final class Master {
 	}
 
 	private void handleUpgradeReady(Command.UpgradeReady ready) {
-		if (this.upgrade != null && this.upgrade.process.pid() == ready.pid()) {
-			this.upgrade.ready = true;
-			logger.info("New master (pid " + ready.pid() + ") is ready " + seconds(now() - this.upgrade.startedAt)
-					+ " s after the upgrade started; its workers serve next to this master's. To finish the upgrade: "
-					+ "kill -TERM " + this.pid + " (kill -WINCH " + this.pid + " first stops only this master's "
-					+ "workers). To back it out: kill -TERM " + ready.pid());
-		}
+		this.upgrade.ready(ready.pid(), now());
 	}
 
 	private void handleUpgradeExited(Command.UpgradeExited exited) {
-		if (this.upgrade == null || this.upgrade.process.pid() != exited.pid()) {
-			return;
-		}
-		UpgradeRun ended = this.upgrade;
-		this.upgrade = null;
-		if (ended.ready) {
-			logger.warn("New master (pid " + exited.pid() + ") exited (" + exited.status()
-					+ "): the upgrade is backed out and this master (pid " + this.pid + ") stays the master");
-		}
-		else {
-			logger.error("New master (pid " + exited.pid() + ") failed to boot (" + exited.status()
-					+ "), its log above says why; the upgrade is abandoned and this master keeps serving");
-		}
-		if (this.workersStopped && isServing()) {
+		if (this.upgrade.exited(exited.pid(), exited.status()) && this.workersStopped && isServing()) {
 			this.workersStopped = false;
 			this.targetWorkers = this.settings.workers();
 			logger.info("Starting " + this.targetWorkers + " workers again, stopped during the upgrade");
@@ -604,10 +557,7 @@ public final class Master {
 	}
 
 	private void handlePromoted(Command.Promoted promoted) {
-		if (this.oldMasterPid != null && this.oldMasterPid == promoted.oldMasterPid()) {
-			this.oldMasterPid = null;
-			logger.info("Promoted: the old master (pid " + promoted.oldMasterPid() + ") has exited; this master (pid "
-					+ this.pid + ") is the master now");
+		if (this.upgrade.promoted(promoted.oldMasterPid())) {
 			this.events.promoted(promoted.oldMasterPid());
 		}
 	}
@@ -768,7 +718,7 @@ public final class Master {
 		logger.error(worker + " exited unexpectedly: " + reason + " (" + status + ") after "
 				+ seconds(now - worker.spawnedAt) + " s" + oom);
 		if (worker.state == WorkerState.READY && now - worker.readyAt >= MasterSettings.STABLE_AFTER.toMillis()) {
-			this.crashes.remove(worker.slot);
+			this.backoff.stable(worker.slot);
 		}
 		scheduleRespawn(worker.slot, now);
 	}
@@ -777,20 +727,9 @@ public final class Master {
 		if (slot >= this.targetWorkers || !this.workers.active(slot).isEmpty()) {
 			return;
 		}
-		int failures = this.crashes.merge(slot, 1, Integer::sum);
-		long delay = backoffMillis(failures);
-		this.respawnNotBefore.put(slot, now + delay);
-		logger.info("Respawning worker " + slot + " in " + seconds(delay) + " s (" + failures + " failure(s) in a row)");
-	}
-
-	/** No delay for the first failure, then 1 s, 2 s, 4 s ... up to the maximum. */
-	static long backoffMillis(int failuresInARow) {
-		if (failuresInARow <= 1) {
-			return 0;
-		}
-		long max = MasterSettings.MAX_RESPAWN_BACKOFF.toMillis();
-		int exponent = Math.min(failuresInARow - 2, 30);
-		return Math.min(1000L << exponent, max);
+		long delay = this.backoff.failed(slot, now, 0);
+		logger.info("Respawning worker " + slot + " in " + seconds(delay) + " s (" + this.backoff.failuresInARow(slot)
+				+ " failure(s) in a row)");
 	}
 
 	/**
@@ -850,7 +789,7 @@ public final class Master {
 	/** Every slot below the target has a worker, unless its respawn is backing off. */
 	private void respawnEmptySlots(long now) {
 		for (int slot = 0; slot < this.targetWorkers && isServing(); slot++) {
-			if (this.workers.active(slot).isEmpty() && now >= this.respawnNotBefore.getOrDefault(slot, 0L)) {
+			if (this.workers.active(slot).isEmpty() && this.backoff.mayRespawn(slot, now)) {
 				spawn(slot, null, null, spawnReason(slot), now);
 			}
 		}
@@ -859,12 +798,12 @@ public final class Master {
 	/** Why an empty slot gets a worker, for the spawn counter. */
 	private String spawnReason(int slot) {
 		if (this.state == MasterState.STARTING) {
-			return (this.oldMasterPid != null) ? "upgrade" : "start";
+			return (this.upgrade.oldMasterPid() != null) ? "upgrade" : "start";
 		}
 		if (this.reload != null) {
 			return "reload";
 		}
-		return this.crashes.containsKey(slot) ? "respawn" : "scale";
+		return this.backoff.hasFailed(slot) ? "respawn" : "scale";
 	}
 
 	/** Starts new-generation workers, one at a time or all at once, and ends the reload once all are ready. */
@@ -985,7 +924,7 @@ public final class Master {
 	 */
 	private void spawn(int slot, Worker replaces, ExitReason replaceReason, String reason, long now) {
 		// Clients wait for the first ready worker (unless an old master of an upgrade serves them).
-		boolean nobodyServes = this.workers.count(WorkerState.READY) == 0 && this.oldMasterPid == null;
+		boolean nobodyServes = this.workers.count(WorkerState.READY) == 0 && this.upgrade.oldMasterPid() == null;
 		WorkerLauncher.WorkerSpec spec = new WorkerLauncher.WorkerSpec(this.nextWorkerId++, slot, this.generation,
 				this.settings, this.settings.budget().resourcesFor(this.targetWorkers), nobodyServes);
 		long maxRequests = (this.settings.maxRequests() > 0)
@@ -1012,8 +951,7 @@ public final class Master {
 				abortReload("could not start worker " + slot + ": " + ex.getMessage(), now);
 			}
 			else {
-				int failures = this.crashes.merge(slot, 1, Integer::sum);
-				this.respawnNotBefore.put(slot, now + Math.max(1000, backoffMillis(failures)));
+				this.backoff.failed(slot, now, 1000);
 				if (replaces != null) {
 					replaces.recycleNotBefore = now + MasterSettings.RECYCLE_RETRY.toMillis();
 				}
@@ -1081,12 +1019,8 @@ public final class Master {
 
 	private void publishStatus() {
 		long now = now();
-		MasterState shownState = (this.state == MasterState.RUNNING && this.upgrade != null) ? MasterState.UPGRADING
-				: this.state;
-		MasterStatus.UpgradeStatus upgradeStatus = (this.upgrade != null)
-				? new MasterStatus.UpgradeStatus(this.upgrade.process.pid(), this.upgrade.ready,
-						seconds(now - this.upgrade.startedAt))
-				: null;
+		MasterState shownState = (this.state == MasterState.RUNNING && this.upgrade.isRunning())
+				? MasterState.UPGRADING : this.state;
 		this.status = new MasterStatus(this.pid, shownState, this.generation, this.targetWorkers,
 				this.workers.view()
 					.stream()
@@ -1098,7 +1032,7 @@ public final class Master {
 							(worker.maxHeapBytes >= 0) ? worker.maxHeapBytes : null,
 							(worker.maxRequests != Long.MAX_VALUE) ? worker.maxRequests : null))
 					.toList(),
-				this.lastReload, upgradeStatus, this.oldMasterPid, this.exitCode, memoryStatus());
+				this.lastReload, this.upgrade.status(now), this.upgrade.oldMasterPid(), this.exitCode, memoryStatus());
 	}
 
 	private MasterStatus.MemoryStatus memoryStatus() {
@@ -1123,24 +1057,8 @@ public final class Master {
 		return this.clock.getAsLong();
 	}
 
-	private static double seconds(long millis) {
+	static double seconds(long millis) {
 		return Math.round(millis / 10.0) / 100.0;
-	}
-
-	/** The new master of an upgrade this master started. */
-	private static final class UpgradeRun {
-
-		final ChildProcess process;
-
-		final long startedAt;
-
-		boolean ready;
-
-		UpgradeRun(ChildProcess process, long startedAt) {
-			this.process = process;
-			this.startedAt = startedAt;
-		}
-
 	}
 
 	/** A reload in progress, with what to go back to if it fails. */

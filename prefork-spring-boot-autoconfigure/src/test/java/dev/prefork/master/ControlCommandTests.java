@@ -50,6 +50,18 @@ class ControlCommandTests {
 	}
 
 	@Test
+	void configurationMetadataOffersEverySignalledCommand() throws Exception {
+		String metadata = new String(getClass().getResourceAsStream("/META-INF/additional-spring-configuration-metadata.json")
+			.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+		List<String> offered = java.util.regex.Pattern.compile("\"value\": \"([a-z-]+)\"")
+			.matcher(metadata)
+			.results()
+			.map((match) -> match.group(1))
+			.toList();
+		assertThat(String.join(", ", offered)).isEqualTo(ControlCommand.signalledNames());
+	}
+
+	@Test
 	void httpFieldsBecomeTheCommandsArguments() {
 		Command.Reload reload = (Command.Reload) ControlCommand.RELOAD.create(Map.of("strategy", "all-at-once"),
 				Source.HTTP, Reply.NONE);

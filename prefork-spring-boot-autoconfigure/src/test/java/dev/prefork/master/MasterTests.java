@@ -98,7 +98,7 @@ class MasterTests {
 
 	@Test
 	void backoffDoublesUpToThirtySeconds() {
-		assertThat(List.of(1, 2, 3, 4, 5, 6, 7, 50)).map(Master::backoffMillis)
+		assertThat(List.of(1, 2, 3, 4, 5, 6, 7, 50)).map(RespawnBackoff::delay)
 			.containsExactly(0L, 1000L, 2000L, 4000L, 8000L, 16000L, 30000L, 30000L);
 	}
 
