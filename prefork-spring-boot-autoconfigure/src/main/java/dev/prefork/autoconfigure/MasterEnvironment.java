@@ -8,7 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
-import dev.prefork.os.UpgradeHandoff;
+import dev.prefork.protocol.MasterOnlyEnvironment;
 
 import org.springframework.boot.context.event.ApplicationEnvironmentPreparedEvent;
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
@@ -79,7 +79,7 @@ class MasterEnvironment implements ApplicationListener<ApplicationEnvironmentPre
 		if (managementPort < 0) {
 			master.put("spring.main.web-application-type", "none");
 		}
-		if (managementPort >= 0 && System.getenv(UpgradeHandoff.OLD_MASTER_PID) != null) {
+		if (managementPort >= 0 && System.getenv(MasterOnlyEnvironment.UPGRADE_FROM) != null) {
 			// The old master holds the management port until it exits: serve a private
 			// loopback port until then (see UpgradePromotion).
 			master.put(PROMOTED_MANAGEMENT_PORT, managementPort);

@@ -37,7 +37,7 @@ import dev.prefork.os.NativeMasterLauncher;
 import dev.prefork.os.NativeWorkerLauncher;
 import dev.prefork.os.Pidfile;
 import dev.prefork.os.UpgradeHandoff;
-import dev.prefork.os.WorkerEnvironment;
+import dev.prefork.protocol.WorkerEnvironment;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;

@@ -2,7 +2,7 @@ package dev.prefork.autoconfigure;
 
 import java.util.List;
 
-import dev.prefork.os.WorkerEnvironment;
+import dev.prefork.protocol.WorkerEnvironment;
 
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.WebApplicationType;

@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import dev.prefork.os.WorkerEnvironment;
+import dev.prefork.protocol.WorkerEnvironment;
 import dev.prefork.worker.WarmupSettings;
 import dev.prefork.worker.WorkerAgent;
 
@@ -155,9 +155,8 @@ public class PreforkRunListener implements SpringApplicationRunListener, Ordered
 			// a default: the user's server.tomcat.threads.max, wherever it is set, wins
 			defaults.put("server.tomcat.threads.max", tomcatThreads);
 		}
-		String gracefulTimeout = System.getenv(WorkerEnvironment.GRACEFUL_TIMEOUT);
-		if (gracefulTimeout != null) {
-			defaults.put("spring.lifecycle.timeout-per-shutdown-phase", Duration.ofMillis(Long.parseLong(gracefulTimeout)));
+		if (WorkerEnvironment.hasGracefulTimeout()) {
+			defaults.put("spring.lifecycle.timeout-per-shutdown-phase", WorkerEnvironment.gracefulTimeout());
 		}
 		environment.getPropertySources().addLast(new MapPropertySource("preforkWorkerDefaults", defaults));
 	}

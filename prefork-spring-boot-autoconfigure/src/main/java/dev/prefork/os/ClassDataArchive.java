@@ -32,6 +32,9 @@ import java.util.jar.JarFile;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import dev.prefork.protocol.MasterOnlyEnvironment;
+import dev.prefork.protocol.WorkerEnvironment;
+
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
@@ -519,8 +522,7 @@ public final class ClassDataArchive implements AutoCloseable {
 			.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
 		Map<String, String> environment = builder.environment();
 		environment.put(WorkerEnvironment.ROLE, WorkerEnvironment.ROLE_TRAINING);
-		environment.keySet().removeAll(List.of("LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "NOTIFY_SOCKET",
-				UpgradeHandoff.OLD_MASTER_PID, UpgradeHandoff.LISTEN_FD, UpgradeHandoff.NOTIFY_FD));
+		MasterOnlyEnvironment.removeForWorker(environment);
 		JvmCommandLine.removeMasterSecrets(environment);
 		environment.putAll(more);
 		Process process = builder.start();

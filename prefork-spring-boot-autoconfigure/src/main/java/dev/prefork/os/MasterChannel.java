@@ -7,6 +7,8 @@ import java.util.Arrays;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
+import dev.prefork.protocol.ChannelProtocol;
+
 import jnr.posix.POSIX;
 
 /**

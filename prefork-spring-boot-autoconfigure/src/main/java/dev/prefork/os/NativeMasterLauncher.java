@@ -12,6 +12,9 @@ import dev.prefork.master.ExitStatus;
 import dev.prefork.master.MasterSettings;
 import dev.prefork.master.RecordedPaths;
 import dev.prefork.master.UpgradeLauncher;
+import dev.prefork.protocol.MasterOnlyEnvironment;
+import dev.prefork.protocol.ChannelProtocol;
+import dev.prefork.protocol.WorkerEnvironment;
 
 /**
  * Starts the new master of an upgrade natively: the master's own command line, its stdin,
@@ -19,10 +22,6 @@ import dev.prefork.master.UpgradeLauncher;
  * {@link UpgradeHandoff}), and nothing else.
  */
 public final class NativeMasterLauncher implements UpgradeLauncher {
-
-	/** systemd's socket-activation variables name this process, not the new master. */
-	private static final List<String> NOT_INHERITED = List.of("LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES",
-			UpgradeHandoff.OLD_MASTER_PID, UpgradeHandoff.LISTEN_FD, UpgradeHandoff.NOTIFY_FD);
 
 	private final ListenSockets sockets;
 
@@ -66,15 +65,15 @@ public final class NativeMasterLauncher implements UpgradeLauncher {
 			descriptors.put(listenCopy, UpgradeHandoff.CHILD_LISTEN_FD);
 			descriptors.put(notify[1], UpgradeHandoff.CHILD_NOTIFY_FD);
 			Map<String, String> environment = new LinkedHashMap<>(System.getenv());
-			NOT_INHERITED.forEach(environment::remove);
-			environment.put(UpgradeHandoff.OLD_MASTER_PID, Long.toString(this.pid));
+			MasterOnlyEnvironment.removeForNewMaster(environment);
+			environment.put(MasterOnlyEnvironment.UPGRADE_FROM, Long.toString(this.pid));
 			environment.remove(WorkerEnvironment.WARMUP_PATHS);
 			List<String> paths = this.recordedPaths.top();
 			if (!paths.isEmpty()) {
 				environment.put(WorkerEnvironment.WARMUP_PATHS, String.join("\n", paths));
 			}
-			environment.put(UpgradeHandoff.LISTEN_FD, Integer.toString(UpgradeHandoff.CHILD_LISTEN_FD));
-			environment.put(UpgradeHandoff.NOTIFY_FD, Integer.toString(UpgradeHandoff.CHILD_NOTIFY_FD));
+			environment.put(MasterOnlyEnvironment.UPGRADE_LISTEN_FD, Integer.toString(UpgradeHandoff.CHILD_LISTEN_FD));
+			environment.put(MasterOnlyEnvironment.UPGRADE_NOTIFY_FD, Integer.toString(UpgradeHandoff.CHILD_NOTIFY_FD));
 			int child = Spawn.spawn(this.commandLine.executable(), this.commandLine.argv(), environment, descriptors);
 			NativeChildProcess process = new NativeChildProcess(child, new MasterChannel(notify[0], -1),
 					new NewMasterListener(child, events));

@@ -12,6 +12,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
+import dev.prefork.hooks.WorkerLaunch;
+import dev.prefork.master.ChildProcess;
 import dev.prefork.master.Command;
 import dev.prefork.master.ControlCommand;
 import dev.prefork.master.ExitStatus;
@@ -20,10 +22,11 @@ import dev.prefork.master.RecordedPaths;
 import dev.prefork.master.Source;
 import dev.prefork.master.WorkerBudget;
 import dev.prefork.master.WorkerLauncher;
-import dev.prefork.hooks.WorkerLaunch;
+import dev.prefork.protocol.MasterOnlyEnvironment;
+import dev.prefork.protocol.ChannelProtocol;
+import dev.prefork.protocol.WorkerEnvironment;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
-import dev.prefork.master.ChildProcess;
 
 /**
  * Spawns workers natively: the listening socket on fd 0, the master's stdout and stderr on 1
@@ -35,10 +38,6 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 
 	/** Which GPU a CUDA application in the worker sees. */
 	static final String CUDA_VISIBLE_DEVICES = "CUDA_VISIBLE_DEVICES";
-
-	/** Environment variables that belong to the master alone (systemd hands them to one process). */
-	private static final List<String> MASTER_ONLY_ENVIRONMENT = List.of("LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES",
-			"NOTIFY_SOCKET", UpgradeHandoff.OLD_MASTER_PID, UpgradeHandoff.LISTEN_FD, UpgradeHandoff.NOTIFY_FD);
 
 	private final ListenSockets sockets;
 
@@ -204,7 +203,7 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 	/** The environment a worker starts with that hooks may change: the master's own, and its GPU. */
 	private static Map<String, String> userEnvironment(WorkerSpec spec) {
 		Map<String, String> environment = new LinkedHashMap<>(System.getenv());
-		MASTER_ONLY_ENVIRONMENT.forEach(environment::remove);
+		MasterOnlyEnvironment.removeForWorker(environment);
 		JvmCommandLine.removeMasterSecrets(environment);
 		if (spec.gpu() != null) {
 			environment.put(CUDA_VISIBLE_DEVICES, spec.gpu());
@@ -219,8 +218,8 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 		environment.put(WorkerEnvironment.ROLE, WorkerEnvironment.ROLE_WORKER);
 		environment.put(WorkerEnvironment.SLOT, Integer.toString(spec.slot()));
 		environment.put(WorkerEnvironment.GENERATION, Integer.toString(spec.generation()));
-		environment.put(WorkerEnvironment.HEARTBEAT_INTERVAL, Long.toString(spec.settings().heartbeatInterval().toMillis()));
-		environment.put(WorkerEnvironment.GRACEFUL_TIMEOUT, Long.toString(spec.settings().gracefulTimeout().toMillis()));
+		WorkerEnvironment.putMillis(environment, WorkerEnvironment.HEARTBEAT_INTERVAL, spec.settings().heartbeatInterval());
+		WorkerEnvironment.putMillis(environment, WorkerEnvironment.GRACEFUL_TIMEOUT, spec.settings().gracefulTimeout());
 		environment.put(WorkerEnvironment.NOBODY_SERVES, Boolean.toString(spec.nobodyServes()));
 		environment.remove(WorkerEnvironment.WARMUP_PATHS);
 		List<String> paths = this.recordedPaths.top();

@@ -5,6 +5,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
 
+import dev.prefork.protocol.ChannelProtocol;
+import dev.prefork.protocol.MasterOnlyEnvironment;
+
 /**
  * What the old master of an upgrade hands the new master it starts: its own pid, the
  * listening socket on fd 3, and the write end of a pipe on fd 4 on which the new master says
@@ -17,11 +20,11 @@ import java.util.Optional;
  */
 public record UpgradeHandoff(long oldMasterPid, int listenFd, int notifyFd) {
 
-	public static final String OLD_MASTER_PID = "PREFORK_UPGRADE_FROM";
+	private static final String OLD_MASTER_PID = MasterOnlyEnvironment.UPGRADE_FROM;
 
-	public static final String LISTEN_FD = "PREFORK_UPGRADE_LISTEN_FD";
+	private static final String LISTEN_FD = MasterOnlyEnvironment.UPGRADE_LISTEN_FD;
 
-	public static final String NOTIFY_FD = "PREFORK_UPGRADE_NOTIFY_FD";
+	private static final String NOTIFY_FD = MasterOnlyEnvironment.UPGRADE_NOTIFY_FD;
 
 	static final int CHILD_LISTEN_FD = 3;
 

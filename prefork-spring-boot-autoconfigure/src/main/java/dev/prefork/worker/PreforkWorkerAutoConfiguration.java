@@ -1,8 +1,6 @@
 package dev.prefork.worker;
 
-import java.time.Duration;
-
-import dev.prefork.os.WorkerEnvironment;
+import dev.prefork.protocol.WorkerEnvironment;
 import org.apache.catalina.startup.Tomcat;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -40,9 +38,7 @@ public final class PreforkWorkerAutoConfiguration {
 
 	@Bean
 	ConnectionDrainer preforkConnectionDrainer(WebServerApplicationContext context) {
-		String gracefulTimeout = System.getenv(WorkerEnvironment.GRACEFUL_TIMEOUT);
-		return new ConnectionDrainer(context,
-				Duration.ofMillis((gracefulTimeout != null) ? Long.parseLong(gracefulTimeout) : 30_000));
+		return new ConnectionDrainer(context, WorkerEnvironment.gracefulTimeout());
 	}
 
 	@Bean

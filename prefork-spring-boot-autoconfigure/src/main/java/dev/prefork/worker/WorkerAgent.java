@@ -16,9 +16,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.prefork.logging.LogFiles;
 import dev.prefork.master.ExitStatus;
-import dev.prefork.os.ChannelProtocol;
+import dev.prefork.protocol.ChannelProtocol;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import dev.prefork.os.WorkerEnvironment;
+import dev.prefork.protocol.WorkerEnvironment;
 import org.apache.catalina.startup.Tomcat;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -83,8 +83,7 @@ public final class WorkerAgent {
 			throw new IllegalStateException(ex);
 		}
 		WorkerAgent agent = new WorkerAgent(mainThread, channel,
-				Duration.ofMillis(Long.parseLong(env(WorkerEnvironment.HEARTBEAT_INTERVAL, "7500"))),
-				Duration.ofMillis(Long.parseLong(env(WorkerEnvironment.GRACEFUL_TIMEOUT, "30000"))),
+				WorkerEnvironment.heartbeatInterval(), WorkerEnvironment.gracefulTimeout(),
 				env(WorkerEnvironment.MASTER_PID, "?"));
 		Thread watcher = new Thread(() -> {
 			channel.readLines(agent::onMasterLine);

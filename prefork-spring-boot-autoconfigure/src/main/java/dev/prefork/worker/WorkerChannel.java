@@ -9,7 +9,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
 
-import dev.prefork.os.ChannelProtocol;
+import dev.prefork.protocol.ChannelProtocol;
 
 /**
  * The worker's ends of its channel to the master, opened from Java alone through

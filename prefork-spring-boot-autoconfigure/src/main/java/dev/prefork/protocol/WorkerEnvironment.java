@@ -1,4 +1,7 @@
-package dev.prefork.os;
+package dev.prefork.protocol;
+
+import java.time.Duration;
+import java.util.Map;
 
 /**
  * The environment variables through which the master tells a worker what it is. Spring's
@@ -39,6 +42,40 @@ public final class WorkerEnvironment {
 	public static final String NOBODY_SERVES = "PREFORK_NOBODY_SERVES";
 
 	private WorkerEnvironment() {
+	}
+
+	/** Writes a duration as the master does: whole milliseconds. */
+	public static void putMillis(Map<String, String> environment, String name, Duration duration) {
+		environment.put(name, Long.toString(duration.toMillis()));
+	}
+
+	/**
+	 * This worker's {@link #HEARTBEAT_INTERVAL}, as its master wrote it.
+	 * @throws IllegalStateException if the master did not (not a worker)
+	 */
+	public static Duration heartbeatInterval() {
+		return requiredMillis(HEARTBEAT_INTERVAL);
+	}
+
+	/**
+	 * This worker's {@link #GRACEFUL_TIMEOUT}, as its master wrote it ({@code prefork.graceful-timeout}).
+	 * @throws IllegalStateException if the master did not (not a worker)
+	 */
+	public static Duration gracefulTimeout() {
+		return requiredMillis(GRACEFUL_TIMEOUT);
+	}
+
+	/** Whether this process was started by a master with {@link #GRACEFUL_TIMEOUT}. */
+	public static boolean hasGracefulTimeout() {
+		return System.getenv(GRACEFUL_TIMEOUT) != null;
+	}
+
+	private static Duration requiredMillis(String name) {
+		String value = System.getenv(name);
+		if (value == null) {
+			throw new IllegalStateException(name + " is not set: workers are started by the prefork master only");
+		}
+		return Duration.ofMillis(Long.parseLong(value));
 	}
 
 }

@@ -1,4 +1,4 @@
-package dev.prefork.os;
+package dev.prefork.protocol;
 
 /**
  * The lines master and worker exchange on their private channel, one message a line. The
