@@ -48,6 +48,7 @@ import org.springframework.boot.actuate.autoconfigure.endpoint.condition.Conditi
 import org.springframework.boot.actuate.autoconfigure.endpoint.web.WebEndpointProperties;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.micrometer.metrics.autoconfigure.export.prometheus.PrometheusScrapeEndpoint;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -344,8 +345,12 @@ class PreforkMasterConfiguration {
 		return new PreforkEndpoint(master, paths);
 	}
 
-	/** Guards every request to the master, whichever endpoints are exposed. */
+	/**
+	 * Guards every request to the master, whichever endpoints are exposed; none without a
+	 * management server ({@code management.server.port=-1}).
+	 */
 	@Bean
+	@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 	FilterRegistrationBean<PreforkControlFilter> preforkControlFilter(Environment environment, WebEndpointProperties web,
 			PreforkProperties properties) {
 		ManagementSecurity.check(environment, web, properties);

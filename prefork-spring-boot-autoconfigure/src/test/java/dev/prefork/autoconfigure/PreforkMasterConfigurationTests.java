@@ -47,6 +47,21 @@ class PreforkMasterConfigurationTests {
 	}
 
 	@Test
+	void withoutAManagementServerTheMasterStartsWithoutItsFilter() {
+		new org.springframework.boot.test.context.runner.ApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(EndpointAutoConfiguration.class))
+			.withUserConfiguration(PreforkMasterConfiguration.class)
+			.withBean("preforkSettingsLoader", SettingsLoader.class, () -> () -> {
+				throw new SettingsLoader.InvalidSettingsException("not in this test", null);
+			})
+			.withBean(MeterRegistry.class, SimpleMeterRegistry::new)
+			.withPropertyValues("prefork.listen.port=0", "prefork.preload=off")
+			.run((context) -> assertThat(context).hasNotFailed()
+				.hasSingleBean(Master.class)
+				.doesNotHaveBean("preforkControlFilter"));
+	}
+
+	@Test
 	void noEndpointWhenItsAccessIsNone() {
 		this.runner.withPropertyValues("management.endpoint.prefork.access=none")
 			.run((context) -> assertThat(context).hasNotFailed()
