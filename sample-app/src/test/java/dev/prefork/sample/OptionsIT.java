@@ -87,6 +87,9 @@ class OptionsIT {
 	/** Without the status endpoint: until a worker answers on the application's port. */
 	private static void awaitServing(MasterProcess master) throws InterruptedException {
 		await("a worker to answer", MasterProcess.BOOT, () -> {
+			if (!master.isAlive()) {
+				throw new AssertionError("The master exited before a worker answered\n" + master.tail());
+			}
 			try {
 				return master.get("/whoami").status() == 200;
 			}
