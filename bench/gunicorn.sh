@@ -17,7 +17,7 @@ PORT=${PORT:-18980}
 DURATION=${DURATION:-30}
 WORK=$(mktemp -d)
 MASTER=""
-trap '[ -z "$MASTER" ] || { kill -TERM "$MASTER" 2>/dev/null; wait "$MASTER" 2>/dev/null || true; }; pkill -TERM -f "gunicorn.*$WORK" || true' EXIT
+trap '[ -z "$MASTER" ] || { kill -TERM "$MASTER" 2>/dev/null; wait "$MASTER" 2>/dev/null || true; }; pkill -TERM -f "gunicorn.*$WORK" || true; rm -rf "$WORK"' EXIT
 
 cat > "$WORK/app.py" <<'PY'
 import json, os

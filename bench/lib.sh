@@ -32,7 +32,9 @@ stop_master() {
   fi
   MASTER=""
 }
-trap stop_master EXIT
+# The work folder (logs, archives: 150+ MiB) goes with the script; KEEP_WORK=1 keeps it.
+remove_work() { [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"; }
+trap 'stop_master; remove_work' EXIT
 
 status() { curl -s --max-time 2 "http://127.0.0.1:$MPORT/actuator/prefork" || true; }
 field() { python3 -c "import json,sys; s=json.load(sys.stdin); print(eval(sys.argv[1]))" "$1" 2>/dev/null || true; }

@@ -36,7 +36,7 @@ cleanup_cgroup() {
   for _ in $(seq 100); do [ -z "$(cat "$CG/cgroup.procs" 2>/dev/null)" ] && break; sleep 0.1; done
   rmdir "$CG" 2>/dev/null || true
 }
-trap cleanup_cgroup EXIT
+trap 'cleanup_cgroup; remove_work' EXIT
 
 oom_kills() { if [ $V = 1 ]; then awk '$1 == "oom_kill" { print $2 }' "$CG/memory.oom_control"; else awk '$1 == "oom_kill" { print $2 }' "$CG/memory.events"; fi; }
 peak() { if [ $V = 1 ]; then cat "$CG/memory.max_usage_in_bytes"; else cat "$CG/memory.peak" 2>/dev/null || echo 0; fi; }

@@ -32,7 +32,7 @@ YML
 prometheus --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/data" \
   --web.listen-address="127.0.0.1:$PPORT" > "$WORK/prometheus.log" 2>&1 &
 PROMETHEUS=$!
-trap 'kill -TERM $MASTER $PROMETHEUS 2>/dev/null; wait $MASTER $PROMETHEUS 2>/dev/null || true' EXIT
+trap 'kill -TERM $MASTER $PROMETHEUS 2>/dev/null; wait $MASTER $PROMETHEUS 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
 status() { curl -s --max-time 2 "http://127.0.0.1:$MPORT/actuator/prefork" || true; }
 ready() { status | python3 -c "import json,sys; s=json.load(sys.stdin); print(s['state']=='running' and sum(w['state']=='ready' for w in s['workers'])==2 and ($1))" 2>/dev/null || true; }

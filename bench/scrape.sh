@@ -22,7 +22,7 @@ WORK=$(mktemp -d)
 "$JAVA" -jar sample-app/target/sample-app.jar --server.port="$PORT" --management.server.port="$MPORT" \
   --prefork.workers="$WORKERS" --prefork.preload-dir="$WORK/archives" > "$WORK/master.log" 2>&1 &
 MASTER=$!
-trap 'kill -TERM $MASTER 2>/dev/null; wait $MASTER 2>/dev/null || true' EXIT
+trap 'kill -TERM $MASTER 2>/dev/null; wait $MASTER 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
 start=$SECONDS
 until curl -s "http://127.0.0.1:$MPORT/actuator/prefork" | python3 -c "

@@ -45,7 +45,7 @@ sample() {
 }
 
 stop_both() { for mode in off on; do use "$mode"; stop_master; MASTERS[$mode]=""; done; }
-trap stop_both EXIT
+trap 'stop_both; remove_work' EXIT
 
 echo "# $(nproc) cores, $SAMPLES samples per row, alternating, warm-up before ready $WORKER_WARMUP, seconds from TTIN to the first 200 of the new worker, commit $(git rev-parse --short HEAD)"
 for jdk in $JDKS; do
