@@ -8,17 +8,15 @@ import org.springframework.boot.health.contributor.AbstractHealthIndicator;
 import org.springframework.boot.health.contributor.Health;
 
 /**
- * The master is healthy while at least {@code prefork.min-ready-workers} workers are ready.
+ * The master is healthy while at least {@code prefork.min-ready-workers} workers are ready
+ * (the value of the last reload, as the master's status shows it).
  */
 class PreforkHealthIndicator extends AbstractHealthIndicator {
 
 	private final Master master;
 
-	private final int minReadyWorkers;
-
-	PreforkHealthIndicator(Master master, int minReadyWorkers) {
+	PreforkHealthIndicator(Master master) {
 		this.master = master;
-		this.minReadyWorkers = minReadyWorkers;
 	}
 
 	@Override
@@ -27,7 +25,7 @@ class PreforkHealthIndicator extends AbstractHealthIndicator {
 		if (status.state() == MasterState.STOPPING || status.state() == MasterState.STOPPED) {
 			builder.outOfService();
 		}
-		else if (status.readyWorkers() >= this.minReadyWorkers) {
+		else if (status.readyWorkers() >= status.minReadyWorkers()) {
 			builder.up();
 		}
 		else {
@@ -35,7 +33,7 @@ class PreforkHealthIndicator extends AbstractHealthIndicator {
 		}
 		builder.withDetail("state", status.state())
 			.withDetail("readyWorkers", status.readyWorkers())
-			.withDetail("minReadyWorkers", this.minReadyWorkers)
+			.withDetail("minReadyWorkers", status.minReadyWorkers())
 			.withDetail("targetWorkers", status.targetWorkers());
 	}
 

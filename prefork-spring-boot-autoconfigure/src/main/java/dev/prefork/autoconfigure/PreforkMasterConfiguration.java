@@ -364,8 +364,8 @@ class PreforkMasterConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean(name = "preforkHealthIndicator")
-	PreforkHealthIndicator preforkHealthIndicator(Master master, PreforkProperties properties) {
-		return new PreforkHealthIndicator(master, properties.getMinReadyWorkers());
+	PreforkHealthIndicator preforkHealthIndicator(Master master) {
+		return new PreforkHealthIndicator(master);
 	}
 
 	/**

@@ -418,7 +418,8 @@ public class PreforkProperties {
 		}
 		return new MasterSettings(this.workers, this.maxWorkers, this.timeout, this.gracefulTimeout, this.bootTimeout,
 				this.maxRequests, this.maxRequestsJitter, this.reload.getStrategy(), this.worker.jvmArgList(),
-				new ListenAddress(listenHost, listenPort, this.backlog), gpuList(System.getenv("USE_GPUS")), budget);
+				new ListenAddress(listenHost, listenPort, this.backlog), gpuList(System.getenv("USE_GPUS")), budget,
+				this.minReadyWorkers);
 	}
 
 	/** prefork.gpus, or else USE_GPUS, checked. */

@@ -43,6 +43,8 @@ public sealed interface Command {
 
 		void stopWorkers(StopWorkers stopWorkers);
 
+		void reloadLoaded(ReloadLoaded loaded);
+
 		void upgradeReady(UpgradeReady ready);
 
 		void upgradeExited(UpgradeExited exited);
@@ -178,6 +180,20 @@ public sealed interface Command {
 		@Override
 		public String name() {
 			return "stop-workers";
+		}
+
+	}
+
+	/**
+	 * The configuration for a reload was read (off the master thread).
+	 * @param settings the new settings, or {@code null} if they could not be read
+	 * @param error why not, or {@code null}
+	 */
+	record ReloadLoaded(Reload reload, MasterSettings settings, String error) implements Event {
+
+		@Override
+		public void dispatchTo(Handler handler) {
+			handler.reloadLoaded(this);
 		}
 
 	}

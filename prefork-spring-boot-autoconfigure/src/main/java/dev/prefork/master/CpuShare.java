@@ -23,6 +23,14 @@ public record CpuShare(int processors, boolean enabled, String userProcessorOpti
 
 	public static final CpuShare NONE = new CpuShare(1, false, null, true);
 
+	/** For the master's start line: each worker's processors and Tomcat threads, or "" when unset. */
+	public String describe(int workers) {
+		int processors = processorsFor(workers);
+		int threads = tomcatThreadsFor(workers);
+		return ((processors > 0) ? "; " + processors + " of " + processors() + " processors each" : "")
+				+ ((threads > 0) ? ", up to " + threads + " Tomcat threads each" : "");
+	}
+
 	/** Processors a worker of {@code workers} sees, or -1 when the master does not set it. */
 	public int processorsFor(int workers) {
 		return (this.enabled && this.userProcessorOption == null) ? Math.max(1, this.processors / Math.max(1, workers))

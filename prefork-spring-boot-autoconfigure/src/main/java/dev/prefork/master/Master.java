@@ -2,15 +2,10 @@ package dev.prefork.master;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
-import java.util.Comparator;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
-import java.util.SplittableRandom;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -38,10 +33,6 @@ public final class Master {
 
 	private static final long TURN_MILLIS = 200;
 
-	private final WorkerLauncher launcher;
-
-	private final SettingsLoader settingsLoader;
-
 	private final Runnable reopenOwnLogs;
 
 	private final LongSupplier clock;
@@ -50,43 +41,23 @@ public final class Master {
 
 	private final BlockingQueue<Command> commands = new LinkedBlockingQueue<>();
 
-	private final WorkerTable workers = new WorkerTable();
+	private final WorkerPool workers;
 
 	private final RespawnBackoff backoff = new RespawnBackoff();
 
 	private final Upgrade upgrade;
 
-	private final SplittableRandom random = new SplittableRandom();
-
 	private final long startedAt;
 
-	private MasterSettings settings;
+	private final Plan plan;
 
 	private MasterState state = MasterState.STARTING;
 
-	private int targetWorkers;
+	private final Reload reload;
 
-	private int generation = 1;
-
-	private long nextWorkerId = 1;
-
-	private ReloadRun reload;
-
-	private Command.Reload pendingReload;
-
-	private MasterStatus.ReloadReport lastReload;
-
-	/** When the stop in progress gives up waiting and kills. */
-	private long stopDeadline = Long.MAX_VALUE;
-
-	private StopMode stopMode;
-
-	private int exitCode;
+	private final Shutdown shutdown = new Shutdown();
 
 	private volatile MasterStatus status;
-
-	/** All workers were stopped on purpose (WINCH); see {@link #handleUpgradeExited}. */
-	private boolean workersStopped;
 
 	private final List<MasterEvents> observers = new ArrayList<>();
 
@@ -95,17 +66,6 @@ public final class Master {
 
 	/** The target worker count observers were last told about. */
 	private int announcedTarget;
-
-	private Collection<ListenAddress> listenersInUse = List.of();
-
-	/** The kernel's count of OOM kills in the master's cgroup (or machine), -1 if unknown. */
-	private LongSupplier oomKills = () -> -1;
-
-	/** OOM kills already accounted for. */
-	private long oomKillsSeen = -1;
-
-	/** A process's resident memory in bytes, -1 if unknown. */
-	private LongUnaryOperator residentMemory = (pid) -> -1;
 
 	/**
 	 * Creates a master.
@@ -118,10 +78,9 @@ public final class Master {
 	 */
 	public Master(MasterSettings settings, WorkerLauncher launcher, SettingsLoader settingsLoader,
 			Runnable reopenOwnLogs, LongSupplier clock, long pid) {
-		this.settings = settings;
-		this.targetWorkers = settings.workers();
-		this.launcher = launcher;
-		this.settingsLoader = settingsLoader;
+		this.plan = new Plan(settings);
+		this.workers = new WorkerPool(launcher, this.events);
+		this.reload = new Reload(settingsLoader, this::submit, this.events);
 		this.reopenOwnLogs = reopenOwnLogs;
 		this.clock = clock;
 		this.pid = pid;
@@ -147,8 +106,7 @@ public final class Master {
 	 * @return this master
 	 */
 	public Master countingOomKills(LongSupplier counter) {
-		this.oomKills = counter;
-		this.oomKillsSeen = counter.getAsLong();
+		this.workers.countOomKillsWith(counter);
 		return this;
 	}
 
@@ -159,7 +117,13 @@ public final class Master {
 	 * @return this master
 	 */
 	public Master measuringMemory(LongUnaryOperator residentBytes) {
-		this.residentMemory = residentBytes;
+		this.workers.measureMemoryWith(residentBytes);
+		return this;
+	}
+
+	/** Reads a reload's configuration on {@code executor} instead of a thread of its own (tests). */
+	Master readingSettingsOn(Executor executor) {
+		this.reload.readOn(executor);
 		return this;
 	}
 
@@ -200,12 +164,12 @@ public final class Master {
 	 * @return the exit code for the master process
 	 */
 	public int run() {
-		logger.info("Master (pid " + this.pid + ") starting " + this.targetWorkers + " workers"
+		logger.info("Master (pid " + this.pid + ") starting " + this.plan.targetWorkers + " workers"
 				+ ((this.upgrade.oldMasterPid() != null)
 						? " as the new master of an upgrade from pid " + this.upgrade.oldMasterPid() : ""));
-		logger.info("Sizing workers: " + this.settings.budget().memory().describe(this.targetWorkers) + describeCpus());
-		this.announcedTarget = this.targetWorkers;
-		this.events.starting(this.settings);
+		logger.info("Sizing workers: " + this.plan.settings.budget().memory().describe(this.plan.targetWorkers) + this.plan.settings.budget().cpu().describe(this.plan.targetWorkers));
+		this.announcedTarget = this.plan.targetWorkers;
+		this.events.starting(this.plan.settings);
 		try {
 			while (this.state != MasterState.STOPPED) {
 				turn(TURN_MILLIS);
@@ -214,12 +178,12 @@ public final class Master {
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 			logger.warn("Master thread interrupted; killing all workers");
-			killAllNow();
-			this.exitCode = 1;
+			this.workers.killAllNow();
+			this.shutdown.failWith(1);
 		}
 		catch (RuntimeException | Error ex) {
 			logger.error("Master loop failed; killing all workers", ex);
-			killAllNow();
+			this.workers.killAllNow();
 			throw ex;
 		}
 		finally {
@@ -227,8 +191,8 @@ public final class Master {
 			publishStatus();
 		}
 		logger.info("Master (pid " + this.pid + ") stopped");
-		this.events.exited(this.exitCode);
-		return this.exitCode;
+		this.events.exited(this.shutdown.exitCode());
+		return this.shutdown.exitCode();
 	}
 
 	/**
@@ -239,18 +203,18 @@ public final class Master {
 		handleCommands(waitMillis);
 		announceTargetChange();
 		long now = now();
-		killTimedOutWorkers(now);
+		killHungWorkers(now);
 		if (isServing()) {
 			respawnEmptySlots(now);
-			if (this.reload != null) {
+			if (this.reload.running() != null) {
 				advanceReload(now);
 			}
-			else {
+			else if (!this.reload.isBusy()) {
 				recycleOneWorker(now);
 			}
 			retireSurplusWorkers(now);
 		}
-		releaseUnusedListeners();
+		this.workers.releaseUnusedListeners(this.plan.settings.listen());
 		publishStatus();
 	}
 
@@ -298,8 +262,9 @@ public final class Master {
 		}
 
 		@Override
-		public void upgrade(Command.Upgrade upgrade) {
-			handleUpgrade(upgrade);
+		public void upgrade(Command.Upgrade command) {
+			Master.this.upgrade.start(command, Master.this.state, Master.this.plan.settings,
+					Master.this.events::upgradeStarting, Master.this::submit, now());
 		}
 
 		@Override
@@ -308,8 +273,15 @@ public final class Master {
 		}
 
 		@Override
+		public void reloadLoaded(Command.ReloadLoaded loaded) {
+			if (Master.this.reload.loaded(loaded, Master.this.plan, Master.this.state, now())) {
+				Master.this.state = MasterState.RELOADING;
+			}
+		}
+
+		@Override
 		public void upgradeReady(Command.UpgradeReady ready) {
-			handleUpgradeReady(ready);
+			Master.this.upgrade.ready(ready.pid(), now());
 		}
 
 		@Override
@@ -319,12 +291,14 @@ public final class Master {
 
 		@Override
 		public void promoted(Command.Promoted promoted) {
-			handlePromoted(promoted);
+			if (Master.this.upgrade.promoted(promoted.oldMasterPid())) {
+				Master.this.events.promoted(promoted.oldMasterPid());
+			}
 		}
 
 		@Override
 		public void workerWarming(Command.WorkerWarming warming) {
-			handleWarming(warming);
+			Master.this.workers.warming(warming, now());
 		}
 
 		@Override
@@ -334,7 +308,7 @@ public final class Master {
 
 		@Override
 		public void workerHeartbeat(Command.WorkerHeartbeat heartbeat) {
-			handleHeartbeat(heartbeat);
+			Master.this.workers.heartbeat(heartbeat, now());
 		}
 
 		@Override
@@ -346,10 +320,10 @@ public final class Master {
 
 	private void handleStop(Command.Stop stop) {
 		String what = stop.mode().name().toLowerCase() + " stop (source: " + stop.source() + ")";
-		if (this.state == MasterState.STOPPING && (this.stopMode == StopMode.QUICK || stop.mode() == StopMode.GRACEFUL)) {
+		String redundant = this.shutdown.redundancy(stop.mode());
+		if (redundant != null) {
 			logger.info("Already stopping; ignoring " + what);
-			stop.reply().send(Reply.Outcome.conflict("the master is already stopping (" + this.stopMode.name().toLowerCase()
-					+ ")"));
+			stop.reply().send(Reply.Outcome.conflict(redundant));
 			return;
 		}
 		logger.info("Accepted " + what);
@@ -359,121 +333,31 @@ public final class Master {
 	}
 
 	private void handleReload(Command.Reload command) {
-		if (!isServing()) {
-			logger.info("Stopping; ignoring reload (source: " + command.source() + ")");
-			command.reply().send(Reply.Outcome.conflict("the master is " + this.state));
-		}
-		else if ((this.reload != null || this.state == MasterState.STARTING) && command.reply() != Reply.NONE) {
-			String busy = (this.reload != null) ? "a reload to generation " + this.reload.generation + " is running (for "
-					+ seconds(now() - this.reload.startedAt) + " s)" : "the first workers are still starting";
-			logger.info("Reload (source: " + command.source() + ") refused: " + busy);
-			command.reply().send(Reply.Outcome.conflict(busy + "; try again once it is over"));
-		}
-		else if (this.reload != null || this.state == MasterState.STARTING) {
-			if (this.pendingReload == null) {
-				logger.info("Reload (source: " + command.source() + ") queued after the one in progress");
-				this.pendingReload = command;
-			}
-			else {
-				logger.info("Reload (source: " + command.source() + ") coalesced with the one already queued");
-			}
+		if (isServing()) {
+			this.reload.request(command, this.state == MasterState.STARTING, now());
 		}
 		else {
-			startReload(command);
-		}
-	}
-
-	private void startReload(Command.Reload command) {
-		long now = now();
-		MasterSettings next;
-		try {
-			next = this.settingsLoader.load();
-		}
-		catch (SettingsLoader.InvalidSettingsException ex) {
-			logger.error("Reload refused, workers unchanged: " + ex.getMessage());
-			this.lastReload = new MasterStatus.ReloadReport(this.generation + 1, String.valueOf(command.strategy()),
-					"failed", "invalid configuration: " + ex.getMessage(), 0, Instant.now());
-			command.reply().send(Reply.Outcome.conflict("invalid configuration, workers unchanged: " + ex.getMessage()));
-			return;
-		}
-		int target = reloadTarget(next);
-		String tooBig = next.budget().memory().fitProblem(target);
-		if (tooBig != null) {
-			logger.error("Reload refused, workers unchanged: " + tooBig);
-			this.lastReload = new MasterStatus.ReloadReport(this.generation + 1, String.valueOf(command.strategy()),
-					"failed", tooBig, 0, Instant.now());
-			command.reply().send(Reply.Outcome.conflict("workers unchanged: " + tooBig));
-			return;
-		}
-		ReloadStrategy strategy = (command.strategy() != null) ? command.strategy() : next.reloadStrategy();
-		this.reload = new ReloadRun(this.generation + 1, strategy, now, this.settings, this.generation,
-				this.targetWorkers);
-		this.settings = next;
-		this.generation = this.reload.generation;
-		this.targetWorkers = target;
-		this.workersStopped = false;
-		this.state = MasterState.RELOADING;
-		String started = "starting generation " + this.generation + " with " + this.targetWorkers + " workers, " + strategy;
-		logger.info("Reloading (source: " + command.source() + "): " + started);
-		this.events.reloadStarted(this.generation);
-		command.reply().send(Reply.Outcome.accepted("reload " + started));
-	}
-
-	/**
-	 * The worker count after a reload: a count changed at runtime (TTIN, scale) survives it,
-	 * unless the configuration read again changed {@code prefork.workers}.
-	 */
-	private int reloadTarget(MasterSettings next) {
-		if (this.workersStopped) {
-			return next.workers(); // WINCH stopped them all: a HUP starts them again as configured
-		}
-		if (next.workers() != this.settings.workers()) {
-			if (this.targetWorkers != this.settings.workers()) {
-				logger.info("prefork.workers changed from " + this.settings.workers() + " to " + next.workers()
-						+ ": the reload runs " + next.workers() + " workers instead of the " + this.targetWorkers
-						+ " scaled to at runtime");
-			}
-			return next.workers();
-		}
-		if (this.targetWorkers != next.workers()) {
-			logger.info("Keeping the " + this.targetWorkers + " workers scaled to at runtime (prefork.workers is still "
-					+ next.workers() + ")");
-		}
-		return this.targetWorkers;
-	}
-
-	/** Starts the reload that was queued while another one ran (or the master was starting). */
-	private void startPendingReload() {
-		Command.Reload next = this.pendingReload;
-		this.pendingReload = null;
-		if (next != null) {
-			startReload(next);
+			logger.info("Stopping; ignoring reload (source: " + command.source() + ")");
+			command.reply().send(Reply.Outcome.conflict("the master is " + this.state));
 		}
 	}
 
 	private void handleScale(Command.Scale scale) {
-		int wanted = (scale.workers() != null) ? scale.workers() : this.targetWorkers + scale.delta();
+		int wanted = (scale.workers() != null) ? scale.workers() : this.plan.targetWorkers + scale.delta();
+		String refused = this.plan.settings.scaleProblem(wanted, this.plan.targetWorkers);
 		if (!isServing()) {
 			scale.reply().send(Reply.Outcome.conflict("the master is " + this.state));
 		}
-		else if (wanted < 1 || wanted > this.settings.maxWorkers()) {
-			String refused = "cannot scale to " + wanted + " workers: the range is 1 to " + this.settings.maxWorkers()
-					+ " (prefork.max-workers); still " + this.targetWorkers;
-			logger.warn("Scaling (source: " + scale.source() + ") refused: " + refused);
-			scale.reply().send(Reply.Outcome.invalid(refused));
-		}
-		else if (wanted > this.targetWorkers && this.settings.budget().memory().fitProblem(wanted) != null) {
-			String refused = "cannot scale to " + wanted + " workers: " + this.settings.budget().memory().fitProblem(wanted)
-					+ "; still " + this.targetWorkers;
+		else if (refused != null) {
 			logger.warn("Scaling (source: " + scale.source() + ") refused: " + refused);
 			scale.reply().send(Reply.Outcome.invalid(refused));
 		}
 		else {
-			String change = (wanted != this.targetWorkers) ? "from " + this.targetWorkers + " to " + wanted + " workers"
-					: "nothing to do: already " + wanted + " workers";
+			String change = (wanted != this.plan.targetWorkers) ? "from " + this.plan.targetWorkers + " to " + wanted
+					+ " workers" : "nothing to do: already " + wanted + " workers";
 			logger.info("Scaling " + change + " (source: " + scale.source() + ")");
-			this.targetWorkers = wanted;
-			this.workersStopped = false;
+			this.plan.targetWorkers = wanted;
+			this.plan.workersStopped = false;
 			scale.reply().send(Reply.Outcome.accepted("scaling " + change));
 		}
 	}
@@ -481,38 +365,9 @@ public final class Master {
 	private void handleReopenLogs(Command.ReopenLogs reopen) {
 		logger.info("Reopening log files (source: " + reopen.source() + ")");
 		this.reopenOwnLogs.run();
-		for (Worker worker : this.workers.view()) {
-			if (worker.state == WorkerState.READY) {
-				worker.process.signal(Signal.USR1);
-			}
-			else if (worker.isBooting()) {
-				// SIGUSR1 kills a JVM that has not installed its handler yet: signal it once ready.
-				worker.reopenLogsWhenReady = true;
-			}
-		}
+		this.workers.reopenLogs();
 		reopen.reply().send(Reply.Outcome.accepted("log files reopened in the master; " + this.workers.size()
 				+ " worker(s) asked to reopen theirs"));
-	}
-
-	private void handleUpgrade(Command.Upgrade command) {
-		String refusal = this.upgrade.refusal(this.state);
-		if (refusal != null) {
-			logger.warn("Upgrade (source: " + command.source() + ") refused: " + refusal);
-			command.reply().send(Reply.Outcome.conflict(refusal));
-			return;
-		}
-		try {
-			this.events.upgradeStarting();
-			long newMaster = this.upgrade.start(this.settings, this::submit, now());
-			logger.info("Upgrading (source: " + command.source() + "): started a new master (pid " + newMaster
-					+ ") from the original command line and handed it the listening socket; both serve until one "
-					+ "of them is stopped");
-			command.reply().send(Reply.Outcome.accepted("upgrade started: new master pid " + newMaster));
-		}
-		catch (IOException ex) {
-			logger.error("Upgrade failed, this master keeps serving: could not start a new master: " + ex.getMessage());
-			command.reply().send(Reply.Outcome.conflict("could not start a new master: " + ex.getMessage()));
-		}
 	}
 
 	private void handleStopWorkers(Command.StopWorkers command) {
@@ -522,86 +377,53 @@ public final class Master {
 			command.reply().send(Reply.Outcome.conflict("the master is " + this.state));
 			return;
 		}
-		if (this.targetWorkers == 0) {
+		if (this.plan.targetWorkers == 0) {
 			logger.info("Ignoring " + what + ": no workers are running");
 			command.reply().send(Reply.Outcome.conflict("no workers are running"));
 			return;
 		}
 		long now = now();
-		if (this.reload != null) {
+		if (this.reload.running() != null) {
 			abortReload("all workers are being stopped (source: " + command.source() + ")", now);
 		}
-		this.pendingReload = null;
-		logger.info("Stopping all " + this.targetWorkers + " workers gracefully (source: " + command.source()
+		this.reload.cancelWaiting();
+		logger.info("Stopping all " + this.plan.targetWorkers + " workers gracefully (source: " + command.source()
 				+ "); the master keeps the listening socket. HUP or TTIN starts workers again"
 				+ (!this.upgrade.isRunning() ? ". No new master is running: nothing serves until then" : ""));
-		command.reply().send(Reply.Outcome.accepted("stopping all " + this.targetWorkers
+		command.reply().send(Reply.Outcome.accepted("stopping all " + this.plan.targetWorkers
 				+ " workers gracefully; the master keeps the listening socket"));
-		this.targetWorkers = 0;
-		this.workersStopped = true;
+		this.plan.targetWorkers = 0;
+		this.plan.workersStopped = true;
 		for (Worker worker : this.workers.active()) {
-			retire(worker, ExitReason.GRACEFUL, Signal.TERM, this.settings.gracefulTimeout(), now);
+			this.workers.retireGracefully(worker, ExitReason.GRACEFUL, now);
 		}
-	}
-
-	private void handleUpgradeReady(Command.UpgradeReady ready) {
-		this.upgrade.ready(ready.pid(), now());
 	}
 
 	private void handleUpgradeExited(Command.UpgradeExited exited) {
-		if (this.upgrade.exited(exited.pid(), exited.status()) && this.workersStopped && isServing()) {
-			this.workersStopped = false;
-			this.targetWorkers = this.settings.workers();
-			logger.info("Starting " + this.targetWorkers + " workers again, stopped during the upgrade");
+		if (this.upgrade.exited(exited.pid(), exited.status()) && this.plan.workersStopped && isServing()) {
+			this.plan.workersStopped = false;
+			this.plan.targetWorkers = this.plan.settings.workers();
+			logger.info("Starting " + this.plan.targetWorkers + " workers again, stopped during the upgrade");
 		}
-	}
-
-	private void handlePromoted(Command.Promoted promoted) {
-		if (this.upgrade.promoted(promoted.oldMasterPid())) {
-			this.events.promoted(promoted.oldMasterPid());
-		}
-	}
-
-	private void handleWarming(Command.WorkerWarming warming) {
-		Worker worker = this.workers.get(warming.workerId()).orElse(null);
-		if (worker == null || worker.state != WorkerState.BOOTING) {
-			return;
-		}
-		worker.state = WorkerState.WARMING;
-		worker.warmingDeadline = now() + warming.limit().plus(MasterSettings.WARMUP_GRACE).toMillis();
-		logger.info("Worker " + worker.slot + " (pid " + worker.pid() + ") started in "
-				+ seconds(now() - worker.spawnedAt) + " s; warming up before it takes requests");
-		this.events.workerWarming(worker.slot, worker.pid());
 	}
 
 	private void handleReady(Command.WorkerReady ready) {
-		Worker worker = this.workers.get(ready.workerId()).orElse(null);
-		if (worker == null || !worker.isBooting()) {
+		long now = now();
+		Worker worker = this.workers.ready(ready, now);
+		if (worker == null) {
 			return;
 		}
-		long now = now();
-		worker.state = WorkerState.READY;
-		if (ready.warmup() != null) {
-			this.events.workerWarmedUp(worker.slot, worker.pid(), ready.warmup());
-		}
-		worker.readyAt = now;
-		worker.lastHeartbeatAt = now;
-		if (worker.reopenLogsWhenReady) {
-			worker.process.signal(Signal.USR1);
-		}
-		logger.info("Booted worker " + worker.slot + " (pid " + worker.pid() + ") in " + seconds(now - worker.spawnedAt)
-				+ " s");
-		this.events.workerReady(worker.slot, worker.pid(), Duration.ofMillis(now - worker.spawnedAt));
-		boolean waitForAll = this.reload != null && this.reload.strategy == ReloadStrategy.ALL_AT_ONCE
-				&& worker.generation == this.reload.generation;
+		Reload.Run reloading = this.reload.running();
+		boolean waitForAll = reloading != null && reloading.strategy() == ReloadStrategy.ALL_AT_ONCE
+				&& worker.generation == reloading.generation();
 		if (worker.replaces != null && !waitForAll) {
 			retireReplaced(worker, now);
 		}
-		if (this.state == MasterState.STARTING && this.workers.count(WorkerState.READY) >= this.targetWorkers) {
+		if (this.state == MasterState.STARTING && this.workers.count(WorkerState.READY) >= this.plan.targetWorkers) {
 			this.state = MasterState.RUNNING;
-			logger.info("All " + this.targetWorkers + " workers ready " + seconds(now - this.startedAt) + " s after start");
-			this.events.ready(this.targetWorkers);
-			startPendingReload();
+			logger.info("All " + this.plan.targetWorkers + " workers ready " + MasterStatus.seconds(now - this.startedAt) + " s after start");
+			this.events.ready(this.plan.targetWorkers);
+			this.reload.startQueued(now);
 		}
 	}
 
@@ -610,35 +432,7 @@ public final class Master {
 		worker.replaces = null;
 		if (old.isActive()) {
 			logger.info(old + " replaced by worker " + worker.slot + " (pid " + worker.pid() + "); stopping it gracefully");
-			retire(old, worker.replaceReason, Signal.TERM, this.settings.gracefulTimeout(), now);
-		}
-	}
-
-	private void handleHeartbeat(Command.WorkerHeartbeat heartbeat) {
-		this.workers.get(heartbeat.workerId()).ifPresent((worker) -> {
-			worker.lastHeartbeatAt = now();
-			worker.requests = heartbeat.requestsServed();
-			worker.inflight = heartbeat.inflight();
-			checkMemory(worker);
-		});
-	}
-
-	/** {@code prefork.max-worker-memory} (replace, readiness-gated) and {@code -kill} (kill now), on each heartbeat. */
-	private void checkMemory(Worker worker) {
-		WorkerBudget budget = this.settings.budget();
-		if ((budget.recycleAboveBytes() <= 0 && budget.killAboveBytes() <= 0) || worker.state != WorkerState.READY) {
-			return;
-		}
-		long resident = this.residentMemory.applyAsLong(worker.pid());
-		if (budget.killAboveBytes() > 0 && resident > budget.killAboveBytes()) {
-			logger.error(worker + " uses " + MemoryBudget.mib(resident) + " of resident memory, above "
-					+ "prefork.max-worker-memory-kill (" + MemoryBudget.mib(budget.killAboveBytes()) + "); killing it");
-			retire(worker, ExitReason.MEMORY, Signal.KILL, Duration.ZERO, now());
-		}
-		else if (budget.recycleAboveBytes() > 0 && resident > budget.recycleAboveBytes() && !worker.overMemory) {
-			logger.warn(worker + " uses " + MemoryBudget.mib(resident) + " of resident memory, above "
-					+ "prefork.max-worker-memory (" + MemoryBudget.mib(budget.recycleAboveBytes()) + "); replacing it");
-			worker.overMemory = true;
+			this.workers.retireGracefully(old, worker.replaceReason, now);
 		}
 	}
 
@@ -650,43 +444,22 @@ public final class Master {
 		}
 		long now = now();
 		ExitStatus status = exited.status();
+		ExitReason reason = this.workers.exitReason(worker, status);
+		this.events.workerExited(worker.slot, worker.pid(), reason, status);
 		if (worker.retireReason != null) {
-			boolean gracePassed = worker.killSent && worker.retireReason != ExitReason.TIMEOUT
-					&& worker.retireReason != ExitReason.BOOT_FAILURE && worker.retireReason != ExitReason.MEMORY;
-			ExitReason reason = gracePassed ? ExitReason.KILLED : worker.retireReason;
 			logger.info(worker + " exited: " + reason + " (" + status + ")");
-			this.events.workerExited(worker.slot, worker.pid(), reason, status);
 		}
 		else if (worker.isBooting()) {
-			boolean oomKilled = isOomKill(status);
-			this.events.workerExited(worker.slot, worker.pid(), oomKilled ? ExitReason.OOM_KILLED : ExitReason.BOOT_FAILURE,
-					status);
-			bootFailed(worker, oomKilled ? status + ", by the kernel's OOM killer" : status.toString(), now, status);
+			bootFailed(worker, (reason == ExitReason.OOM_KILLED) ? status + ", by the kernel's OOM killer" : status.toString(),
+					now, status);
 		}
 		else {
-			ExitReason reason = isOomKill(status) ? ExitReason.OOM_KILLED : ExitReason.CRASH;
-			this.events.workerExited(worker.slot, worker.pid(), reason, status);
-			crashed(worker, reason, status, now);
+			this.backoff.crashed(worker, reason, status, now);
+			scheduleRespawn(worker.slot, now);
 		}
 		if (this.state == MasterState.STOPPING && this.workers.isEmpty()) {
 			this.state = MasterState.STOPPED;
 		}
-	}
-
-	/**
-	 * Whether a SIGKILL the master did not send came from the kernel's OOM killer: its count
-	 * of OOM kills went up since the last one accounted for.
-	 */
-	private boolean isOomKill(ExitStatus status) {
-		if (status.signal() != Signal.KILL.number()) {
-			return false;
-		}
-		long count = this.oomKills.getAsLong();
-		if (count < 0 || count <= this.oomKillsSeen) {
-			return false;
-		}
-		this.oomKillsSeen++;
-		return true;
 	}
 
 	private void bootFailed(Worker worker, String why, long now, ExitStatus status) {
@@ -697,7 +470,7 @@ public final class Master {
 			boolean protocolCode = status.code() == ExitStatus.BOOT_ERROR || status.code() == ExitStatus.APP_LOAD_ERROR;
 			beginStop(StopMode.QUICK, protocolCode ? status.code() : ExitStatus.BOOT_ERROR);
 		}
-		else if (this.reload != null && worker.generation == this.reload.generation) {
+		else if (this.reload.isStarting(worker)) {
 			abortReload(failure, now);
 		}
 		else if (worker.replaces != null) {
@@ -711,84 +484,27 @@ public final class Master {
 		}
 	}
 
-	private void crashed(Worker worker, ExitReason reason, ExitStatus status, long now) {
-		String oom = (reason == ExitReason.OOM_KILLED)
-				? ": the kernel's OOM killer ended it, so the workers need more memory than the limit allows; lower "
-						+ "prefork.workers or the heap, or raise the memory limit" : "";
-		logger.error(worker + " exited unexpectedly: " + reason + " (" + status + ") after "
-				+ seconds(now - worker.spawnedAt) + " s" + oom);
-		if (worker.state == WorkerState.READY && now - worker.readyAt >= MasterSettings.STABLE_AFTER.toMillis()) {
-			this.backoff.stable(worker.slot);
-		}
-		scheduleRespawn(worker.slot, now);
-	}
-
+	/** The slot's worker failed: it is respawned after a back-off, unless the slot is gone or taken. */
 	private void scheduleRespawn(int slot, long now) {
-		if (slot >= this.targetWorkers || !this.workers.active(slot).isEmpty()) {
-			return;
+		if (slot < this.plan.targetWorkers && this.workers.active(slot).isEmpty()) {
+			this.backoff.failed(slot, now);
 		}
-		long delay = this.backoff.failed(slot, now, 0);
-		logger.info("Respawning worker " + slot + " in " + seconds(delay) + " s (" + this.backoff.failuresInARow(slot)
-				+ " failure(s) in a row)");
 	}
 
-	/**
-	 * Why a worker that is not ready yet is late, or null: its application must start within
-	 * prefork.boot-timeout, and its warm-up end within the limit it announced plus a grace.
-	 */
-	private String lateToBoot(Worker worker, long now) {
-		if (worker.state == WorkerState.BOOTING && now - worker.spawnedAt > this.settings.bootTimeout().toMillis()) {
-			return "prefork.boot-timeout (" + seconds(this.settings.bootTimeout().toMillis()) + " s)";
-		}
-		if (worker.state == WorkerState.WARMING && now > worker.warmingDeadline) {
-			return "its warm-up's limit and " + MasterSettings.WARMUP_GRACE.toSeconds() + " s";
-		}
-		return null;
-	}
-
-	private void killTimedOutWorkers(long now) {
-		for (Worker worker : this.workers.all()) {
-			String late = lateToBoot(worker, now);
-			if (late != null) {
-				logger.error(worker + " was not ready within " + late + "; sending SIGQUIT for a thread dump, SIGKILL in "
-						+ MasterSettings.THREAD_DUMP_GRACE.toSeconds() + " s");
-				retire(worker, ExitReason.TIMEOUT, Signal.QUIT, MasterSettings.THREAD_DUMP_GRACE, now);
-				if (this.reload != null && worker.generation == this.reload.generation) {
-					abortReload(worker + " was not ready within " + late, now);
-				}
+	private void killHungWorkers(long now) {
+		this.workers.killHung(now).forEach((worker, late) -> {
+			if (this.reload.isStarting(worker)) {
+				abortReload(worker + " was not ready within " + late, now);
 			}
-			else if (worker.state == WorkerState.READY
-					&& now - worker.lastHeartbeatAt > this.settings.timeout().toMillis()) {
-				logger.error(worker + " sent no heartbeat for " + seconds(now - worker.lastHeartbeatAt)
-						+ " s (prefork.timeout is " + seconds(this.settings.timeout().toMillis())
-						+ " s); sending SIGQUIT for a thread dump, SIGKILL in " + MasterSettings.THREAD_DUMP_GRACE.toSeconds()
-						+ " s");
-				retire(worker, ExitReason.TIMEOUT, Signal.QUIT, MasterSettings.THREAD_DUMP_GRACE, now);
-			}
-			if (!worker.killSent && now >= worker.killAt) {
-				logger.warn(worker + " did not exit in time; sending SIGKILL");
-				worker.process.signal(Signal.KILL);
-				worker.killSent = true;
-			}
-		}
-		if (this.state == MasterState.STOPPING && now >= this.stopDeadline + MasterSettings.REAP_GRACE.toMillis()) {
-			logger.error("Giving up on " + this.workers.size() + " worker(s) that were killed but never reaped");
+		});
+		if (this.state == MasterState.STOPPING && this.shutdown.givesUp(this.workers, now)) {
 			this.state = MasterState.STOPPED;
 		}
 	}
 
-	/** Asks a worker to stop; SIGKILL follows if it is still there after {@code grace}. */
-	private void retire(Worker worker, ExitReason reason, Signal signal, Duration grace, long now) {
-		worker.state = WorkerState.DRAINING;
-		worker.retireReason = reason;
-		worker.killAt = Math.min(worker.killAt, now + grace.toMillis());
-		worker.killSent |= signal == Signal.KILL;
-		worker.process.signal(signal);
-	}
-
 	/** Every slot below the target has a worker, unless its respawn is backing off. */
 	private void respawnEmptySlots(long now) {
-		for (int slot = 0; slot < this.targetWorkers && isServing(); slot++) {
+		for (int slot = 0; slot < this.plan.targetWorkers && isServing(); slot++) {
 			if (this.workers.active(slot).isEmpty() && this.backoff.mayRespawn(slot, now)) {
 				spawn(slot, null, null, spawnReason(slot), now);
 			}
@@ -800,77 +516,22 @@ public final class Master {
 		if (this.state == MasterState.STARTING) {
 			return (this.upgrade.oldMasterPid() != null) ? "upgrade" : "start";
 		}
-		if (this.reload != null) {
+		if (this.reload.running() != null) {
 			return "reload";
 		}
 		return this.backoff.hasFailed(slot) ? "respawn" : "scale";
 	}
 
-	/** Starts new-generation workers, one at a time or all at once, and ends the reload once all are ready. */
 	private void advanceReload(long now) {
-		List<Integer> outdatedSlots = new ArrayList<>();
-		boolean booting = false;
-		for (int slot = 0; slot < this.targetWorkers; slot++) {
-			List<Worker> active = this.workers.active(slot);
-			Worker current = active.stream().filter((w) -> w.generation == this.reload.generation).findFirst().orElse(null);
-			if (current == null) {
-				outdatedSlots.add(slot);
-			}
-			else if (current.isBooting()) {
-				booting = true;
-			}
+		if (this.reload.advance(this.workers, this.plan.targetWorkers,
+				(slot, old) -> spawn(slot, old, ExitReason.GRACEFUL, "reload", now), now)) {
+			this.state = MasterState.RUNNING;
 		}
-		if (!outdatedSlots.isEmpty()) {
-			List<Integer> toStart = (this.reload.strategy == ReloadStrategy.ROLLING)
-					? (booting ? List.of() : outdatedSlots.subList(0, 1)) : outdatedSlots;
-			for (int slot : toStart) {
-				Worker old = this.workers.active(slot).stream().findFirst().orElse(null);
-				spawn(slot, old, ExitReason.GRACEFUL, "reload", now);
-			}
-			return;
-		}
-		if (booting) {
-			return;
-		}
-		for (Worker worker : this.workers.active()) {
-			if (worker.generation != this.reload.generation) {
-				logger.info(worker + " is of generation " + worker.generation + "; stopping it gracefully");
-				retire(worker, ExitReason.GRACEFUL, Signal.TERM, this.settings.gracefulTimeout(), now);
-			}
-			worker.replaces = null;
-		}
-		endReload("succeeded", "all " + this.targetWorkers + " workers of generation " + this.generation + " ready", now);
 	}
 
 	private void abortReload(String failure, long now) {
-		ReloadRun aborted = this.reload;
-		String message = "reload to generation " + aborted.generation + " aborted: " + failure + "; the workers of "
-				+ "generation " + aborted.previousGeneration + " keep serving";
-		for (Worker worker : this.workers.active()) {
-			if (worker.generation == aborted.generation && worker.isBooting()) {
-				retire(worker, ExitReason.BOOT_FAILURE, Signal.KILL, Duration.ZERO, now);
-			}
-			worker.replaces = null;
-		}
-		this.settings = aborted.previousSettings;
-		this.generation = aborted.previousGeneration;
-		this.targetWorkers = aborted.previousTarget;
-		logger.error(Character.toUpperCase(message.charAt(0)) + message.substring(1));
-		endReload("failed", message, now);
-	}
-
-	private void endReload(String result, String message, long now) {
-		ReloadRun ended = this.reload;
-		this.reload = null;
+		this.reload.abort(failure, this.plan, this.workers, now);
 		this.state = MasterState.RUNNING;
-		double duration = seconds(now - ended.startedAt);
-		this.events.reloadEnded(result, Duration.ofMillis(now - ended.startedAt));
-		this.lastReload = new MasterStatus.ReloadReport(ended.generation, ended.strategy.toString(), result, message,
-				duration, Instant.now());
-		if (result.equals("succeeded")) {
-			logger.info("Reload " + result + " in " + duration + " s: " + message);
-		}
-		startPendingReload();
 	}
 
 	/**
@@ -882,25 +543,15 @@ public final class Master {
 				|| this.workers.view().stream().anyMatch((w) -> w.replaces != null || w.isBooting())) {
 			return;
 		}
-		long heapNow = this.settings.budget().resourcesFor(this.targetWorkers).maxHeapBytes();
+		long heapNow = this.plan.settings.budget().resourcesFor(this.plan.targetWorkers).maxHeapBytes();
 		for (Worker worker : this.workers.active()) {
-			if (worker.state != WorkerState.READY || now < worker.recycleNotBefore || worker.slot >= this.targetWorkers) {
-				continue;
-			}
-			if (worker.requests >= worker.maxRequests) {
-				logger.info(worker + " served " + worker.requests + " requests (limit " + worker.maxRequests
-						+ "); recycling it");
-				spawn(worker.slot, worker, ExitReason.MAX_REQUESTS, "recycle", now);
-				return;
-			}
-			if (worker.overMemory) {
-				spawn(worker.slot, worker, ExitReason.MEMORY, "memory", now);
-				return;
-			}
-			if (heapNow > 0 && worker.maxHeapBytes > heapNow) {
-				logger.info(worker + " has a max heap of " + MemoryBudget.mib(worker.maxHeapBytes) + ", more than "
-						+ this.targetWorkers + " workers may have (" + MemoryBudget.mib(heapNow) + "); replacing it");
-				spawn(worker.slot, worker, ExitReason.RESIZED, "resize", now);
+			ExitReason due = (worker.slot < this.plan.targetWorkers) ? WorkerPool.dueForReplacement(worker, heapNow, now) : null;
+			if (due != null) {
+				spawn(worker.slot, worker, due, switch (due) {
+					case MAX_REQUESTS -> "recycle";
+					case RESIZED -> "resize";
+					default -> "memory";
+				}, now);
 				return;
 			}
 		}
@@ -909,9 +560,9 @@ public final class Master {
 	/** After scaling down, workers in slots at or above the target stop. */
 	private void retireSurplusWorkers(long now) {
 		for (Worker worker : this.workers.active()) {
-			if (worker.slot >= this.targetWorkers) {
-				logger.info(worker + " is above the target of " + this.targetWorkers + " workers; stopping it gracefully");
-				retire(worker, ExitReason.SCALE_DOWN, Signal.TERM, this.settings.gracefulTimeout(), now);
+			if (worker.slot >= this.plan.targetWorkers) {
+				logger.info(worker + " is above the target of " + this.plan.targetWorkers + " workers; stopping it gracefully");
+				this.workers.retireGracefully(worker, ExitReason.SCALE_DOWN, now);
 			}
 		}
 	}
@@ -925,21 +576,11 @@ public final class Master {
 	private void spawn(int slot, Worker replaces, ExitReason replaceReason, String reason, long now) {
 		// Clients wait for the first ready worker (unless an old master of an upgrade serves them).
 		boolean nobodyServes = this.workers.count(WorkerState.READY) == 0 && this.upgrade.oldMasterPid() == null;
-		WorkerLauncher.WorkerSpec spec = new WorkerLauncher.WorkerSpec(this.nextWorkerId++, slot, this.generation,
-				this.settings, this.settings.budget().resourcesFor(this.targetWorkers), nobodyServes);
-		long maxRequests = (this.settings.maxRequests() > 0)
-				? this.settings.maxRequests() + this.random.nextLong(this.settings.maxRequestsJitter() + 1) : Long.MAX_VALUE;
 		try {
-			ChildProcess process = this.launcher.launch(spec, this::submit);
-			Worker worker = new Worker(spec.id(), slot, spec.generation(), spec.settings().listen(), process, now,
-					maxRequests);
+			Worker worker = this.workers.spawn(slot, this.plan.generation, this.plan.settings, this.plan.targetWorkers, nobodyServes,
+					this::submit, now);
 			worker.replaces = replaces;
 			worker.replaceReason = replaceReason;
-			worker.gpu = spec.gpu();
-			worker.maxHeapBytes = spec.resources().maxHeapBytes();
-			this.workers.add(worker);
-			logger.info("Booting worker " + slot + " (pid " + process.pid() + ", generation " + spec.generation()
-					+ ((worker.gpu != null) ? ", GPU " + worker.gpu : "") + ")");
 			this.events.workerSpawned(slot, reason);
 		}
 		catch (IOException ex) {
@@ -947,11 +588,11 @@ public final class Master {
 			if (this.state == MasterState.STARTING) {
 				beginStop(StopMode.QUICK, ExitStatus.BOOT_ERROR);
 			}
-			else if (this.reload != null) {
+			else if (this.reload.running() != null) {
 				abortReload("could not start worker " + slot + ": " + ex.getMessage(), now);
 			}
 			else {
-				this.backoff.failed(slot, now, 1000);
+				this.backoff.couldNotStart(slot, now);
 				if (replaces != null) {
 					replaces.recycleNotBefore = now + MasterSettings.RECYCLE_RETRY.toMillis();
 				}
@@ -960,60 +601,23 @@ public final class Master {
 	}
 
 	private void beginStop(StopMode mode, int exitCode) {
-		long now = now();
-		Duration timeout = (mode == StopMode.GRACEFUL) ? this.settings.gracefulTimeout()
-				: MasterSettings.QUICK_STOP_TIMEOUT;
-		Signal signal = (mode == StopMode.GRACEFUL) ? Signal.TERM : Signal.INT;
 		if (this.state != MasterState.STOPPING) {
 			this.events.stopping();
 		}
 		this.state = MasterState.STOPPING;
-		this.reload = null;
-		this.pendingReload = null;
-		this.stopMode = mode;
-		this.exitCode = Math.max(this.exitCode, exitCode);
-		this.stopDeadline = now + timeout.toMillis();
+		this.reload.cancelAll();
+		this.shutdown.begin(mode, exitCode, this.plan.settings.gracefulTimeout(), this.workers, now());
 		if (this.workers.isEmpty()) {
 			this.state = MasterState.STOPPED;
-			return;
-		}
-		logger.info("Stopping " + this.workers.size() + " worker(s) with " + signal + "; SIGKILL after " + timeout.toSeconds()
-				+ " s");
-		for (Worker worker : this.workers.all()) {
-			if (worker.retireReason == null) {
-				worker.retireReason = ExitReason.GRACEFUL;
-			}
-			worker.state = WorkerState.DRAINING;
-			worker.killAt = Math.min(worker.killAt, this.stopDeadline);
-			if (!worker.killSent) {
-				worker.process.signal(signal);
-			}
-		}
-	}
-
-	private void killAllNow() {
-		for (Worker worker : this.workers.view()) {
-			worker.process.signal(Signal.KILL);
-		}
-	}
-
-	/** Lets go of listening sockets that neither the settings nor any worker use any more. */
-	private void releaseUnusedListeners() {
-		Set<ListenAddress> inUse = new LinkedHashSet<>();
-		inUse.add(this.settings.listen());
-		this.workers.view().forEach((worker) -> inUse.add(worker.listen));
-		if (!inUse.equals(this.listenersInUse)) {
-			this.listenersInUse = inUse;
-			this.launcher.retainListeners(inUse);
 		}
 	}
 
 	/** Tells observers about a new worker count before workers are started or stopped for it. */
 	private void announceTargetChange() {
 		boolean serving = this.state == MasterState.RUNNING || this.state == MasterState.RELOADING;
-		if (this.announcedTarget != this.targetWorkers && serving) {
-			this.events.workersChanged(this.announcedTarget, this.targetWorkers);
-			this.announcedTarget = this.targetWorkers;
+		if (this.announcedTarget != this.plan.targetWorkers && serving) {
+			this.events.workersChanged(this.announcedTarget, this.plan.targetWorkers);
+			this.announcedTarget = this.plan.targetWorkers;
 		}
 	}
 
@@ -1021,49 +625,15 @@ public final class Master {
 		long now = now();
 		MasterState shownState = (this.state == MasterState.RUNNING && this.upgrade.isRunning())
 				? MasterState.UPGRADING : this.state;
-		this.status = new MasterStatus(this.pid, shownState, this.generation, this.targetWorkers,
-				this.workers.view()
-					.stream()
-					.sorted(Comparator.comparingInt((Worker worker) -> worker.slot).thenComparingLong((worker) -> worker.id))
-					.map((worker) -> new MasterStatus.WorkerStatus(worker.slot, worker.pid(), worker.state,
-							worker.generation, seconds(now - worker.spawnedAt),
-							(worker.lastHeartbeatAt != Worker.NEVER) ? seconds(now - worker.lastHeartbeatAt) : null,
-							worker.requests, worker.inflight, null, worker.gpu,
-							(worker.maxHeapBytes >= 0) ? worker.maxHeapBytes : null,
-							(worker.maxRequests != Long.MAX_VALUE) ? worker.maxRequests : null))
-					.toList(),
-				this.lastReload, this.upgrade.status(now), this.upgrade.oldMasterPid(), this.exitCode, memoryStatus());
-	}
-
-	private MasterStatus.MemoryStatus memoryStatus() {
-		MemoryBudget memory = this.settings.budget().memory();
-		if (!memory.isEnabled()) {
-			return null;
-		}
-		long heap = memory.heapFor(this.targetWorkers);
-		return new MasterStatus.MemoryStatus(memory.limitBytes(), memory.limitSource(), (heap >= 0) ? heap : null,
-				(memory.userHeapOption() != null) ? "user" : "prefork");
-	}
-
-	private String describeCpus() {
-		CpuShare cpu = this.settings.budget().cpu();
-		int processors = cpu.processorsFor(this.targetWorkers);
-		int threads = cpu.tomcatThreadsFor(this.targetWorkers);
-		return ((processors > 0) ? "; " + processors + " of " + cpu.processors() + " processors each" : "")
-				+ ((threads > 0) ? ", up to " + threads + " Tomcat threads each" : "");
+		this.status = new MasterStatus(this.pid, shownState, this.plan.generation, this.plan.targetWorkers,
+				this.plan.settings.minReadyWorkers(), this.workers.statuses(now), this.reload.lastReport(),
+				this.upgrade.status(now), this.upgrade.oldMasterPid(), this.shutdown.exitCode(),
+				this.plan.settings.budget().memory().status(this.plan.targetWorkers));
 	}
 
 	private long now() {
 		return this.clock.getAsLong();
 	}
 
-	static double seconds(long millis) {
-		return Math.round(millis / 10.0) / 100.0;
-	}
-
-	/** A reload in progress, with what to go back to if it fails. */
-	private record ReloadRun(int generation, ReloadStrategy strategy, long startedAt, MasterSettings previousSettings,
-			int previousGeneration, int previousTarget) {
-	}
 
 }

@@ -19,10 +19,13 @@ import java.util.List;
  * @param listen where workers serve
  * @param gpus GPU ids handed out to worker slots ({@code CUDA_VISIBLE_DEVICES}), empty for none
  * @param budget each worker's share of memory and processors
+ * @param minReadyWorkers the master is healthy (ready for traffic) with at least this many
+ * ready workers
  */
 public record MasterSettings(int workers, int maxWorkers, Duration timeout, Duration gracefulTimeout,
 		Duration bootTimeout, long maxRequests, long maxRequestsJitter, ReloadStrategy reloadStrategy,
-		List<String> workerJvmArgs, ListenAddress listen, List<String> gpus, WorkerBudget budget) {
+		List<String> workerJvmArgs, ListenAddress listen, List<String> gpus, WorkerBudget budget,
+		int minReadyWorkers) {
 
 	public MasterSettings {
 		workerJvmArgs = List.copyOf(workerJvmArgs);
@@ -34,14 +37,14 @@ public record MasterSettings(int workers, int maxWorkers, Duration timeout, Dura
 			long maxRequests, long maxRequestsJitter, ReloadStrategy reloadStrategy, List<String> workerJvmArgs,
 			ListenAddress listen, List<String> gpus) {
 		this(workers, maxWorkers, timeout, gracefulTimeout, bootTimeout, maxRequests, maxRequestsJitter, reloadStrategy,
-				workerJvmArgs, listen, gpus, WorkerBudget.NONE);
+				workerJvmArgs, listen, gpus, WorkerBudget.NONE, 1);
 	}
 
 	/** These settings with another budget. */
 	public MasterSettings withBudget(WorkerBudget budget) {
 		return new MasterSettings(this.workers, this.maxWorkers, this.timeout, this.gracefulTimeout, this.bootTimeout,
 				this.maxRequests, this.maxRequestsJitter, this.reloadStrategy, this.workerJvmArgs, this.listen, this.gpus,
-				budget);
+				budget, this.minReadyWorkers);
 	}
 
 	/** How long a quick stop waits for workers before killing them. */
@@ -77,6 +80,13 @@ public record MasterSettings(int workers, int maxWorkers, Duration timeout, Dura
 	 */
 	public String gpuOf(int slot) {
 		return this.gpus.isEmpty() ? null : this.gpus.get(slot % this.gpus.size());
+	}
+
+	/** Why the workers cannot be scaled from {@code current} to {@code wanted}, or null if they can. */
+	String scaleProblem(int wanted, int current) {
+		String why = (wanted < 1 || wanted > this.maxWorkers) ? "the range is 1 to " + this.maxWorkers
+				+ " (prefork.max-workers)" : (wanted > current) ? this.budget.memory().fitProblem(wanted) : null;
+		return (why != null) ? "cannot scale to " + wanted + " workers: " + why + "; still " + current : null;
 	}
 
 	/** A warming worker may take this long beyond the limit it announced (its last requests, a slow stop). */

@@ -10,6 +10,8 @@ import java.util.List;
  * @param state the master's state
  * @param generation the generation new workers are started in
  * @param targetWorkers how many workers the master keeps running
+ * @param minReadyWorkers ready workers needed for the master to be healthy
+ * ({@code prefork.min-ready-workers}, as of the last reload)
  * @param workers every worker in the table, by slot
  * @param lastReload the last reload that ended, or {@code null}
  * @param upgrade the new master this master started with USR2, or {@code null}
@@ -19,20 +21,26 @@ import java.util.List;
  * @param memory the memory limit workers are sized for, or {@code null} when they size themselves
  * @param warmupPaths the recorded paths new workers warm up with, most frequent first
  */
-public record MasterStatus(long pid, MasterState state, int generation, int targetWorkers, List<WorkerStatus> workers,
-		ReloadReport lastReload, UpgradeStatus upgrade, Long upgradedFrom, int exitCode, MemoryStatus memory,
+public record MasterStatus(long pid, MasterState state, int generation, int targetWorkers, int minReadyWorkers,
+		List<WorkerStatus> workers, ReloadReport lastReload, UpgradeStatus upgrade, Long upgradedFrom, int exitCode, MemoryStatus memory,
 		List<String> warmupPaths) {
 
-	public MasterStatus(long pid, MasterState state, int generation, int targetWorkers, List<WorkerStatus> workers,
-			ReloadReport lastReload, UpgradeStatus upgrade, Long upgradedFrom, int exitCode, MemoryStatus memory) {
-		this(pid, state, generation, targetWorkers, workers, lastReload, upgrade, upgradedFrom, exitCode, memory,
+	public MasterStatus(long pid, MasterState state, int generation, int targetWorkers, int minReadyWorkers,
+			List<WorkerStatus> workers, ReloadReport lastReload, UpgradeStatus upgrade, Long upgradedFrom, int exitCode,
+			MemoryStatus memory) {
+		this(pid, state, generation, targetWorkers, minReadyWorkers, workers, lastReload, upgrade, upgradedFrom, exitCode, memory,
 				List.of());
 	}
 
 	/** This status with the recorded warm-up paths, which the master loop does not keep. */
 	public MasterStatus withWarmupPaths(List<String> paths) {
-		return new MasterStatus(this.pid, this.state, this.generation, this.targetWorkers, this.workers,
+		return new MasterStatus(this.pid, this.state, this.generation, this.targetWorkers, this.minReadyWorkers, this.workers,
 				this.lastReload, this.upgrade, this.upgradedFrom, this.exitCode, this.memory, List.copyOf(paths));
+	}
+
+	/** Milliseconds as the status and the logs show them: seconds, to the hundredth. */
+	public static double seconds(long millis) {
+		return Math.round(millis / 10.0) / 100.0;
 	}
 
 	public long readyWorkers() {
@@ -71,7 +79,7 @@ public record MasterStatus(long pid, MasterState state, int generation, int targ
 
 	/** This status with each worker transformed, e.g. to add what is read at request time. */
 	public MasterStatus withWorkers(java.util.function.UnaryOperator<WorkerStatus> transform) {
-		return new MasterStatus(this.pid, this.state, this.generation, this.targetWorkers,
+		return new MasterStatus(this.pid, this.state, this.generation, this.targetWorkers, this.minReadyWorkers,
 				this.workers.stream().map(transform).toList(), this.lastReload, this.upgrade, this.upgradedFrom,
 				this.exitCode, this.memory, this.warmupPaths);
 	}

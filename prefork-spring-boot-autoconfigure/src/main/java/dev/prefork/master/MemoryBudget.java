@@ -75,6 +75,16 @@ public record MemoryBudget(long limitBytes, String limitSource, long masterReser
 				+ ", less than prefork.memory.min-worker-heap (" + mib(this.minHeapBytes) + ")";
 	}
 
+	/** What the status shows of the budget for {@code workers}, or null when workers size themselves. */
+	public MasterStatus.MemoryStatus status(int workers) {
+		if (!isEnabled()) {
+			return null;
+		}
+		long heap = heapFor(workers);
+		return new MasterStatus.MemoryStatus(limitBytes(), limitSource(), (heap >= 0) ? heap : null,
+				(userHeapOption() != null) ? "user" : "prefork");
+	}
+
 	/** One line for the boot log. */
 	public String describe(int workers) {
 		if (!isEnabled()) {

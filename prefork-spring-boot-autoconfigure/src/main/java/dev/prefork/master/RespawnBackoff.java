@@ -3,6 +3,9 @@ package dev.prefork.master;
 import java.util.HashMap;
 import java.util.Map;
 
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
 /**
  * Per worker slot: how many times in a row its worker failed, and when it may be spawned again
  * (0, 1, 2, 4 ... s, at most {@link MasterSettings#MAX_RESPAWN_BACKOFF}). A worker that stayed
@@ -10,33 +13,48 @@ import java.util.Map;
  */
 final class RespawnBackoff {
 
+	private static final Log logger = LogFactory.getLog(RespawnBackoff.class);
+
 	private final Map<Integer, Integer> failures = new HashMap<>();
 
 	private final Map<Integer, Long> notBefore = new HashMap<>();
 
 	/**
-	 * Counts one more failure of {@code slot}'s worker.
-	 * @param atLeast the shortest delay, in milliseconds
-	 * @return the delay before the slot's next spawn, in milliseconds
+	 * A ready worker exited without being asked to: says why, and clears its slot's count if it
+	 * had been ready long enough to call it stable.
 	 */
-	long failed(int slot, long now, long atLeast) {
+	void crashed(Worker worker, ExitReason reason, ExitStatus status, long now) {
+		String oom = (reason == ExitReason.OOM_KILLED)
+				? ": the kernel's OOM killer ended it, so the workers need more memory than the limit allows; lower "
+						+ "prefork.workers or the heap, or raise the memory limit" : "";
+		logger.error(worker + " exited unexpectedly: " + reason + " (" + status + ") after "
+				+ MasterStatus.seconds(now - worker.spawnedAt) + " s" + oom);
+		if (worker.state == WorkerState.READY && now - worker.readyAt >= MasterSettings.STABLE_AFTER.toMillis()) {
+			this.failures.remove(worker.slot);
+		}
+	}
+
+	/** Counts one more failure of {@code slot}'s worker and says when the slot gets its next one. */
+	void failed(int slot, long now) {
+		long delay = backOff(slot, now, 0);
+		logger.info("Respawning worker " + slot + " in " + MasterStatus.seconds(delay) + " s ("
+				+ this.failures.get(slot) + " failure(s) in a row)");
+	}
+
+	/** A worker could not even be started in {@code slot}: the next try waits at least a second. */
+	void couldNotStart(int slot, long now) {
+		backOff(slot, now, 1000);
+	}
+
+	private long backOff(int slot, long now, long atLeast) {
 		long delay = Math.max(atLeast, delay(this.failures.merge(slot, 1, Integer::sum)));
 		this.notBefore.put(slot, now + delay);
 		return delay;
 	}
 
-	int failuresInARow(int slot) {
-		return this.failures.getOrDefault(slot, 0);
-	}
-
 	/** Whether the slot's worker failed since its last stable one: its next spawn is a respawn. */
 	boolean hasFailed(int slot) {
 		return this.failures.containsKey(slot);
-	}
-
-	/** The slot's worker ran long enough: its next failure starts the count again. */
-	void stable(int slot) {
-		this.failures.remove(slot);
 	}
 
 	boolean mayRespawn(int slot, long now) {

@@ -52,8 +52,37 @@ final class Upgrade {
 		return this.newMaster != null;
 	}
 
+	/**
+	 * Starts a new master from the original command line and hands it the listening socket, or
+	 * refuses and says why (answered on the command's reply).
+	 * @param beforeStart runs just before the new master is started
+	 */
+	void start(Command.Upgrade command, MasterState state, MasterSettings settings, Runnable beforeStart,
+			Consumer<Command> submit, long now) {
+		String refusal = refusal(state);
+		if (refusal != null) {
+			logger.warn("Upgrade (source: " + command.source() + ") refused: " + refusal);
+			command.reply().send(Reply.Outcome.conflict(refusal));
+			return;
+		}
+		try {
+			beforeStart.run();
+			this.newMaster = this.launcher.launch(settings, submit);
+			this.startedAt = now;
+			this.newMasterReady = false;
+			logger.info("Upgrading (source: " + command.source() + "): started a new master (pid " + this.newMaster.pid()
+					+ ") from the original command line and handed it the listening socket; both serve until one "
+					+ "of them is stopped");
+			command.reply().send(Reply.Outcome.accepted("upgrade started: new master pid " + this.newMaster.pid()));
+		}
+		catch (IOException ex) {
+			logger.error("Upgrade failed, this master keeps serving: could not start a new master: " + ex.getMessage());
+			command.reply().send(Reply.Outcome.conflict("could not start a new master: " + ex.getMessage()));
+		}
+	}
+
 	/** Why an upgrade cannot start now, or {@code null} if it can. */
-	String refusal(MasterState state) {
+	private String refusal(MasterState state) {
 		if (this.launcher == null) {
 			return "this master cannot start a new master";
 		}
@@ -71,21 +100,10 @@ final class Upgrade {
 		return null;
 	}
 
-	/**
-	 * Starts the new master, once {@link #refusal} said it may.
-	 * @return its pid
-	 */
-	long start(MasterSettings settings, Consumer<Command> submit, long now) throws IOException {
-		this.newMaster = this.launcher.launch(settings, submit);
-		this.startedAt = now;
-		this.newMasterReady = false;
-		return this.newMaster.pid();
-	}
-
 	void ready(long newMasterPid, long now) {
 		if (this.newMaster != null && this.newMaster.pid() == newMasterPid) {
 			this.newMasterReady = true;
-			logger.info("New master (pid " + newMasterPid + ") is ready " + Master.seconds(now - this.startedAt)
+			logger.info("New master (pid " + newMasterPid + ") is ready " + MasterStatus.seconds(now - this.startedAt)
 					+ " s after the upgrade started; its workers serve next to this master's. To finish the upgrade: "
 					+ "kill -TERM " + this.pid + " (kill -WINCH " + this.pid + " first stops only this master's "
 					+ "workers). To back it out: kill -TERM " + newMasterPid);
@@ -129,7 +147,7 @@ final class Upgrade {
 	/** The new master for the status, or {@code null}. */
 	MasterStatus.UpgradeStatus status(long now) {
 		return (this.newMaster != null) ? new MasterStatus.UpgradeStatus(this.newMaster.pid(), this.newMasterReady,
-				Master.seconds(now - this.startedAt)) : null;
+				MasterStatus.seconds(now - this.startedAt)) : null;
 	}
 
 }

@@ -11,6 +11,12 @@ final class Worker {
 
 	final int generation;
 
+	/**
+	 * Its generation's settings: it is judged by them (timeouts, memory) until it exits, even
+	 * after a reload changed them for the next generation.
+	 */
+	final MasterSettings settings;
+
 	/** Where it serves. */
 	final ListenAddress listen;
 
@@ -18,6 +24,7 @@ final class Worker {
 
 	final long spawnedAt;
 
+	/** Changed only by {@link #moveTo}. */
 	WorkerState state = WorkerState.BOOTING;
 
 	long readyAt;
@@ -65,15 +72,28 @@ final class Worker {
 	/** Log files were reopened while this worker booted; it gets USR1 once ready. */
 	boolean reopenLogsWhenReady;
 
-	Worker(long id, int slot, int generation, ListenAddress listen, ChildProcess process, long spawnedAt,
+	Worker(long id, int slot, int generation, MasterSettings settings, ChildProcess process, long spawnedAt,
 			long maxRequests) {
 		this.id = id;
-		this.listen = listen;
+		this.settings = settings;
+		this.listen = settings.listen();
 		this.maxRequests = maxRequests;
 		this.slot = slot;
 		this.generation = generation;
 		this.process = process;
 		this.spawnedAt = spawnedAt;
+	}
+
+	/**
+	 * Moves this worker on in its life ({@link WorkerState}).
+	 * @throws IllegalStateException for a move its life does not allow, such as back to ready
+	 * once draining: a bug in the master
+	 */
+	void moveTo(WorkerState next) {
+		if (!this.state.mayMoveTo(next)) {
+			throw new IllegalStateException(this + " cannot go from " + this.state + " to " + next);
+		}
+		this.state = next;
 	}
 
 	/** Booting or warming: not ready yet. */

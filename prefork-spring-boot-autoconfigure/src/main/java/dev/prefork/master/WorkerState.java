@@ -20,6 +20,15 @@ public enum WorkerState {
 	/** Asked to stop (or being killed); waiting to be reaped. */
 	DRAINING;
 
+	/** Forward only: a worker warms at most once, and nothing comes back from draining. */
+	boolean mayMoveTo(WorkerState next) {
+		return switch (this) {
+			case BOOTING -> next != BOOTING;
+			case WARMING -> next == READY || next == DRAINING;
+			case READY, DRAINING -> next == DRAINING;
+		};
+	}
+
 	@Override
 	public String toString() {
 		return name().toLowerCase(Locale.ROOT);

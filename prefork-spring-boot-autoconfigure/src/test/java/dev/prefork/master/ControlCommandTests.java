@@ -133,6 +133,11 @@ class ControlCommandTests {
 			}
 
 			@Override
+			public void reloadLoaded(Command.ReloadLoaded loaded) {
+				calls.add("reloadLoaded");
+			}
+
+			@Override
 			public void upgradeReady(Command.UpgradeReady ready) {
 				calls.add("upgradeReady");
 			}

@@ -47,7 +47,8 @@ class MasterBudgetTests {
 
 	private void start() throws Exception {
 		this.master = new Master(this.settings, this.launcher, () -> this.nextSettings, () -> {
-		}, this.clock::get, 42).countingOomKills(this.oomKills::get)
+		}, this.clock::get, 42).readingSettingsOn(Runnable::run)
+			.countingOomKills(this.oomKills::get)
 			.measuringMemory((pid) -> this.resident.getOrDefault(pid, 100 * MIB))
 			.observedBy(new MasterEvents() {
 				@Override

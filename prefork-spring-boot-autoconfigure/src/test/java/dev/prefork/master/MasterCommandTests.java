@@ -20,7 +20,7 @@ class MasterCommandTests {
 			Duration.ofSeconds(60));
 
 	private final Master master = new Master(this.settings, this.launcher, () -> this.settings, () -> {
-	}, System::currentTimeMillis, 42);
+	}, System::currentTimeMillis, 42).readingSettingsOn(Runnable::run);
 
 	private final List<Reply.Outcome> replies = new ArrayList<>();
 

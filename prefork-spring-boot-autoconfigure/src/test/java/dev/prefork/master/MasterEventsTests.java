@@ -20,7 +20,7 @@ class MasterEventsTests {
 			Duration.ofSeconds(60)), List.of("0", "1"));
 
 	private final Master master = new Master(this.settings, this.launcher, () -> this.settings, () -> {
-	}, System::currentTimeMillis, 42);
+	}, System::currentTimeMillis, 42).readingSettingsOn(Runnable::run);
 
 	private final List<String> seen = new ArrayList<>();
 

@@ -3,13 +3,18 @@ package dev.prefork.master;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import dev.prefork.master.FakeLauncher.FakeProcess;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 class MasterTests {
 
@@ -28,7 +33,8 @@ class MasterTests {
 	private final AtomicInteger logReopens = new AtomicInteger();
 
 	private final Master master = new Master(this.settings, this.launcher, this::loadSettings,
-			this.logReopens::incrementAndGet, this.clock::get, 42);
+			this.logReopens::incrementAndGet, this.clock::get, 42)
+		.readingSettingsOn(Runnable::run);
 
 	@Test
 	void startsOneWorkerPerSlot() throws Exception {
@@ -349,9 +355,9 @@ class MasterTests {
 		assertThat(this.loads).hasValue(1);
 		ready(this.launcher.last());
 		ready(this.launcher.last());
-		assertThat(this.loads).as("the queued reload starts").hasValue(2);
-		assertThat(this.master.status().generation()).isEqualTo(3);
+		assertThat(this.loads).as("the queued reload reads its configuration").hasValue(2);
 		turn();
+		assertThat(this.master.status().generation()).as("and starts once it is read").isEqualTo(3);
 		ready(this.launcher.last());
 		ready(this.launcher.last());
 		turn();
@@ -450,6 +456,109 @@ class MasterTests {
 		ready(this.launcher.launched.get(0));
 		assertThat(this.launcher.launched.get(0).signals).containsExactly(Signal.USR1);
 		assertThat(this.launcher.launched.get(1).signals).isEmpty();
+	}
+
+	@Test
+	void aReloadReadsItsConfigurationOffTheMasterThreadWhichKeepsServingMeanwhile() throws Exception {
+		CountDownLatch reading = new CountDownLatch(1);
+		CountDownLatch release = new CountDownLatch(1);
+		List<String> readOn = new CopyOnWriteArrayList<>();
+		Master master = new Master(this.settings, this.launcher, () -> {
+			readOn.add(Thread.currentThread().getName());
+			reading.countDown();
+			try {
+				release.await(30, TimeUnit.SECONDS);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+			return this.settings;
+		}, () -> {
+		}, this.clock::get, 42);
+		try {
+			master.turn(0);
+			this.launcher.launched.forEach((process) -> master.submit(new Command.WorkerReady(process.spec.id())));
+			master.turn(0);
+			List<Reply.Outcome> replies = new CopyOnWriteArrayList<>();
+			master.submit(new Command.Reload(null, Source.HTTP, replies::add));
+			master.turn(0);
+			assertThat(reading.await(10, TimeUnit.SECONDS)).isTrue();
+			assertThat(readOn).containsExactly("prefork-reload-settings");
+			master.submit(new Command.Scale(3, 0, Source.HTTP, replies::add));
+			master.submit(new Command.Reload(null, Source.HTTP, replies::add));
+			master.turn(0);
+			assertThat(replies).as("the loop answers while the configuration is read").hasSize(2);
+			assertThat(replies.get(0).result()).isEqualTo(Reply.Result.ACCEPTED);
+			assertThat(replies.get(1).message()).startsWith("a reload is reading its configuration");
+			assertThat(master.status().generation()).isEqualTo(1);
+			release.countDown();
+			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+			while (master.status().generation() == 1 && System.nanoTime() < deadline) {
+				master.turn(100);
+			}
+			assertThat(master.status().generation()).isEqualTo(2);
+			assertThat(replies.get(2).message()).startsWith("reload starting generation 2 with 3 workers");
+		}
+		finally {
+			release.countDown();
+		}
+	}
+
+	@Test
+	void aStopWhileTheConfigurationIsReadCancelsTheReload() throws Exception {
+		List<Reply.Outcome> replies = new CopyOnWriteArrayList<>();
+		AtomicReference<Runnable> pendingRead = new AtomicReference<>();
+		Master master = new Master(this.settings, this.launcher, this::loadSettings, () -> {
+		}, this.clock::get, 42).readingSettingsOn(pendingRead::set);
+		master.turn(0);
+		this.launcher.launched.forEach((process) -> master.submit(new Command.WorkerReady(process.spec.id())));
+		master.turn(0);
+		master.submit(new Command.Reload(null, Source.HTTP, replies::add));
+		master.submit(new Command.Stop(StopMode.GRACEFUL, Source.SIGNAL));
+		master.turn(0);
+		pendingRead.get().run();
+		master.turn(0);
+		assertThat(replies).singleElement()
+			.satisfies((reply) -> assertThat(reply.message()).isEqualTo("the reload was cancelled: the master is stopping"));
+		assertThat(master.status().generation()).isEqualTo(1);
+	}
+
+	@Test
+	void workersOfTheOldGenerationAreJudgedByTheirOwnTimeoutDuringAReload() throws Exception {
+		startAllReady();
+		this.nextSettings = MasterSettings.of(2, Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(60));
+		reload(ReloadStrategy.ROLLING);
+		advance(Duration.ofSeconds(20));
+		assertThat(this.launcher.launched.subList(0, 2)).as("silent for 20 s, their timeout is still 30 s")
+			.allSatisfy((process) -> assertThat(process.signals).isEmpty());
+		advance(Duration.ofSeconds(11));
+		assertThat(this.launcher.launched.subList(0, 2)).as("silent for 31 s")
+			.allSatisfy((process) -> assertThat(process.signals).containsExactly(Signal.QUIT));
+	}
+
+	@Test
+	void aReloadAppliesTheNewMinReadyWorkers() throws Exception {
+		startAllReady();
+		assertThat(this.master.status().minReadyWorkers()).isEqualTo(1);
+		MasterSettings s = this.settings;
+		this.nextSettings = new MasterSettings(s.workers(), s.maxWorkers(), s.timeout(), s.gracefulTimeout(),
+				s.bootTimeout(), s.maxRequests(), s.maxRequestsJitter(), s.reloadStrategy(), s.workerJvmArgs(), s.listen(),
+				s.gpus(), s.budget(), 2);
+		reload(ReloadStrategy.ROLLING);
+		assertThat(this.master.status().minReadyWorkers()).isEqualTo(2);
+	}
+
+	@Test
+	void aWorkerOnlyMovesForwardInItsLife() {
+		Worker worker = new Worker(1, 0, 1, this.settings,
+				new FakeProcess(new WorkerLauncher.WorkerSpec(1, 0, 1, this.settings), 1000), 0, Long.MAX_VALUE);
+		worker.moveTo(WorkerState.WARMING);
+		worker.moveTo(WorkerState.READY);
+		assertThatIllegalStateException().isThrownBy(() -> worker.moveTo(WorkerState.WARMING))
+			.withMessageContaining("cannot go from ready to warming");
+		worker.moveTo(WorkerState.DRAINING);
+		worker.moveTo(WorkerState.DRAINING);
+		assertThatIllegalStateException().isThrownBy(() -> worker.moveTo(WorkerState.READY));
 	}
 
 	private MasterSettings loadSettings() throws SettingsLoader.InvalidSettingsException {

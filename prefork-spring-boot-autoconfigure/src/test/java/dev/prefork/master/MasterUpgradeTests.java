@@ -32,7 +32,7 @@ class MasterUpgradeTests {
 	private final AtomicInteger readyCalls = new AtomicInteger();
 
 	private final Master master = new Master(this.settings, this.launcher, () -> this.nextSettings, () -> {
-	}, this.clock::get, 42).upgradeWith(this::launchNewMaster).observedBy(new MasterEvents() {
+	}, this.clock::get, 42).readingSettingsOn(Runnable::run).upgradeWith(this::launchNewMaster).observedBy(new MasterEvents() {
 		@Override
 		public void ready(int workers) {
 			MasterUpgradeTests.this.readyCalls.incrementAndGet();
