@@ -1,5 +1,7 @@
 package dev.prefork.master;
 
+import dev.prefork.protocol.ExitCodes;
+
 /**
  * How a worker process ended, as {@code waitpid} reports it.
  *
@@ -7,12 +9,6 @@ package dev.prefork.master;
  * @param signal the signal that killed it, or 0
  */
 public record ExitStatus(int code, int signal) {
-
-	/** Exit code of a worker whose application context failed to start. */
-	public static final int BOOT_ERROR = 3;
-
-	/** Exit code of a worker that could not load the application's classes. */
-	public static final int APP_LOAD_ERROR = 4;
 
 	public static ExitStatus exited(int code) {
 		return new ExitStatus(code, 0);
@@ -34,8 +30,8 @@ public record ExitStatus(int code, int signal) {
 			return "killed by signal " + signal;
 		}
 		return switch (code) {
-			case BOOT_ERROR -> "exit code 3: the application context failed to start";
-			case APP_LOAD_ERROR -> "exit code 4: the application's classes could not be loaded";
+			case ExitCodes.BOOT_ERROR -> "exit code 3: the application context failed to start";
+			case ExitCodes.APP_LOAD_ERROR -> "exit code 4: the application's classes could not be loaded";
 			default -> "exit code " + code;
 		};
 	}

@@ -11,6 +11,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import java.util.function.LongUnaryOperator;
 
+import dev.prefork.protocol.ExitCodes;
+
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
@@ -26,6 +28,11 @@ import org.apache.commons.logging.LogFactory;
  * Replacing a worker, for a reload or a recycle, is always readiness-gated: the new worker
  * is started next to the old one, in the same slot, and the old one is stopped gracefully
  * only once the new one is ready. A new worker that fails to boot leaves the old one serving.
+ *
+ * <p>
+ * The master decides; its parts keep their own state: the {@link Plan} (what to run), the
+ * {@link WorkerPool} (each worker's life), {@link Reload}, {@link Upgrade}, {@link Shutdown}
+ * and {@link RespawnBackoff}.
  */
 public final class Master {
 
@@ -394,9 +401,7 @@ public final class Master {
 				+ " workers gracefully; the master keeps the listening socket"));
 		this.plan.targetWorkers = 0;
 		this.plan.workersStopped = true;
-		for (Worker worker : this.workers.active()) {
-			this.workers.retireGracefully(worker, ExitReason.GRACEFUL, now);
-		}
+		this.workers.active().forEach((worker) -> this.workers.retireGracefully(worker, ExitReason.GRACEFUL, now));
 	}
 
 	private void handleUpgradeExited(Command.UpgradeExited exited) {
@@ -417,22 +422,14 @@ public final class Master {
 		boolean waitForAll = reloading != null && reloading.strategy() == ReloadStrategy.ALL_AT_ONCE
 				&& worker.generation == reloading.generation();
 		if (worker.replaces != null && !waitForAll) {
-			retireReplaced(worker, now);
+			this.workers.retireReplaced(worker, now);
 		}
 		if (this.state == MasterState.STARTING && this.workers.count(WorkerState.READY) >= this.plan.targetWorkers) {
 			this.state = MasterState.RUNNING;
-			logger.info("All " + this.plan.targetWorkers + " workers ready " + MasterStatus.seconds(now - this.startedAt) + " s after start");
+			logger.info("All " + this.plan.targetWorkers + " workers ready " + MasterStatus.seconds(now - this.startedAt)
+					+ " s after start");
 			this.events.ready(this.plan.targetWorkers);
 			this.reload.startQueued(now);
-		}
-	}
-
-	private void retireReplaced(Worker worker, long now) {
-		Worker old = worker.replaces;
-		worker.replaces = null;
-		if (old.isActive()) {
-			logger.info(old + " replaced by worker " + worker.slot + " (pid " + worker.pid() + "); stopping it gracefully");
-			this.workers.retireGracefully(old, worker.replaceReason, now);
 		}
 	}
 
@@ -467,8 +464,8 @@ public final class Master {
 		if (this.state == MasterState.STARTING) {
 			logger.error(failure + "; its log above says why. Stopping the master instead of respawning workers that "
 					+ "cannot boot.");
-			boolean protocolCode = status.code() == ExitStatus.BOOT_ERROR || status.code() == ExitStatus.APP_LOAD_ERROR;
-			beginStop(StopMode.QUICK, protocolCode ? status.code() : ExitStatus.BOOT_ERROR);
+			boolean protocolCode = status.code() == ExitCodes.BOOT_ERROR || status.code() == ExitCodes.APP_LOAD_ERROR;
+			beginStop(StopMode.QUICK, protocolCode ? status.code() : ExitCodes.BOOT_ERROR);
 		}
 		else if (this.reload.isStarting(worker)) {
 			abortReload(failure, now);
@@ -586,7 +583,7 @@ public final class Master {
 		catch (IOException ex) {
 			logger.error("Could not start worker " + slot + ": " + ex.getMessage());
 			if (this.state == MasterState.STARTING) {
-				beginStop(StopMode.QUICK, ExitStatus.BOOT_ERROR);
+				beginStop(StopMode.QUICK, ExitCodes.BOOT_ERROR);
 			}
 			else if (this.reload.running() != null) {
 				abortReload("could not start worker " + slot + ": " + ex.getMessage(), now);

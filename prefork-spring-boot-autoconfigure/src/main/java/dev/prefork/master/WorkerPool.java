@@ -21,9 +21,10 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
 /**
- * The master's worker processes: the table of them by id, and how one is started, asked to stop,
- * measured and told apart from the kernel's OOM kills. It decides nothing: the
- * {@link Master} says which worker to start or stop, and when. Owned by the master thread.
+ * The master's worker processes: the table of them by id, and each one's life: started, warming,
+ * ready, heartbeats, asked to stop, killed when hung or too big, reaped and told apart from the
+ * kernel's OOM kills. Each is judged by its own generation's settings. The {@link Master}
+ * decides which slots get a worker, and when; this carries it out. Owned by the master thread.
  */
 final class WorkerPool {
 
@@ -148,6 +149,16 @@ final class WorkerPool {
 	/** TERM, and SIGKILL after the graceful timeout of the worker's own generation. */
 	void retireGracefully(Worker worker, ExitReason reason, long now) {
 		retire(worker, reason, Signal.TERM, worker.settings.gracefulTimeout(), now);
+	}
+
+	/** {@code worker} is ready: the worker it replaces stops gracefully. */
+	void retireReplaced(Worker worker, long now) {
+		Worker old = worker.replaces;
+		worker.replaces = null;
+		if (old.isActive()) {
+			logger.info(old + " replaced by worker " + worker.slot + " (pid " + worker.pid() + "); stopping it gracefully");
+			retireGracefully(old, worker.replaceReason, now);
+		}
 	}
 
 	/** Asks every worker to stop with {@code signal}; SIGKILL follows at {@code deadline}. */

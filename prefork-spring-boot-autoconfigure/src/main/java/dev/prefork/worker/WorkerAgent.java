@@ -15,8 +15,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.prefork.logging.LogFiles;
-import dev.prefork.master.ExitStatus;
 import dev.prefork.protocol.ChannelProtocol;
+import dev.prefork.protocol.ExitCodes;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.prefork.protocol.WorkerEnvironment;
 import org.apache.catalina.startup.Tomcat;
@@ -79,7 +79,7 @@ public final class WorkerAgent {
 		catch (IOException ex) {
 			logger.error("PREFORK_ROLE=worker, but there is no channel to a master on fds 3 and 4: "
 					+ "workers are started by the prefork master only", ex);
-			System.exit(ExitStatus.BOOT_ERROR);
+			System.exit(ExitCodes.BOOT_ERROR);
 			throw new IllegalStateException(ex);
 		}
 		WorkerAgent agent = new WorkerAgent(mainThread, channel,
@@ -137,7 +137,7 @@ public final class WorkerAgent {
 		}
 		catch (RuntimeException ex) {
 			logger.error("Invalid prefork.warmup settings; this worker exits as a boot failure: " + ex.getMessage());
-			System.exit(ExitStatus.BOOT_ERROR);
+			System.exit(ExitCodes.BOOT_ERROR);
 			return;
 		}
 		String warmup = "";
@@ -148,7 +148,7 @@ public final class WorkerAgent {
 			if (result == null || result.onlyFailures()) {
 				logger.error("Warm-up failed" + ((result != null) ? ": " + result : "")
 						+ "; this worker takes no requests and exits as a boot failure (prefork.warmup.requests)");
-				System.exit(ExitStatus.BOOT_ERROR);
+				System.exit(ExitCodes.BOOT_ERROR);
 				return;
 			}
 			logger.info("Warmed up with " + result);
@@ -256,7 +256,7 @@ public final class WorkerAgent {
 	 * @param exception the failure
 	 */
 	public void failed(Throwable exception) {
-		int code = isClassLoadingFailure(exception) ? ExitStatus.APP_LOAD_ERROR : ExitStatus.BOOT_ERROR;
+		int code = isClassLoadingFailure(exception) ? ExitCodes.APP_LOAD_ERROR : ExitCodes.BOOT_ERROR;
 		Thread exit = new Thread(() -> {
 			try {
 				this.mainThread.join();

@@ -11,6 +11,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 import dev.prefork.master.FakeLauncher.FakeProcess;
+import dev.prefork.protocol.ExitCodes;
+
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -126,7 +128,7 @@ class MasterTests {
 	void bootFailureAtFirstStartStopsTheMasterWithTheWorkersExitCode() throws Exception {
 		turn();
 		ready(this.launcher.launched.get(0));
-		exit(this.launcher.launched.get(1), ExitStatus.exited(ExitStatus.BOOT_ERROR));
+		exit(this.launcher.launched.get(1), ExitStatus.exited(ExitCodes.BOOT_ERROR));
 		assertThat(this.master.status().state()).isEqualTo(MasterState.STOPPING);
 		assertThat(this.launcher.launched).as("nothing respawned").hasSize(2);
 		assertThat(this.launcher.launched.get(0).signals).containsExactly(Signal.INT);
@@ -138,7 +140,7 @@ class MasterTests {
 	@Test
 	void appLoadFailureAtFirstStartExitsWithFour() throws Exception {
 		turn();
-		exit(this.launcher.launched.get(0), ExitStatus.exited(ExitStatus.APP_LOAD_ERROR));
+		exit(this.launcher.launched.get(0), ExitStatus.exited(ExitCodes.APP_LOAD_ERROR));
 		exit(this.launcher.launched.get(1), ExitStatus.exited(0));
 		assertThat(this.master.status().exitCode()).isEqualTo(4);
 	}
@@ -147,7 +149,7 @@ class MasterTests {
 	void bootFailureOnceRunningIsRespawned() throws Exception {
 		startAllReady();
 		exit(this.launcher.launched.get(0), ExitStatus.killed(9));
-		exit(this.launcher.last(), ExitStatus.exited(ExitStatus.BOOT_ERROR));
+		exit(this.launcher.last(), ExitStatus.exited(ExitCodes.BOOT_ERROR));
 		assertThat(this.master.status().state()).isEqualTo(MasterState.RUNNING);
 		advance(Duration.ofSeconds(1));
 		assertThat(this.launcher.launched).hasSize(4);
@@ -216,7 +218,7 @@ class MasterTests {
 		this.launcher.failNext = true;
 		turn();
 		assertThat(this.master.status().state()).isEqualTo(MasterState.STOPPED);
-		assertThat(this.master.status().exitCode()).isEqualTo(ExitStatus.BOOT_ERROR);
+		assertThat(this.master.status().exitCode()).isEqualTo(ExitCodes.BOOT_ERROR);
 	}
 
 	@Test
@@ -292,7 +294,7 @@ class MasterTests {
 		startAllReady();
 		reload(null);
 		FakeProcess broken = this.launcher.last();
-		exit(broken, ExitStatus.exited(ExitStatus.BOOT_ERROR));
+		exit(broken, ExitStatus.exited(ExitCodes.BOOT_ERROR));
 		MasterStatus status = this.master.status();
 		assertThat(status.state()).isEqualTo(MasterState.RUNNING);
 		assertThat(status.generation()).isEqualTo(1);

@@ -9,6 +9,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 import dev.prefork.master.FakeLauncher.FakeProcess;
+import dev.prefork.protocol.ExitCodes;
+
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -70,7 +72,7 @@ class MasterUpgradeTests {
 	void newMasterThatFailsToBootLeavesThisMasterUntouched() throws Exception {
 		startAllReady();
 		submit(new Command.Upgrade(Source.SIGNAL));
-		submit(new Command.UpgradeExited(5000, ExitStatus.exited(ExitStatus.BOOT_ERROR)));
+		submit(new Command.UpgradeExited(5000, ExitStatus.exited(ExitCodes.BOOT_ERROR)));
 		assertThat(this.master.status().state()).isEqualTo(MasterState.RUNNING);
 		assertThat(this.master.status().upgrade()).isNull();
 		assertThat(this.launcher.launched).hasSize(2).allSatisfy((worker) -> assertThat(worker.signals).isEmpty());
