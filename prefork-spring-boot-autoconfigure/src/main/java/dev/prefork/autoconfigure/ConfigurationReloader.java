@@ -1,9 +1,14 @@
 package dev.prefork.autoconfigure;
 
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 
 import dev.prefork.master.MasterSettings;
 import dev.prefork.master.SettingsLoader;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 
 import org.springframework.boot.Banner;
 import org.springframework.boot.SpringApplication;
@@ -22,13 +27,23 @@ import org.springframework.core.env.Environment;
  */
 final class ConfigurationReloader implements SettingsLoader {
 
+	private static final Log logger = LogFactory.getLog(ConfigurationReloader.class);
+
 	private final SpringApplication userApplication;
 
 	private final String[] args;
 
+	/** The start-only keys as the master started with them; set once it started, before any reload. */
+	private volatile Map<String, Object> startOnly = Map.of();
+
 	ConfigurationReloader(SpringApplication userApplication, String[] args) {
 		this.userApplication = userApplication;
 		this.args = args.clone();
+	}
+
+	/** Remembers what the master started with, to say which changes a reload does not apply. */
+	void startedWith(PreforkProperties properties) {
+		this.startOnly = properties.startOnly();
 	}
 
 	@Override
@@ -49,6 +64,9 @@ final class ConfigurationReloader implements SettingsLoader {
 		try (ConfigurableApplicationContext context = application.run(this.args)) {
 			Environment environment = context.getEnvironment();
 			PreforkProperties properties = context.getBean(PreforkProperties.class);
+			for (String key : changed(this.startOnly, properties.startOnly())) {
+				logger.warn(key + " changed: a reload does not apply it; it takes effect at the next start");
+			}
 			return properties.toMasterSettings(environment.getProperty("server.address", ""),
 					environment.getProperty("server.port", Integer.class, MasterEnvironment.DEFAULT_LISTEN_PORT),
 					WorkerBudgets.of(properties, environment));
@@ -56,6 +74,11 @@ final class ConfigurationReloader implements SettingsLoader {
 		catch (RuntimeException ex) {
 			throw new InvalidSettingsException(rootMessage(ex), ex);
 		}
+	}
+
+	/** The keys whose value differs (the values are not logged: one is a token). */
+	static List<String> changed(Map<String, Object> before, Map<String, Object> after) {
+		return before.keySet().stream().filter((key) -> !Objects.equals(before.get(key), after.get(key))).toList();
 	}
 
 	private static String rootMessage(Throwable ex) {

@@ -16,7 +16,7 @@ import dev.prefork.master.MasterStatus;
 import dev.prefork.master.RecordedPaths;
 import dev.prefork.master.Reply;
 import dev.prefork.master.Source;
-import dev.prefork.os.ProcessMemory;
+import dev.prefork.os.ProcFs;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
@@ -48,7 +48,7 @@ public class PreforkEndpoint {
 	@ReadOperation
 	public MasterStatus status() {
 		return this.master.status()
-			.withWorkers((worker) -> worker.withResidentMemoryBytes(ProcessMemory.residentBytes(worker.pid())))
+			.withWorkers((worker) -> worker.withResidentMemoryBytes(ProcFs.residentBytes(worker.pid())))
 			.withWarmupPaths(this.warmupPaths.top());
 	}
 

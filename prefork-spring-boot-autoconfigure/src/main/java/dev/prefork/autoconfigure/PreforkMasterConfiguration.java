@@ -25,7 +25,7 @@ import dev.prefork.os.ClassDataArchive;
 import dev.prefork.os.JvmCommandLine;
 import dev.prefork.os.MasterFootprint;
 import dev.prefork.os.MemoryCgroup;
-import dev.prefork.os.ProcessMemory;
+import dev.prefork.os.ProcFs;
 import dev.prefork.os.OrphanReaper;
 import dev.prefork.os.SocketActivation;
 import dev.prefork.os.SystemdNotify;
@@ -38,7 +38,6 @@ import dev.prefork.os.NativeWorkerLauncher;
 import dev.prefork.os.Pidfile;
 import dev.prefork.os.UpgradeHandoff;
 import dev.prefork.protocol.WorkerEnvironment;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.apache.commons.logging.Log;
@@ -241,7 +240,7 @@ class PreforkMasterConfiguration {
 			.upgradeWith(new NativeMasterLauncher(sockets, JvmCommandLine.ofCurrentJvm(), pid).handingOver(paths))
 			.countingOomKills(oomKillCounter())
 			.measuringMemory((worker) -> {
-				Long bytes = ProcessMemory.residentBytes(worker);
+				Long bytes = ProcFs.residentBytes(worker);
 				return (bytes != null) ? bytes : -1;
 			});
 		Optional<UpgradeHandoff> handoff = upgradeHandoff();
@@ -287,9 +286,8 @@ class PreforkMasterConfiguration {
 	}
 
 	@Bean
-	MasterMetrics preforkMasterMetrics(MeterRegistry registry, Master master, ListenSockets sockets,
-			PreforkProperties properties, Environment environment) {
-		MasterMetrics metrics = new MasterMetrics(registry, master::status, sockets::currentFd, properties.getBacklog(),
+	MasterMetrics preforkMasterMetrics(Master master, ListenSockets sockets, Environment environment) {
+		MasterMetrics metrics = new MasterMetrics(master::status, sockets::currentFd, sockets::currentBacklog,
 				environment.getProperty("spring.application.version", "unknown"));
 		master.observedBy(metrics);
 		return metrics;

@@ -5,9 +5,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.prefork.master.ControlCommand;
 import dev.prefork.master.Master;
-import dev.prefork.master.SettingsLoader;
 import dev.prefork.master.Source;
-import dev.prefork.metrics.MasterMetrics;
 import dev.prefork.os.ListenSockets;
 import dev.prefork.os.MasterSignals;
 import org.apache.commons.logging.Log;
@@ -48,7 +46,7 @@ final class PreforkMasterRunner {
 		application.setEnvironmentPrefix(userApplication.getEnvironmentPrefix());
 		application.setDefaultProperties(MasterEnvironment.defaults());
 		application.addListeners(new MasterEnvironment());
-		SettingsLoader reloader = new ConfigurationReloader(userApplication, args);
+		ConfigurationReloader reloader = new ConfigurationReloader(userApplication, args);
 		application.addInitializers((context) -> context.getBeanFactory().registerSingleton("preforkSettingsLoader", reloader));
 		logger.info("Starting prefork master (pid " + ProcessHandle.current().pid() + ") for "
 				+ describe(userApplication));
@@ -63,7 +61,8 @@ final class PreforkMasterRunner {
 		try {
 			logger.info("Listening on " + context.getBean(ListenSockets.class) + " for workers");
 			context.getBean(UpgradePromotion.class).start(context);
-			return runLoop(context.getBean(Master.class), context.getBean(MasterMetrics.class));
+			reloader.startedWith(context.getBean(PreforkProperties.class));
+			return runLoop(context.getBean(Master.class));
 		}
 		catch (RuntimeException | Error ex) {
 			logger.error("The master failed; exiting", ex);
@@ -91,11 +90,8 @@ final class PreforkMasterRunner {
 		return (main != null) ? main.getSimpleName() : "the application";
 	}
 
-	private static int runLoop(Master master, MasterMetrics metrics) {
-		List<String> failed = MasterSignals.install(ControlCommand.signals(), (signal) -> {
-			metrics.signal(signal);
-			onSignal(master, signal);
-		});
+	private static int runLoop(Master master) {
+		List<String> failed = MasterSignals.install(ControlCommand.signals(), (signal) -> onSignal(master, signal));
 		if (!failed.isEmpty()) {
 			logger.error("Cannot handle SIG" + String.join(", SIG", failed) + " in this JVM (-Xrs?); "
 					+ "the master cannot be stopped gracefully with those signals");

@@ -4,7 +4,9 @@ import java.io.File;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import dev.prefork.master.ListenAddress;
 import dev.prefork.master.MasterSettings;
@@ -166,6 +168,24 @@ public class PreforkProperties {
 
 	public WarmupSettings getWarmup() {
 		return this.warmup;
+	}
+
+	/**
+	 * The keys a reload does not apply, with their values: the master set them up at start
+	 * (files it owns, the FIFO, the archive, the hooks, the management server's guard), and a
+	 * change takes effect at the next start.
+	 */
+	Map<String, Object> startOnly() {
+		Map<String, Object> keys = new LinkedHashMap<>();
+		keys.put("prefork.pidfile", this.pidfile);
+		keys.put("prefork.master-fifo", this.masterFifo);
+		keys.put("prefork.touch-reload", this.touchReload);
+		keys.put("prefork.subreaper", this.subreaper);
+		keys.put("prefork.preload", this.preload);
+		keys.put("prefork.preload-dir", this.preloadDir);
+		keys.put("prefork.hooks", List.copyOf(this.hooks));
+		keys.put("prefork.control.token", this.control.getToken());
+		return keys;
 	}
 
 	/** The longest a class-data archive's training run may take: a start, and a warm-up. */

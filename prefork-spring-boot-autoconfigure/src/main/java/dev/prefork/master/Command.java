@@ -21,6 +21,9 @@ public sealed interface Command {
 		/** The name it is counted under ({@code prefork_commands_total}). */
 		String name();
 
+		/** The catalogue entry whose signal asks for it (what a {@link Source#SIGNAL} received). */
+		ControlCommand bySignal();
+
 	}
 
 	/** Something that happened to a worker or to an upgrade, reported by a reaper or a channel. */
@@ -78,6 +81,11 @@ public sealed interface Command {
 			return (this.mode == StopMode.GRACEFUL) ? "stop" : "quick-stop";
 		}
 
+		@Override
+		public ControlCommand bySignal() {
+			return (this.mode == StopMode.GRACEFUL) ? ControlCommand.STOP : ControlCommand.QUICK_STOP;
+		}
+
 	}
 
 	/**
@@ -99,6 +107,11 @@ public sealed interface Command {
 		@Override
 		public String name() {
 			return "reload";
+		}
+
+		@Override
+		public ControlCommand bySignal() {
+			return ControlCommand.RELOAD;
 		}
 
 	}
@@ -125,6 +138,11 @@ public sealed interface Command {
 			return "scale";
 		}
 
+		@Override
+		public ControlCommand bySignal() {
+			return (this.delta > 0) ? ControlCommand.SCALE_UP : ControlCommand.SCALE_DOWN;
+		}
+
 	}
 
 	/** Reopen log files in the master and every worker. */
@@ -142,6 +160,11 @@ public sealed interface Command {
 		@Override
 		public String name() {
 			return "reopen-logs";
+		}
+
+		@Override
+		public ControlCommand bySignal() {
+			return ControlCommand.REOPEN_LOGS;
 		}
 
 	}
@@ -163,6 +186,11 @@ public sealed interface Command {
 			return "upgrade";
 		}
 
+		@Override
+		public ControlCommand bySignal() {
+			return ControlCommand.UPGRADE;
+		}
+
 	}
 
 	/** Gracefully stop every worker, keep the master and its socket (the old master's step in an upgrade). */
@@ -180,6 +208,11 @@ public sealed interface Command {
 		@Override
 		public String name() {
 			return "stop-workers";
+		}
+
+		@Override
+		public ControlCommand bySignal() {
+			return ControlCommand.STOP_WORKERS;
 		}
 
 	}

@@ -78,8 +78,8 @@ final class GuardedEvents implements MasterEvents {
 	}
 
 	@Override
-	public void command(String command, Source source) {
-		each("command", (observer) -> observer.command(command, source));
+	public void command(String command, Source source, String signal) {
+		each("command", (observer) -> observer.command(command, source, signal));
 	}
 
 	@Override

@@ -240,7 +240,8 @@ public final class Master {
 
 	private void handle(Command command) {
 		if (command instanceof Command.Control control) {
-			this.events.command(control.name(), control.source());
+			String signal = (control.source() == Source.SIGNAL) ? control.bySignal().signal().orElse(null) : null;
+			this.events.command(control.name(), control.source(), signal);
 		}
 		command.dispatchTo(this.handler);
 	}

@@ -45,8 +45,11 @@ public interface MasterEvents {
 	default void exited(int exitCode) {
 	}
 
-	/** A control command arrived, through any door. */
-	default void command(String command, Source source) {
+	/**
+	 * A control command arrived, through any door.
+	 * @param signal the signal that sent it, without {@code SIG}, or null from another door
+	 */
+	default void command(String command, Source source, String signal) {
 	}
 
 	/**

@@ -145,6 +145,12 @@ final class Reload {
 			startQueued(now);
 			return false;
 		}
+		ListenAddress listen = plan.settings.listen();
+		if (next.listen().sameEndpoint(listen) && next.listen().backlog() != listen.backlog()) {
+			logger.warn("prefork.backlog changed from " + listen.backlog() + " to " + next.listen().backlog()
+					+ ": the listening socket is kept with its accept queue; the new backlog applies when a socket is "
+					+ "bound again (a new server.port or server.address, or a restart)");
+		}
 		ReloadStrategy strategy = (command.strategy() != null) ? command.strategy() : next.reloadStrategy();
 		this.running = new Run(plan.generation + 1, strategy, now, plan.settings, plan.generation, plan.targetWorkers);
 		plan.settings = next;

@@ -17,7 +17,6 @@ import dev.prefork.master.MasterStatus;
 import dev.prefork.master.Source;
 import dev.prefork.master.WorkerState;
 import dev.prefork.os.ProcFs;
-import dev.prefork.os.ProcessMemory;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -26,6 +25,7 @@ import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.BaseUnits;
+import io.micrometer.core.instrument.binder.MeterBinder;
 
 /**
  * The master's own meters (Micrometer names; the Prometheus registry adds the suffixes):
@@ -33,51 +33,64 @@ import io.micrometer.core.instrument.binder.BaseUnits;
  * slot heartbeat age, requests, in-flight requests, memory, CPU and whether its meters could
  * be scraped. Per-slot values are read at scrape time ({@link #refresh}).
  */
-public final class MasterMetrics implements MasterEvents {
-
-	private final MeterRegistry registry;
+public final class MasterMetrics implements MeterBinder, MasterEvents {
 
 	private final Supplier<MasterStatus> status;
 
-	private final Timer bootDuration;
+	private final IntSupplier listenFd;
 
-	private final Timer reloadDuration;
+	private final IntSupplier backlog;
 
-	private final MultiGauge heartbeatAge;
+	private final String version;
 
-	private final MultiGauge inflight;
+	/** Set by {@link #bindTo}, before the master runs. */
+	private MeterRegistry registry;
 
-	private final MultiGauge residentMemory;
+	private Timer bootDuration;
 
-	private final MultiGauge maxHeap;
+	private Timer reloadDuration;
 
-	private final MultiGauge up;
+	private MultiGauge heartbeatAge;
 
-	private final MultiGauge info;
+	private MultiGauge inflight;
+
+	private MultiGauge residentMemory;
+
+	private MultiGauge maxHeap;
+
+	private MultiGauge up;
+
+	private MultiGauge info;
 
 	private final Set<Integer> slotsWithCounters = ConcurrentHashMap.newKeySet();
 
 	/** The last status seen by {@link #refresh}, per slot: the worker whose meters are shown. */
 	private volatile Map<Integer, MasterStatus.WorkerStatus> shown = Map.of();
 
-	private final Timer warmupDuration;
+	private Timer warmupDuration;
 
-	private final Counter warmupRequests;
+	private Counter warmupRequests;
 
-	private final Counter warmupErrors;
+	private Counter warmupErrors;
 
 	/**
-	 * Registers the meters.
-	 * @param registry the master's registry
+	 * Creates the master's meters; Spring Boot binds them to the master's registry.
 	 * @param status the master's current status
 	 * @param listenFd the listening socket's descriptor, for the accept queue
-	 * @param backlog the accept queue length asked for ({@code prefork.backlog})
+	 * @param backlog the accept queue length asked for when it was bound ({@code prefork.backlog})
 	 * @param version the application's version, for {@code prefork.build.info}
 	 */
-	public MasterMetrics(MeterRegistry registry, Supplier<MasterStatus> status, IntSupplier listenFd, int backlog,
-			String version) {
-		this.registry = registry;
+	public MasterMetrics(Supplier<MasterStatus> status, IntSupplier listenFd, IntSupplier backlog, String version) {
 		this.status = status;
+		this.listenFd = listenFd;
+		this.backlog = backlog;
+		this.version = version;
+	}
+
+	@Override
+	public void bindTo(MeterRegistry registry) {
+		this.registry = registry;
+		Supplier<MasterStatus> status = this.status;
 		for (WorkerState state : WorkerState.values()) {
 			Gauge.builder("prefork.workers", () -> count(state))
 				.description("Workers by state: booting, warming, ready, draining")
@@ -89,11 +102,11 @@ public final class MasterMetrics implements MasterEvents {
 			.description("Workers the master keeps running")
 			.baseUnit("workers")
 			.register(registry);
-		Gauge.builder("prefork.listen.queue.length", () -> acceptQueue(listenFd, 0))
+		Gauge.builder("prefork.listen.queue.length", () -> acceptQueue(this.listenFd, 0))
 			.description("Connections waiting in the listening socket's accept queue")
 			.baseUnit("connections")
 			.register(registry);
-		Gauge.builder("prefork.listen.queue.max", () -> acceptQueueLimit(backlog))
+		Gauge.builder("prefork.listen.queue.max", () -> acceptQueueLimit(this.backlog.getAsInt()))
 			.description("Length limit of the listening socket's accept queue")
 			.baseUnit("connections")
 			.register(registry);
@@ -105,7 +118,7 @@ public final class MasterMetrics implements MasterEvents {
 		String prefork = MasterMetrics.class.getPackage().getImplementationVersion();
 		Gauge.builder("prefork.build.info", () -> 1)
 			.description("The application's version and prefork's")
-			.tags("version", version, "prefork", (prefork != null) ? prefork : "unknown")
+			.tags("version", this.version, "prefork", (prefork != null) ? prefork : "unknown")
 			.register(registry);
 		this.bootDuration = Timer.builder("prefork.worker.boot.duration")
 			.description("Time from spawning a worker to its READY")
@@ -157,16 +170,6 @@ public final class MasterMetrics implements MasterEvents {
 			.register(registry);
 	}
 
-	/** Counts a signal the master received. */
-	public void signal(String name) {
-		Counter.builder("prefork.signals")
-			.description("Signals the master received")
-			.baseUnit("signals")
-			.tag("signal", name)
-			.register(this.registry)
-			.increment();
-	}
-
 	/** Counts a worker whose meters could not be scraped in time. */
 	public void scrapeError(int slot) {
 		Counter.builder("prefork.scrape.errors")
@@ -213,7 +216,7 @@ public final class MasterMetrics implements MasterEvents {
 				heartbeats.add(MultiGauge.Row.of(worker, current.heartbeatAgeSeconds()));
 			}
 			inflights.add(MultiGauge.Row.of(worker, current.inflight()));
-			Long rss = ProcessMemory.residentBytes(current.pid());
+			Long rss = ProcFs.residentBytes(current.pid());
 			if (rss != null) {
 				memory.add(MultiGauge.Row.of(worker, rss));
 			}
@@ -305,24 +308,26 @@ public final class MasterMetrics implements MasterEvents {
 
 	/** The kernel caps the backlog asked for at {@code net.core.somaxconn}. */
 	private static double acceptQueueLimit(int backlog) {
-		try {
-			long somaxconn = Long.parseLong(java.nio.file.Files.readString(
-					java.nio.file.Path.of("/proc/sys/net/core/somaxconn")).trim());
-			return Math.min(backlog, somaxconn);
-		}
-		catch (java.io.IOException | NumberFormatException ex) {
-			return backlog;
-		}
+		long somaxconn = ProcFs.somaxconn();
+		return (somaxconn >= 0) ? Math.min(backlog, somaxconn) : backlog;
 	}
 
 	@Override
-	public void command(String command, Source source) {
+	public void command(String command, Source source, String signal) {
 		Counter.builder("prefork.control.commands")
 			.description("Control commands the master received, by door")
 			.baseUnit("commands")
 			.tags("command", command, "source", source.toString())
 			.register(this.registry)
 			.increment();
+		if (signal != null) {
+			Counter.builder("prefork.signals")
+				.description("Signals the master received and acted on")
+				.baseUnit("signals")
+				.tag("signal", signal)
+				.register(this.registry)
+				.increment();
+		}
 	}
 
 	@Override

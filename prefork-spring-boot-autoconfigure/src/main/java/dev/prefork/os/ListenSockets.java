@@ -23,6 +23,9 @@ public final class ListenSockets implements Closeable {
 
 	private final Map<ListenAddress, ListenSocket> sockets = new LinkedHashMap<>();
 
+	/** The backlog each socket was bound with (for the first one: the configured one). */
+	private final Map<ListenAddress, Integer> backlogs = new LinkedHashMap<>();
+
 	/**
 	 * Starts with the socket the master opened or inherited.
 	 * @param address the configured address it serves
@@ -30,6 +33,7 @@ public final class ListenSockets implements Closeable {
 	 */
 	public ListenSockets(ListenAddress address, ListenSocket socket) {
 		this.sockets.put(endpoint(address), socket);
+		this.backlogs.put(endpoint(address), address.backlog());
 	}
 
 	/**
@@ -44,6 +48,7 @@ public final class ListenSockets implements Closeable {
 			InetAddress host = address.host().isEmpty() ? null : InetAddress.getByName(address.host());
 			socket = ListenSocket.bind(host, address.port(), address.backlog());
 			this.sockets.put(endpoint(address), socket);
+			this.backlogs.put(endpoint(address), address.backlog());
 			logger.info("Listening on " + socket + " for " + address + " (server.address or server.port changed)");
 		}
 		return socket;
@@ -61,6 +66,7 @@ public final class ListenSockets implements Closeable {
 				logger.info("Closing listening socket " + entry.getValue() + ": no worker serves " + entry.getKey());
 				entry.getValue().close();
 				entries.remove();
+				this.backlogs.remove(entry.getKey());
 			}
 		}
 	}
@@ -72,6 +78,15 @@ public final class ListenSockets implements Closeable {
 			fd = socket.fd();
 		}
 		return fd;
+	}
+
+	/** The backlog asked for when the socket new workers serve was bound. */
+	public synchronized int currentBacklog() {
+		int backlog = 0;
+		for (int each : this.backlogs.values()) {
+			backlog = each;
+		}
+		return backlog;
 	}
 
 	@Override

@@ -28,7 +28,7 @@ public final class MasterFootprint implements MasterEvents {
 	}
 
 	static void shrink() {
-		Long before = ProcessMemory.residentBytes(ProcessHandle.current().pid());
+		Long before = ProcFs.residentBytes(ProcessHandle.current().pid());
 		HotSpotDiagnosticMXBean vm = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
 		set(vm, "MinHeapFreeRatio", "10");
 		set(vm, "MaxHeapFreeRatio", "30");
@@ -40,7 +40,7 @@ public final class MasterFootprint implements MasterEvents {
 		catch (RuntimeException | LinkageError ex) {
 			// not glibc: nothing to trim
 		}
-		Long after = ProcessMemory.residentBytes(ProcessHandle.current().pid());
+		Long after = ProcFs.residentBytes(ProcessHandle.current().pid());
 		if (before != null && after != null) {
 			logger.info("Master memory compacted now that the workers run: RSS " + (before >> 20) + " -> " + (after >> 20)
 					+ " MiB");

@@ -5,8 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * What the master reads from {@code /proc} for its metrics: a worker's CPU time, and the
- * accept queue of its listening socket.
+ * What the master reads from {@code /proc} for its status and metrics: a process's CPU time
+ * and resident memory, and the accept queue of its listening socket.
  */
 public final class ProcFs {
 
@@ -29,6 +29,36 @@ public final class ProcFs {
 		}
 		catch (IOException | RuntimeException ex) {
 			return Double.NaN;
+		}
+	}
+
+	/**
+	 * The resident set size of {@code pid}.
+	 * @param pid the process
+	 * @return bytes, or {@code null} if the process is gone or {@code /proc} unreadable
+	 */
+	public static Long residentBytes(long pid) {
+		try {
+			for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+				if (line.startsWith("VmRSS:")) {
+					String kilobytes = line.substring("VmRSS:".length()).trim().split("\\s+")[0];
+					return Long.parseLong(kilobytes) * 1024;
+				}
+			}
+		}
+		catch (IOException | RuntimeException ex) {
+			// gone between the status and now
+		}
+		return null;
+	}
+
+	/** The kernel's cap on a listening socket's backlog ({@code net.core.somaxconn}), or -1 if unknown. */
+	public static long somaxconn() {
+		try {
+			return Long.parseLong(Files.readString(Path.of("/proc/sys/net/core/somaxconn")).trim());
+		}
+		catch (IOException | NumberFormatException ex) {
+			return -1;
 		}
 	}
 

@@ -25,6 +25,18 @@ class PreforkPropertiesTests {
 	}
 
 	@Test
+	void aReloadNamesTheStartOnlyKeysThatChangedAndAppliesMinReadyWorkers() {
+		PreforkProperties next = new PreforkProperties();
+		next.setPidfile(new java.io.File("/run/app.pid"));
+		next.getControl().setToken("secret");
+		next.setBacklog(128);
+		next.setMinReadyWorkers(2);
+		assertThat(ConfigurationReloader.changed(this.properties.startOnly(), next.startOnly()))
+			.containsExactly("prefork.pidfile", "prefork.control.token");
+		assertThat(next.toMasterSettings("", 8080).minReadyWorkers()).isEqualTo(2);
+	}
+
+	@Test
 	void rejectsZeroWorkers() {
 		this.properties.setWorkers(0);
 		assertInvalid("prefork.workers", "must be at least 1");

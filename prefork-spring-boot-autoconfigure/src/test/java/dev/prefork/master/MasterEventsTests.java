@@ -45,6 +45,25 @@ class MasterEventsTests {
 	}
 
 	@Test
+	void aCommandIsCountedWithTheSignalThatSentItInTheMasterNotInTheSignalHandler() throws Exception {
+		List<String> commands = new ArrayList<>();
+		this.master.observedBy(new MasterEvents() {
+			@Override
+			public void command(String command, Source source, String signal) {
+				commands.add(command + " " + source + " " + signal);
+			}
+		});
+		startAllReady();
+		submit(new Command.Scale(1, Source.SIGNAL));
+		submit(new Command.Scale(-1, Source.SIGNAL));
+		submit(new Command.Scale(-1, Source.FIFO));
+		submit(new Command.ReopenLogs(Source.SIGNAL));
+		submit(new Command.Stop(StopMode.QUICK, Source.SIGNAL));
+		assertThat(commands).containsExactly("scale signal TTIN", "scale signal TTOU", "scale fifo null",
+				"reopen-logs signal USR1", "quick-stop signal INT");
+	}
+
+	@Test
 	void gpusAreHandedOutPerSlotBalancedAndStable() throws Exception {
 		startAllReady();
 		assertThat(gpusOfLiveWorkers()).containsExactly("0", "1", "0");

@@ -68,6 +68,11 @@ class MetricsIT {
 			}
 			assertThat(text).doesNotContain("pid=\"");
 			assertWellFormed(text);
+			master.signal("USR1");
+			master.awaitLog("Reopening log files (source: signal)");
+			assertThat(scrape(master)).as("counted by the master loop").contains(
+					"prefork_signals_total{signal=\"USR1\"} 1.0",
+					"prefork_control_commands_total{command=\"reopen-logs\",source=\"signal\"} 1.0");
 			assertPromtoolAccepts(text);
 
 			long stopped = pidOfSlot(status, 1);
