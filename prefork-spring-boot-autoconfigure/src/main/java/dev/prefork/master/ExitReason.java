@@ -35,6 +35,16 @@ public enum ExitReason {
 	/** Had a larger max heap than the worker count allows after a scale-up, and was replaced. */
 	RESIZED;
 
+	/** Why a successor is spawned for a worker replaced for this reason, for the spawn counter. */
+	String spawnReason() {
+		return switch (this) {
+			case MEMORY -> "memory";
+			case RESIZED -> "resize";
+			case GRACEFUL -> "reload";
+			default -> "recycle";
+		};
+	}
+
 	@Override
 	public String toString() {
 		return name().toLowerCase(Locale.ROOT);

@@ -1,7 +1,6 @@
 package dev.prefork.master;
 
 import java.io.IOException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -96,33 +95,21 @@ public final class Master {
 		publishStatus();
 	}
 
-	/**
-	 * Lets this master start a new master on USR2. Call before {@link #run()}.
-	 * @param launcher starts the new master
-	 * @return this master
-	 */
+	// What a master may be given before run(), each returning this master.
+
+	/** Lets this master start a new master on USR2. */
 	public Master upgradeWith(UpgradeLauncher launcher) {
 		this.upgrade.startWith(launcher);
 		return this;
 	}
 
-	/**
-	 * Lets this master tell a worker the kernel's OOM killer took from one that crashed.
-	 * Call before {@link #run()}.
-	 * @param counter the kernel's count of OOM kills (cgroup {@code oom_kill}), -1 if unknown
-	 * @return this master
-	 */
+	/** Lets this master name OOM kills: {@code counter} is the kernel's count of them, -1 if unknown. */
 	public Master countingOomKills(LongSupplier counter) {
 		this.workers.countOomKillsWith(counter);
 		return this;
 	}
 
-	/**
-	 * Lets this master read its workers' memory for {@code prefork.max-worker-memory}. Call
-	 * before {@link #run()}.
-	 * @param residentBytes a process's resident memory by pid, -1 if unknown
-	 * @return this master
-	 */
+	/** Lets this master apply {@code prefork.max-worker-memory}: a process's resident bytes by pid, -1 if unknown. */
 	public Master measuringMemory(LongUnaryOperator residentBytes) {
 		this.workers.measureMemoryWith(residentBytes);
 		return this;
@@ -134,23 +121,13 @@ public final class Master {
 		return this;
 	}
 
-	/**
-	 * Marks this master as the new master of an upgrade, until {@link Command.Promoted}.
-	 * Call before {@link #run()}.
-	 * @param oldMasterPid the master that started this one
-	 * @return this master
-	 */
+	/** Marks this master as the new master of an upgrade started by {@code oldMasterPid}, until promoted. */
 	public Master asNewMasterOf(long oldMasterPid) {
 		this.upgrade.newMasterOf(oldMasterPid);
 		return this;
 	}
 
-	/**
-	 * Reports what happens to {@code events}, after the observers added before. Call before
-	 * {@link #run()}.
-	 * @param events receives the master's events
-	 * @return this master
-	 */
+	/** Reports what happens to {@code events}, after the observers added before. */
 	public Master observedBy(MasterEvents events) {
 		this.observers.add(events);
 		return this;
@@ -174,7 +151,9 @@ public final class Master {
 		logger.info("Master (pid " + this.pid + ") starting " + this.plan.targetWorkers + " workers"
 				+ ((this.upgrade.oldMasterPid() != null)
 						? " as the new master of an upgrade from pid " + this.upgrade.oldMasterPid() : ""));
-		logger.info("Sizing workers: " + this.plan.settings.budget().memory().describe(this.plan.targetWorkers) + this.plan.settings.budget().cpu().describe(this.plan.targetWorkers));
+		WorkerBudget budget = this.plan.settings.budget();
+		logger.info("Sizing workers: " + budget.memory().describe(this.plan.targetWorkers)
+				+ budget.cpu().describe(this.plan.targetWorkers));
 		this.announcedTarget = this.plan.targetWorkers;
 		this.events.starting(this.plan.settings);
 		try {
@@ -219,7 +198,7 @@ public final class Master {
 			else if (!this.reload.isBusy()) {
 				recycleOneWorker(now);
 			}
-			retireSurplusWorkers(now);
+			this.workers.retireAbove(this.plan.targetWorkers, now);
 		}
 		this.workers.releaseUnusedListeners(this.plan.settings.listen());
 		publishStatus();
@@ -448,8 +427,8 @@ public final class Master {
 			logger.info(worker + " exited: " + reason + " (" + status + ")");
 		}
 		else if (worker.isBooting()) {
-			bootFailed(worker, (reason == ExitReason.OOM_KILLED) ? status + ", by the kernel's OOM killer" : status.toString(),
-					now, status);
+			String why = (reason == ExitReason.OOM_KILLED) ? status + ", by the kernel's OOM killer" : status.toString();
+			bootFailed(worker, why, now, status);
 		}
 		else {
 			this.backoff.crashed(worker, reason, status, now);
@@ -532,10 +511,7 @@ public final class Master {
 		this.state = MasterState.RUNNING;
 	}
 
-	/**
-	 * Replaces, one at a time, a worker that served {@code prefork.max-requests}, went above
-	 * {@code prefork.max-worker-memory}, or has a larger heap than a scale-up allows.
-	 */
+	/** Replaces, one at a time, a worker that is due (see {@link WorkerPool#dueForReplacement}). */
 	private void recycleOneWorker(long now) {
 		if (this.state != MasterState.RUNNING
 				|| this.workers.view().stream().anyMatch((w) -> w.replaces != null || w.isBooting())) {
@@ -543,24 +519,11 @@ public final class Master {
 		}
 		long heapNow = this.plan.settings.budget().resourcesFor(this.plan.targetWorkers).maxHeapBytes();
 		for (Worker worker : this.workers.active()) {
-			ExitReason due = (worker.slot < this.plan.targetWorkers) ? WorkerPool.dueForReplacement(worker, heapNow, now) : null;
+			ExitReason due = (worker.slot < this.plan.targetWorkers) ? WorkerPool.dueForReplacement(worker, heapNow, now)
+					: null;
 			if (due != null) {
-				spawn(worker.slot, worker, due, switch (due) {
-					case MAX_REQUESTS -> "recycle";
-					case RESIZED -> "resize";
-					default -> "memory";
-				}, now);
+				spawn(worker.slot, worker, due, due.spawnReason(), now);
 				return;
-			}
-		}
-	}
-
-	/** After scaling down, workers in slots at or above the target stop. */
-	private void retireSurplusWorkers(long now) {
-		for (Worker worker : this.workers.active()) {
-			if (worker.slot >= this.plan.targetWorkers) {
-				logger.info(worker + " is above the target of " + this.plan.targetWorkers + " workers; stopping it gracefully");
-				this.workers.retireGracefully(worker, ExitReason.SCALE_DOWN, now);
 			}
 		}
 	}
@@ -575,8 +538,8 @@ public final class Master {
 		// Clients wait for the first ready worker (unless an old master of an upgrade serves them).
 		boolean nobodyServes = this.workers.count(WorkerState.READY) == 0 && this.upgrade.oldMasterPid() == null;
 		try {
-			Worker worker = this.workers.spawn(slot, this.plan.generation, this.plan.settings, this.plan.targetWorkers, nobodyServes,
-					this::submit, now);
+			Worker worker = this.workers.spawn(slot, this.plan.generation, this.plan.settings, this.plan.targetWorkers,
+					nobodyServes, this::submit, now);
 			worker.replaces = replaces;
 			worker.replaceReason = replaceReason;
 			this.events.workerSpawned(slot, reason);
@@ -632,6 +595,5 @@ public final class Master {
 	private long now() {
 		return this.clock.getAsLong();
 	}
-
 
 }

@@ -22,14 +22,14 @@ import java.util.List;
  * @param warmupPaths the recorded paths new workers warm up with, most frequent first
  */
 public record MasterStatus(long pid, MasterState state, int generation, int targetWorkers, int minReadyWorkers,
-		List<WorkerStatus> workers, ReloadReport lastReload, UpgradeStatus upgrade, Long upgradedFrom, int exitCode, MemoryStatus memory,
-		List<String> warmupPaths) {
+		List<WorkerStatus> workers, ReloadReport lastReload, UpgradeStatus upgrade, Long upgradedFrom, int exitCode,
+		MemoryStatus memory, List<String> warmupPaths) {
 
 	public MasterStatus(long pid, MasterState state, int generation, int targetWorkers, int minReadyWorkers,
 			List<WorkerStatus> workers, ReloadReport lastReload, UpgradeStatus upgrade, Long upgradedFrom, int exitCode,
 			MemoryStatus memory) {
-		this(pid, state, generation, targetWorkers, minReadyWorkers, workers, lastReload, upgrade, upgradedFrom, exitCode, memory,
-				List.of());
+		this(pid, state, generation, targetWorkers, minReadyWorkers, workers, lastReload, upgrade, upgradedFrom,
+				exitCode, memory, List.of());
 	}
 
 	/** This status with the recorded warm-up paths, which the master loop does not keep. */

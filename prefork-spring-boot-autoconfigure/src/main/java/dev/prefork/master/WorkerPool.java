@@ -161,6 +161,16 @@ final class WorkerPool {
 		}
 	}
 
+	/** After scaling down, the workers in slots at or above {@code targetWorkers} stop gracefully. */
+	void retireAbove(int targetWorkers, long now) {
+		for (Worker worker : active()) {
+			if (worker.slot >= targetWorkers) {
+				logger.info(worker + " is above the target of " + targetWorkers + " workers; stopping it gracefully");
+				retireGracefully(worker, ExitReason.SCALE_DOWN, now);
+			}
+		}
+	}
+
 	/** Asks every worker to stop with {@code signal}; SIGKILL follows at {@code deadline}. */
 	void stopAll(Signal signal, long deadline) {
 		for (Worker worker : all()) {
