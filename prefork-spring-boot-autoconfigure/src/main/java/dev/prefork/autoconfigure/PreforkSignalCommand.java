@@ -2,15 +2,15 @@ package dev.prefork.autoconfigure;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 import dev.prefork.master.ControlCommand;
 import dev.prefork.os.MasterSignals;
 import dev.prefork.os.Native;
 import dev.prefork.os.Pidfile;
+import dev.prefork.os.ProcFs;
 
 import org.springframework.core.env.Environment;
 
@@ -78,13 +78,8 @@ final class PreforkSignalCommand {
 	}
 
 	private static boolean isJavaProcess(long pid) {
-		try {
-			String cmdline = Files.readString(Path.of("/proc", Long.toString(pid), "cmdline"), StandardCharsets.UTF_8);
-			return cmdline.split("\0")[0].contains("java");
-		}
-		catch (IOException | RuntimeException ex) {
-			return false;
-		}
+		List<String> commandLine = ProcFs.commandLine(pid);
+		return !commandLine.isEmpty() && commandLine.get(0).contains("java");
 	}
 
 }

@@ -1,12 +1,14 @@
 package dev.prefork.os;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
- * What the master reads from {@code /proc} for its status and metrics: a process's CPU time
- * and resident memory, and the accept queue of its listening socket.
+ * What the master reads from {@code /proc} about other processes and its socket: a process's
+ * CPU time, resident memory and command line, the accept queue of its listening socket.
  */
 public final class ProcFs {
 
@@ -50,6 +52,20 @@ public final class ProcFs {
 			// gone between the status and now
 		}
 		return null;
+	}
+
+	/**
+	 * A process's command line, as the kernel keeps it ({@code /proc/<pid>/cmdline}).
+	 * @return its arguments, the executable first, or an empty list if the process is gone
+	 */
+	public static List<String> commandLine(long pid) {
+		try {
+			String cmdline = Files.readString(Path.of("/proc", Long.toString(pid), "cmdline"), StandardCharsets.UTF_8);
+			return cmdline.isEmpty() ? List.of() : List.of(cmdline.split("\0"));
+		}
+		catch (IOException | RuntimeException ex) {
+			return List.of();
+		}
 	}
 
 	/** The kernel's cap on a listening socket's backlog ({@code net.core.somaxconn}), or -1 if unknown. */
