@@ -431,7 +431,8 @@ public final class Master {
 			bootFailed(worker, why, now, status);
 		}
 		else {
-			this.backoff.crashed(worker, reason, status, now);
+			WorkerPool.reportCrash(worker, reason, status, now);
+			this.backoff.crashed(worker, now);
 			scheduleRespawn(worker.slot, now);
 		}
 		if (this.state == MasterState.STOPPING && this.workers.isEmpty()) {

@@ -171,7 +171,8 @@ final class Reload {
 		catch (SettingsLoader.InvalidSettingsException ex) {
 			return new Command.ReloadLoaded(reload, null, "invalid configuration: " + ex.getMessage());
 		}
-		catch (RuntimeException ex) {
+		catch (RuntimeException | Error ex) {
+			// Answered all the same: a reload that never hears back would refuse every later one.
 			logger.error("Reading the configuration for a reload failed", ex);
 			return new Command.ReloadLoaded(reload, null, "could not read the configuration: " + ex);
 		}

@@ -19,16 +19,8 @@ final class RespawnBackoff {
 
 	private final Map<Integer, Long> notBefore = new HashMap<>();
 
-	/**
-	 * A ready worker exited without being asked to: says why, and clears its slot's count if it
-	 * had been ready long enough to call it stable.
-	 */
-	void crashed(Worker worker, ExitReason reason, ExitStatus status, long now) {
-		String oom = (reason == ExitReason.OOM_KILLED)
-				? ": the kernel's OOM killer ended it, so the workers need more memory than the limit allows; lower "
-						+ "prefork.workers or the heap, or raise the memory limit" : "";
-		logger.error(worker + " exited unexpectedly: " + reason + " (" + status + ") after "
-				+ MasterStatus.seconds(now - worker.spawnedAt) + " s" + oom);
+	/** A ready worker crashed: its slot's count starts over if it had been ready long enough to call it stable. */
+	void crashed(Worker worker, long now) {
 		if (worker.state == WorkerState.READY && now - worker.readyAt >= MasterSettings.STABLE_AFTER.toMillis()) {
 			this.failures.remove(worker.slot);
 		}

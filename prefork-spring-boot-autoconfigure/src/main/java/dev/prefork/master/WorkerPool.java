@@ -277,6 +277,15 @@ final class WorkerPool {
 		return null;
 	}
 
+	/** Says why a worker that was ready exited without being asked to. */
+	static void reportCrash(Worker worker, ExitReason reason, ExitStatus status, long now) {
+		String oom = (reason == ExitReason.OOM_KILLED)
+				? ": the kernel's OOM killer ended it, so the workers need more memory than the limit allows; lower "
+						+ "prefork.workers or the heap, or raise the memory limit" : "";
+		logger.error(worker + " exited unexpectedly: " + reason + " (" + status + ") after "
+				+ MasterStatus.seconds(now - worker.spawnedAt) + " s" + oom);
+	}
+
 	/**
 	 * What ended a worker that was just reaped: the reason it was retired for (or
 	 * {@link ExitReason#KILLED} if it outlived its grace), else a boot failure or a crash, or

@@ -507,6 +507,28 @@ class MasterTests {
 	}
 
 	@Test
+	void aReloadWhoseConfigurationReadThrowsAnErrorIsRefusedAndTheNextOneRuns() throws Exception {
+		AtomicInteger reads = new AtomicInteger();
+		Master master = new Master(this.settings, this.launcher, () -> {
+			if (reads.incrementAndGet() == 1) {
+				throw new NoClassDefFoundError("org/example/Missing");
+			}
+			return this.settings;
+		}, () -> {
+		}, this.clock::get, 42).readingSettingsOn(Runnable::run);
+		master.turn(0);
+		this.launcher.launched.forEach((process) -> master.submit(new Command.WorkerReady(process.spec.id())));
+		master.turn(0);
+		master.submit(new Command.Reload(null, Source.SIGNAL));
+		master.turn(0);
+		assertThat(master.status().lastReload().message()).contains("could not read the configuration")
+			.contains("org/example/Missing");
+		master.submit(new Command.Reload(null, Source.SIGNAL));
+		master.turn(0);
+		assertThat(master.status().generation()).isEqualTo(2);
+	}
+
+	@Test
 	void aStopWhileTheConfigurationIsReadCancelsTheReload() throws Exception {
 		List<Reply.Outcome> replies = new CopyOnWriteArrayList<>();
 		AtomicReference<Runnable> pendingRead = new AtomicReference<>();
