@@ -25,11 +25,10 @@ final class ManagementSecurity {
 	private ManagementSecurity() {
 	}
 
-	static void check(Environment environment, WebEndpointProperties web, PreforkProperties properties) {
+	static void check(Environment environment, WebEndpointProperties web, boolean tokenSet) {
 		String address = environment.getProperty(MasterEnvironment.PROMOTED_MANAGEMENT_ADDRESS,
 				environment.getProperty("server.address", MasterEnvironment.DEFAULT_MANAGEMENT_ADDRESS));
 		int port = environment.getProperty("management.server.port", Integer.class, MasterEnvironment.DEFAULT_MANAGEMENT_PORT);
-		boolean tokenSet = properties.getControl().getToken() != null && !properties.getControl().getToken().isBlank();
 		if (port < 0 || isLoopback(address)) {
 			return;
 		}

@@ -55,6 +55,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.ApplicationArguments;
 import org.springframework.core.env.Environment;
 
 /**
@@ -189,13 +190,25 @@ class PreforkMasterConfiguration {
 		return RecordedPaths.seededWith(upgradeHandoff().isPresent() ? System.getenv(WorkerEnvironment.WARMUP_PATHS) : null);
 	}
 
+	/**
+	 * The master's command line, which workers, training runs and a new master copy, with
+	 * where its secrets were given (workers and training runs do not inherit them).
+	 */
+	@Bean
+	JvmCommandLine preforkCommandLine(ObjectProvider<ApplicationArguments> arguments) throws IOException {
+		ApplicationArguments given = arguments.getIfAvailable();
+		return JvmCommandLine.ofCurrentJvm(
+				MasterSecretSources.of((given != null) ? given.getSourceArgs() : new String[0]).secrets());
+	}
+
 	@Bean(destroyMethod = "close")
-	ClassDataArchive preforkClassDataArchive(PreforkProperties properties, RecordedPaths paths) throws IOException {
+	ClassDataArchive preforkClassDataArchive(PreforkProperties properties, RecordedPaths paths,
+			JvmCommandLine commandLine) {
 		ClassDataArchive archive;
 		try {
 			archive = ClassDataArchive.of(properties.getPreload(),
 					(properties.getPreloadDir() != null) ? properties.getPreloadDir().toPath() : null,
-					JvmCommandLine.ofCurrentJvm(), properties.trainingTimeout());
+					commandLine, properties.trainingTimeout());
 		}
 		catch (IllegalStateException ex) {
 			throw new PreforkStartupException("prefork.preload is on, but workers cannot use a class-data archive: "
@@ -217,9 +230,9 @@ class PreforkMasterConfiguration {
 	}
 
 	@Bean
-	NativeWorkerLauncher preforkWorkerLauncher(ListenSockets sockets, ClassDataArchive archive, RecordedPaths paths,
-			ObjectProvider<ServerHooks> hooks) throws IOException {
-		return new NativeWorkerLauncher(sockets, JvmCommandLine.ofCurrentJvm(), archive,
+	NativeWorkerLauncher preforkWorkerLauncher(ListenSockets sockets, JvmCommandLine commandLine, ClassDataArchive archive,
+			RecordedPaths paths, ObjectProvider<ServerHooks> hooks) {
+		return new NativeWorkerLauncher(sockets, commandLine, archive,
 				Map.of(WorkerEnvironment.MASTER_PID, Long.toString(ProcessHandle.current().pid())))
 			.beforeLaunch(serverHooks(hooks))
 			.recordingPathsIn(paths);
@@ -233,11 +246,11 @@ class PreforkMasterConfiguration {
 	@Bean
 	Master preforkMaster(MasterSettings settings, ListenSockets sockets, NativeWorkerLauncher launcher,
 			SettingsLoader preforkSettingsLoader, ClassDataArchive archive, RecordedPaths paths,
-			ObjectProvider<ServerHooks> hooks) throws IOException {
+			ObjectProvider<ServerHooks> hooks, JvmCommandLine commandLine) throws IOException {
 		long pid = ProcessHandle.current().pid();
 		Master master = new Master(settings, launcher, preforkSettingsLoader, LogFiles::reopen,
 				() -> System.nanoTime() / 1_000_000, pid)
-			.upgradeWith(new NativeMasterLauncher(sockets, JvmCommandLine.ofCurrentJvm(), pid).handingOver(paths))
+			.upgradeWith(new NativeMasterLauncher(sockets, commandLine, pid).handingOver(paths))
 			.countingOomKills(oomKillCounter())
 			.measuringMemory((worker) -> {
 				Long bytes = ProcFs.residentBytes(worker);
@@ -350,12 +363,21 @@ class PreforkMasterConfiguration {
 	@Bean
 	@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 	FilterRegistrationBean<PreforkControlFilter> preforkControlFilter(Environment environment, WebEndpointProperties web,
-			PreforkProperties properties) {
-		ManagementSecurity.check(environment, web, properties);
+			PreforkProperties properties, ObjectProvider<ApplicationArguments> arguments) {
+		String token = ControlToken.of(properties.getControl());
+		ManagementSecurity.check(environment, web, token != null);
+		ApplicationArguments given = arguments.getIfAvailable();
+		List<String> onCommandLine = MasterSecretSources.of((given != null) ? given.getSourceArgs() : new String[0])
+			.commandLineTokenKeys();
+		if (!onCommandLine.isEmpty()) {
+			logger.warn("prefork.control.token is given on the command line (" + String.join(", ", onCommandLine)
+					+ "), which every user of this machine can read (ps, /proc/<pid>/cmdline); workers do not inherit "
+					+ "it, but use prefork.control.token-file (a file only this user can read) or the "
+					+ "PREFORK_CONTROL_TOKEN environment variable instead");
+		}
 		String path = web.getBasePath() + "/" + web.getPathMapping().getOrDefault("prefork", "prefork");
-		String token = properties.getControl().getToken();
 		FilterRegistrationBean<PreforkControlFilter> registration = new FilterRegistrationBean<>(
-				new PreforkControlFilter(path, (token == null || token.isBlank()) ? null : token));
+				new PreforkControlFilter(path, token));
 		registration.addUrlPatterns("/*");
 		return registration;
 	}

@@ -185,6 +185,7 @@ public class PreforkProperties {
 		keys.put("prefork.preload-dir", this.preloadDir);
 		keys.put("prefork.hooks", List.copyOf(this.hooks));
 		keys.put("prefork.control.token", this.control.getToken());
+		keys.put("prefork.control.token-file", this.control.getTokenFile());
 		return keys;
 	}
 
@@ -631,12 +632,27 @@ public class PreforkProperties {
 		 */
 		private String token;
 
+		/**
+		 * File that holds the bearer token (instead of prefork.control.token): owned by the
+		 * master's user and readable by no one else (mode 600 or 400). Recommended: a
+		 * command line is readable by every user of the machine.
+		 */
+		private File tokenFile;
+
 		public String getToken() {
 			return this.token;
 		}
 
 		public void setToken(String token) {
 			this.token = token;
+		}
+
+		public File getTokenFile() {
+			return this.tokenFile;
+		}
+
+		public void setTokenFile(File tokenFile) {
+			this.tokenFile = tokenFile;
 		}
 
 	}

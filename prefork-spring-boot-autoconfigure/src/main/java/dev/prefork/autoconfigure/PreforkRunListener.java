@@ -69,7 +69,7 @@ public class PreforkRunListener implements SpringApplicationRunListener, Ordered
 		PreforkRole role = PreforkRole.decide(this.application, environment, Thread.currentThread().getStackTrace(),
 				Thread.currentThread().getName());
 		if (role == PreforkRole.MASTER && PreloadBuild.isRequested(environment)) {
-			exit(PreloadBuild.run(environment));
+			exit(PreloadBuild.run(environment, this.args));
 		}
 		if (role == PreforkRole.MASTER) {
 			exit(runMaster());

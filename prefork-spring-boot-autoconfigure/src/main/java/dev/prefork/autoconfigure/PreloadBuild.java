@@ -29,13 +29,13 @@ final class PreloadBuild {
 	}
 
 	/** Builds the archive; the process exit code: 0 when it is ready, 1 when it could not be built. */
-	static int run(Environment environment) {
+	static int run(Environment environment, String[] args) {
 		PreforkProperties properties = Binder.get(environment)
 			.bind("prefork", PreforkProperties.class)
 			.orElseGet(PreforkProperties::new);
 		Path directory = (properties.getPreloadDir() != null) ? properties.getPreloadDir().toPath() : null;
 		try (ClassDataArchive archive = ClassDataArchive.of(ClassDataArchive.Mode.BUILD, directory,
-				JvmCommandLine.ofCurrentJvm(), properties.trainingTimeout())) {
+				JvmCommandLine.ofCurrentJvm(MasterSecretSources.of(args).secrets()), properties.trainingTimeout())) {
 			Path file = archive.build();
 			logger.info("The class-data archive is ready: " + file + ". Workers of this jar on this JVM start with it "
 					+ "(prefork.preload=auto, the default)");

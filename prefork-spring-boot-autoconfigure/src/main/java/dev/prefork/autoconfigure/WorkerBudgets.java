@@ -49,7 +49,7 @@ final class WorkerBudgets {
 	static WorkerBudget of(PreforkProperties properties, Environment environment) {
 		JvmCommandLine command;
 		try {
-			command = JvmCommandLine.ofCurrentJvm();
+			command = JvmCommandLine.ofCurrentJvm(dev.prefork.protocol.MasterSecrets.NONE);
 		}
 		catch (java.io.IOException ex) {
 			command = new JvmCommandLine("java", List.of("java"));

@@ -505,15 +505,15 @@ public final class ClassDataArchive implements AutoCloseable {
 		int jar = argv.indexOf("-jar");
 		argv.set(jar + 1, extractedJar.toString());
 		argv.add(jar, (javaFeature >= 24) ? "-XX:AOTCache=" + archive : "-XX:SharedArchiveFile=" + archive);
-		return new JvmCommandLine(cold.executable(), List.copyOf(argv));
+		return new JvmCommandLine(cold.executable(), List.copyOf(argv), cold.secrets());
 	}
 
 	/** Runs a JVM for the build with its output appended to the build log. */
-	private static void run(String step, List<String> command, Path log, Duration timeout) throws IOException {
+	private void run(String step, List<String> command, Path log, Duration timeout) throws IOException {
 		run(step, command, Map.of(), log, timeout);
 	}
 
-	private static void run(String step, List<String> command, Map<String, String> more, Path log, Duration timeout)
+	private void run(String step, List<String> command, Map<String, String> more, Path log, Duration timeout)
 			throws IOException {
 		Files.writeString(log, "$ " + String.join(" ", command) + "\n", StandardCharsets.UTF_8,
 				StandardOpenOption.CREATE, StandardOpenOption.APPEND);
@@ -523,7 +523,7 @@ public final class ClassDataArchive implements AutoCloseable {
 		Map<String, String> environment = builder.environment();
 		environment.put(WorkerEnvironment.ROLE, WorkerEnvironment.ROLE_TRAINING);
 		MasterOnlyEnvironment.removeForWorker(environment);
-		JvmCommandLine.removeMasterSecrets(environment);
+		this.master.removeMasterSecrets(environment);
 		environment.putAll(more);
 		Process process = builder.start();
 		try {

@@ -7,8 +7,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
+
+import dev.prefork.protocol.MasterSecrets;
 
 /**
  * The master's own command line (same java binary, JVM options, jar or class path, main
@@ -17,56 +18,50 @@ import java.util.Map;
  *
  * @param executable absolute path of the java binary
  * @param argv the arguments, {@code argv[0]} included
+ * @param secrets where the master's secrets were given: what workers and training runs do
+ * not inherit
  */
-public record JvmCommandLine(String executable, List<String> argv) {
+public record JvmCommandLine(String executable, List<String> argv, MasterSecrets secrets) {
 
 	/** Launcher options whose value is the next argument. */
 	private static final List<String> OPTIONS_WITH_VALUE = List.of("-cp", "-classpath", "--class-path", "-p",
 			"--module-path", "--upgrade-module-path", "--add-modules", "--enable-native-access", "-m", "--module");
 
+	/** A command line that names no secret. */
+	public JvmCommandLine(String executable, List<String> argv) {
+		this(executable, argv, MasterSecrets.NONE);
+	}
+
 	/**
 	 * The current JVM's command line, read from {@code /proc/self/cmdline} so that nothing
 	 * is lost or re-quoted.
+	 * @param secrets where the master's secrets were given ({@link MasterSecrets#NONE} for a
+	 * command line that is only read)
 	 * @return the command line
 	 * @throws IOException if the command line cannot be read
 	 */
-	public static JvmCommandLine ofCurrentJvm() throws IOException {
+	public static JvmCommandLine ofCurrentJvm(MasterSecrets secrets) throws IOException {
 		String cmdline = Files.readString(Path.of("/proc/self/cmdline"), StandardCharsets.UTF_8);
 		List<String> argv = Arrays.asList(cmdline.split("\0"));
 		String executable = ProcessHandle.current()
 			.info()
 			.command()
 			.orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-		return new JvmCommandLine(executable, List.copyOf(argv));
+		return new JvmCommandLine(executable, List.copyOf(argv), secrets);
 	}
 
 	/**
-	 * This command line without the master's secrets ({@code --prefork.control.token=...},
-	 * {@code -Dprefork.control.token=...}): a worker or a training run has no use for them,
-	 * and the whole machine can read a process's command line.
+	 * This command line without the arguments that set the master's secrets: a worker or a
+	 * training run has no use for them, and the whole machine can read a process's command line.
 	 * @return the command line for a worker
 	 */
 	public JvmCommandLine withoutMasterSecrets() {
-		List<String> kept = new ArrayList<>();
-		for (String argument : this.argv) {
-			int equals = argument.indexOf('=');
-			String key = (equals >= 0) ? argument.substring(0, equals) : argument;
-			String name = key.startsWith("--") ? key.substring(2) : key.startsWith("-D") ? key.substring(2) : null;
-			if (name == null || !isMasterSecret(name)) {
-				kept.add(argument);
-			}
-		}
-		return new JvmCommandLine(this.executable, List.copyOf(kept));
+		return new JvmCommandLine(this.executable, List.copyOf(this.secrets.removeFrom(this.argv)), this.secrets);
 	}
 
 	/** Removes the master's secrets from an environment for a worker or training run. */
-	public static void removeMasterSecrets(Map<String, String> environment) {
-		environment.keySet().removeIf(JvmCommandLine::isMasterSecret);
-	}
-
-	/** Whether a property or environment variable name is {@code prefork.control.token} in any relaxed form. */
-	static boolean isMasterSecret(String name) {
-		return name.toLowerCase(Locale.ROOT).replace("-", "").replace('_', '.').equals("prefork.control.token");
+	public void removeMasterSecrets(Map<String, String> environment) {
+		this.secrets.removeFrom(environment);
 	}
 
 	/**
@@ -99,7 +94,7 @@ public record JvmCommandLine(String executable, List<String> argv) {
 	public JvmCommandLine withJvmArgs(List<String> jvmArgs) {
 		List<String> extended = new ArrayList<>(this.argv);
 		extended.addAll(1, jvmArgs);
-		return new JvmCommandLine(this.executable, List.copyOf(extended));
+		return new JvmCommandLine(this.executable, List.copyOf(extended), this.secrets);
 	}
 
 }

@@ -201,10 +201,10 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 	}
 
 	/** The environment a worker starts with that hooks may change: the master's own, and its GPU. */
-	private static Map<String, String> userEnvironment(WorkerSpec spec) {
+	private Map<String, String> userEnvironment(WorkerSpec spec) {
 		Map<String, String> environment = new LinkedHashMap<>(System.getenv());
 		MasterOnlyEnvironment.removeForWorker(environment);
-		JvmCommandLine.removeMasterSecrets(environment);
+		this.commandLine.removeMasterSecrets(environment);
 		if (spec.gpu() != null) {
 			environment.put(CUDA_VISIBLE_DEVICES, spec.gpu());
 		}

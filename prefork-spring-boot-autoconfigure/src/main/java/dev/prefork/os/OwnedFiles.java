@@ -14,6 +14,8 @@ public final class OwnedFiles {
 
 	private static final int GROUP_OR_OTHERS_WRITE = 0022;
 
+	private static final int GROUP_OR_OTHERS_ANY = 0077;
+
 	private static final int STICKY = 01000;
 
 	private OwnedFiles() {
@@ -61,6 +63,24 @@ public final class OwnedFiles {
 			return "is writable by group or others without the sticky bit (mode " + mode(stat) + ")";
 		}
 		return null;
+	}
+
+	/**
+	 * What is wrong with a file that holds a secret: the rule of {@link #problem(Path)}, and
+	 * no one but its owner may read it either.
+	 * @param path the file
+	 * @return the problem, or {@code null} if it passes or does not exist
+	 */
+	public static String secretFileProblem(Path path) {
+		FileStat stat = lstat(path);
+		if (stat == null) {
+			return null;
+		}
+		String problem = problem(stat);
+		if (problem == null && (stat.mode() & GROUP_OR_OTHERS_ANY) != 0) {
+			problem = "is readable by group or others (mode " + mode(stat) + "; chmod 600 it)";
+		}
+		return problem;
 	}
 
 	/** {@code lstat} of a path, or null if it does not exist. */

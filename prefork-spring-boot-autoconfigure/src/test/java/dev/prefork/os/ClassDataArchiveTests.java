@@ -153,19 +153,6 @@ class ClassDataArchiveTests {
 		assertThat(backup).isDirectory();
 	}
 
-	@Test
-	void workersAndTrainingRunsGetNoMasterSecrets() {
-		JvmCommandLine master = command("java", "-Dprefork.control.token=a", "-Xmx1g", "-jar", "app.jar",
-				"--prefork.control.token=b", "--prefork.control.TOKEN=c", "--prefork.control-token-file=x",
-				"--server.port=1");
-		assertThat(master.withoutMasterSecrets().argv()).containsExactly("java", "-Xmx1g", "-jar", "app.jar",
-				"--prefork.control-token-file=x", "--server.port=1");
-		java.util.Map<String, String> environment = new java.util.HashMap<>(java.util.Map.of("PREFORK_CONTROL_TOKEN", "a",
-				"prefork.control.token", "b", "prefork_control_token", "c", "PATH", "/bin"));
-		JvmCommandLine.removeMasterSecrets(environment);
-		assertThat(environment).containsOnlyKeys("PATH");
-	}
-
 	private static JvmCommandLine command(String... argv) {
 		return new JvmCommandLine("/usr/bin/java", List.of(argv));
 	}

@@ -159,17 +159,20 @@ class ControlIT {
 		assertThat(everyAddress.code()).isEqualTo(1);
 		assertThat(everyAddress.output()).contains("listens on every address (management.server.address is empty)");
 
-		Path keyStore = selfSignedKeyStore();
-		try (MasterProcess master = MasterProcess.start(NO_SIZING, "--prefork.workers=1", "--management.server.address=0.0.0.0",
-				"--prefork.control.token=s3cret", "--management.server.ssl.enabled=true",
-				"--management.server.ssl.key-store=" + keyStore, "--management.server.ssl.key-store-type=PKCS12",
-				"--management.server.ssl.key-store-password=changeit")) {
+		// the token from a file only this user can read, the recommended way
+		Path tokenFile = Files.writeString(this.temp.resolve("token"), "s3cret\n");
+		Files.setPosixFilePermissions(tokenFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+		List<String> args = new java.util.ArrayList<>(List.of(NO_SIZING, "--prefork.workers=1", "--management.server.address=0.0.0.0",
+				"--prefork.control.token-file=" + tokenFile));
+		args.addAll(MasterProcess.managementTls(this.temp));
+		try (MasterProcess master = MasterProcess.start(args.toArray(String[]::new))) {
 			Set<Long> first = pids(master.awaitReady(1));
-			assertThat(master.output()).doesNotContain("without TLS");
+			assertThat(master.output()).doesNotContain("without TLS").doesNotContain("is given on the command line");
 			long worker = first.iterator().next();
 			assertThat(MasterProcess.commandLine(worker)).as("worker command line")
 				.contains("--management.server.address=0.0.0.0")
-				.doesNotContain("s3cret");
+				.doesNotContain("s3cret")
+				.as("the management server's key store is the master's").doesNotContain("management.server.ssl");
 			assertThat(MasterProcess.environment(worker)).doesNotContain("s3cret");
 			MasterProcess.Response anonymous = master.control(PREFORK + "scale", "{\"workers\":2}", null);
 			assertThat(anonymous.status()).isEqualTo(401);
@@ -205,6 +208,21 @@ class ControlIT {
 	}
 
 	@Test
+	void aTokenInAnySpellingSpringBindsNeverReachesAWorker() throws Exception {
+		try (MasterProcess master = MasterProcess.startWithEnvironment(java.util.Map.of("PREFORK_CONTROL_TOKEN_", "envs3cret"),
+				"--prefork.workers=1", "--prefork.control[token]=s3cret")) {
+			long worker = pids(master.awaitReady(1)).iterator().next();
+			master.awaitLog("prefork.control.token is given on the command line (prefork.control[token]), which every user "
+					+ "of this machine can read");
+			assertThat(MasterProcess.commandLine(worker)).contains("--prefork.workers=1").doesNotContain("s3cret");
+			assertThat(MasterProcess.environment(worker)).doesNotContain("s3cret");
+			assertThat(master.control(PREFORK + "scale", "{\"workers\":2}", null).status()).isEqualTo(401);
+			MasterProcess.Response allowed = master.control(PREFORK + "scale", "{\"workers\":2}", "Bearer s3cret");
+			assertThat(allowed.status()).as(allowed.body()).isEqualTo(202);
+		}
+	}
+
+	@Test
 	void browserPagesCannotSendCommandsToALoopbackMaster() throws Exception {
 		try (MasterProcess master = MasterProcess.start(NO_SIZING, "--prefork.workers=1")) {
 			Set<Long> first = pids(master.awaitReady(1));
@@ -233,20 +251,6 @@ class ControlIT {
 			assertThat(sameOrigin.status()).as(sameOrigin.body()).isEqualTo(202);
 			master.awaitReady(2);
 		}
-	}
-
-	/** A PKCS12 key store with a self-signed certificate for localhost, made by the JDK's keytool. */
-	private Path selfSignedKeyStore() throws Exception {
-		Path keyStore = this.temp.resolve("management.p12");
-		Path keytool = Path.of(MasterProcess.JAVA).resolveSibling("keytool");
-		Process process = new ProcessBuilder(keytool.toString(), "-genkeypair", "-alias", "prefork", "-keyalg", "RSA",
-				"-keysize", "2048", "-storetype", "PKCS12", "-keystore", keyStore.toString(), "-storepass", "changeit",
-				"-dname", "CN=localhost", "-validity", "2").redirectErrorStream(true)
-			.redirectOutput(this.temp.resolve("keytool.log").toFile())
-			.start();
-		assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-		assertThat(process.exitValue()).as(Files.readString(this.temp.resolve("keytool.log"))).isZero();
-		return keyStore;
 	}
 
 	private static boolean generationReady(JsonNode status, int generation) {

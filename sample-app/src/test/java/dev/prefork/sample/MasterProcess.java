@@ -94,9 +94,46 @@ final class MasterProcess implements AutoCloseable {
 		this.port = port;
 		this.managementPort = managementPort;
 		this.log = log;
-		String token = argument(args, "--prefork.control.token=");
-		this.authorization = (token != null) ? "Bearer " + token.substring("--prefork.control.token=".length()) : null;
+		this.authorization = authorization(args);
 		this.tls = List.of(args).contains("--management.server.ssl.enabled=true");
+	}
+
+	/** {@code Bearer <token>} of {@code --prefork.control.token} (two spellings) or {@code --prefork.control.token-file}, or null. */
+	private static String authorization(String[] args) {
+		for (String spelling : List.of("--prefork.control.token=", "--prefork.control[token]=")) {
+			String token = argument(args, spelling);
+			if (token != null) {
+				return "Bearer " + token.substring(spelling.length());
+			}
+		}
+		String file = argument(args, "--prefork.control.token-file=");
+		try {
+			return (file != null)
+					? "Bearer " + Files.readString(Path.of(file.substring("--prefork.control.token-file=".length()))).strip()
+					: null;
+		}
+		catch (IOException ex) {
+			return null; // the master refuses to start, and the test says so
+		}
+	}
+
+	/**
+	 * The arguments that serve the management endpoints over TLS with a self-signed
+	 * certificate for localhost (a PKCS12 key store made by the JDK's keytool in {@code directory}).
+	 */
+	static List<String> managementTls(Path directory) throws Exception {
+		Path keyStore = directory.resolve("management.p12");
+		Path keytool = Path.of(JAVA).resolveSibling("keytool");
+		Path log = directory.resolve("keytool.log");
+		Process process = new ProcessBuilder(keytool.toString(), "-genkeypair", "-alias", "prefork", "-keyalg", "RSA",
+				"-keysize", "2048", "-storetype", "PKCS12", "-keystore", keyStore.toString(), "-storepass", "changeit",
+				"-dname", "CN=localhost", "-validity", "2").redirectErrorStream(true)
+			.redirectOutput(log.toFile())
+			.start();
+		assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+		assertThat(process.exitValue()).as(Files.readString(log)).isZero();
+		return List.of("--management.server.ssl.enabled=true", "--management.server.ssl.key-store=" + keyStore,
+				"--management.server.ssl.key-store-type=PKCS12", "--management.server.ssl.key-store-password=changeit");
 	}
 
 	/**

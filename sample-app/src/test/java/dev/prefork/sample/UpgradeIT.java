@@ -3,6 +3,9 @@ package dev.prefork.sample;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -31,7 +34,10 @@ class UpgradeIT {
 	void newMasterServesNextToTheOldOneAndIsPromotedWhenTheOldOneStops() throws Exception {
 		Path pidfile = this.temp.resolve("master.pid");
 		Path newPidfile = this.temp.resolve("master.pid.2");
-		try (MasterProcess master = MasterProcess.start("--prefork.workers=1", "--prefork.pidfile=" + pidfile)) {
+		// over TLS: the promoted master must serve the management port as the old one did
+		List<String> args = new ArrayList<>(List.of("--prefork.workers=1", "--prefork.pidfile=" + pidfile));
+		args.addAll(MasterProcess.managementTls(this.temp));
+		try (MasterProcess master = MasterProcess.start(args.toArray(String[]::new))) {
 			long oldWorker = pidOfSlot(master.awaitReady(1), 0);
 			master.signal("USR2");
 			long newMaster = awaitPidfile(newPidfile);
@@ -63,6 +69,9 @@ class UpgradeIT {
 			assertThat(Files.readString(pidfile).trim()).isEqualTo(Long.toString(newMaster));
 			assertThat(newPidfile).doesNotExist();
 			await("the new master to serve the management port", EXIT, () -> managementPid(master) == newMaster);
+			master.awaitLog("Management endpoints now on 127.0.0.1:" + master.managementPort + " (TLS)");
+			assertThat(plainHttpStatus(master.managementPort)).as("plain HTTP on the promoted management port")
+				.isNotEqualTo(200);
 			assertThat(master.get("/whoami").status()).isEqualTo(200);
 		}
 		assertThat(pidfile).doesNotExist();
@@ -126,9 +135,20 @@ class UpgradeIT {
 		}
 	}
 
+	/** The pid in the status the management port answers, over TLS where the master has it. */
 	private static long managementPid(MasterProcess master) {
 		try {
-			return MasterProcess.get(master.managementPort, "/actuator/prefork").json().get("pid").asLong();
+			return master.management("GET", "/actuator/prefork", Map.of(), "").json().get("pid").asLong();
+		}
+		catch (Exception ex) {
+			return -1;
+		}
+	}
+
+	/** The status of a plain HTTP request, or -1 when the server answers none (as a TLS port may). */
+	private static int plainHttpStatus(int port) {
+		try {
+			return MasterProcess.get(port, "/actuator/prefork").status();
 		}
 		catch (Exception ex) {
 			return -1;

@@ -1,0 +1,95 @@
+package dev.prefork.autoconfigure;
+
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+
+import dev.prefork.protocol.MasterSecrets;
+
+import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySource;
+import org.springframework.boot.context.properties.source.IterableConfigurationPropertySource;
+import org.springframework.core.env.MapPropertySource;
+import org.springframework.core.env.PropertySource;
+import org.springframework.core.env.SimpleCommandLinePropertySource;
+import org.springframework.core.env.StandardEnvironment;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
+
+/**
+ * Finds where the master's secrets were given, the way Spring Boot binds them: every
+ * command-line argument, system property and environment variable that binds to
+ * {@code prefork.control.token} or to a {@code management.server.ssl.*} key, in any spelling
+ * the relaxed binding accepts ({@code --prefork.control[token]}, {@code PREFORK_CONTROL_TOKEN_},
+ * ...). Secrets in configuration files, {@code SPRING_APPLICATION_JSON} or other sources stay
+ * where they are: workers read the same files.
+ */
+final class MasterSecretSources {
+
+	private static final ConfigurationPropertyName TOKEN = ConfigurationPropertyName.of("prefork.control.token");
+
+	private static final ConfigurationPropertyName MANAGEMENT_SSL = ConfigurationPropertyName.of("management.server.ssl");
+
+	private final Set<String> commandLineTokenKeys = new LinkedHashSet<>();
+
+	private final Set<String> propertyKeys = new LinkedHashSet<>();
+
+	private final Set<String> environmentNames = new LinkedHashSet<>();
+
+	private MasterSecretSources() {
+	}
+
+	/** The secrets of this JVM: its arguments, system properties and environment. */
+	static MasterSecretSources of(String[] args) {
+		return of(args, System.getenv(), System.getProperties());
+	}
+
+	static MasterSecretSources of(String[] args, Map<String, String> environment, Properties systemProperties) {
+		MasterSecretSources found = new MasterSecretSources();
+		for (String key : new SimpleCommandLinePropertySource(args).getPropertyNames()) {
+			found.check(key, new MapPropertySource("commandLineArgs", Map.of(key, "")), found.propertyKeys);
+		}
+		for (String key : systemProperties.stringPropertyNames()) {
+			found.check(key, new MapPropertySource(StandardEnvironment.SYSTEM_PROPERTIES_PROPERTY_SOURCE_NAME,
+					Map.of(key, "")), found.propertyKeys);
+		}
+		for (String name : environment.keySet()) {
+			found.check(name, new SystemEnvironmentPropertySource(
+					StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, Map.of(name, "")), found.environmentNames);
+		}
+		return found;
+	}
+
+	/** Where the secrets were given, for the command lines and environments of workers. */
+	MasterSecrets secrets() {
+		return new MasterSecrets(this.propertyKeys, this.environmentNames);
+	}
+
+	/**
+	 * The command-line arguments and system properties that gave {@code prefork.control.token}:
+	 * every user of the machine can read them ({@code ps}, {@code /proc/PID/cmdline}).
+	 */
+	List<String> commandLineTokenKeys() {
+		return List.copyOf(this.commandLineTokenKeys);
+	}
+
+	/**
+	 * Binds one key alone, as Spring Boot binds its source (each key on its own: two
+	 * spellings of one property in one source are both found).
+	 */
+	private void check(String key, PropertySource<?> alone, Set<String> names) {
+		if (ConfigurationPropertySource.from(alone) instanceof IterableConfigurationPropertySource iterable
+				&& iterable.stream().anyMatch(MasterSecretSources::isSecret)) {
+			names.add(key);
+			if (names == this.propertyKeys && iterable.stream().anyMatch(TOKEN::equals)) {
+				this.commandLineTokenKeys.add(key);
+			}
+		}
+	}
+
+	private static boolean isSecret(ConfigurationPropertyName name) {
+		return TOKEN.equals(name) || MANAGEMENT_SSL.isAncestorOf(name);
+	}
+
+}
