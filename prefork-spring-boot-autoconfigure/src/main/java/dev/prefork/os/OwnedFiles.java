@@ -27,6 +27,16 @@ public final class OwnedFiles {
 
 	private static final int STICKY = 01000;
 
+	private static final int O_WRONLY = 01;
+
+	private static final int O_CREAT = 0100;
+
+	private static final int O_APPEND = 02000;
+
+	private static final int O_NOFOLLOW = 0400000;
+
+	private static final int ELOOP = 40;
+
 	/** As the kernel's {@code MAXSYMLINKS}. */
 	private static final int MAX_LINKS = 40;
 
@@ -88,6 +98,48 @@ public final class OwnedFiles {
 			return "is writable by group or others (mode " + mode(stat) + ")";
 		}
 		return null;
+	}
+
+	/**
+	 * Opens a file to append to, creating it if it is missing, without following a symbolic
+	 * link put in its place ({@code O_NOFOLLOW}), and checks what was opened: a regular file
+	 * of the master's user. A log file reopened after logrotate moved it away must not turn
+	 * into a write to whatever file another user pointed a link at.
+	 * @param path the file
+	 * @return the open descriptor, close-on-exec; {@code /proc/self/fd/<fd>} names the file
+	 * opened, whatever happens to the path later
+	 * @throws IOException if the path is a symbolic link, not a regular file, another user's,
+	 * or cannot be opened
+	 */
+	public static int openToAppend(Path path) throws IOException {
+		int fd = Native.posix().open(path.toString(), O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | LibC.O_CLOEXEC, 0666);
+		if (fd < 0) {
+			int errno = Native.errno();
+			throw (errno == ELOOP) ? new IOException(path + " is a symbolic link") : Native.error("open " + path, errno);
+		}
+		FileStat stat = Native.posix().allocateStat();
+		String problem;
+		if (Native.posix().fstat(fd, stat) != 0) {
+			problem = "cannot be checked (fstat failed)";
+		}
+		else if (!stat.isFile()) {
+			problem = "is not a regular file";
+		}
+		else {
+			int user = Native.posix().geteuid();
+			problem = (stat.uid() != user)
+					? "is owned by uid " + stat.uid() + ", not by this master's user (uid " + user + ")" : null;
+		}
+		if (problem != null) {
+			Native.closeQuietly(fd);
+			throw new IOException(path + " " + problem);
+		}
+		return fd;
+	}
+
+	/** Closes a descriptor {@link #openToAppend} returned. */
+	public static void close(int fd) {
+		Native.closeQuietly(fd);
 	}
 
 	/** {@code lstat} of a path, or null if it does not exist. */
