@@ -45,10 +45,12 @@ final class ControlToken {
 		String action = "Write the token into " + file + " as the master's user and make it readable by that user only "
 				+ "(chmod 600).";
 		String problem = OwnedFiles.secretFileProblem(file);
-		String directoryProblem = OwnedFiles.directoryProblem(file.getParent());
-		if (problem != null || directoryProblem != null) {
-			throw new PreforkStartupException("prefork.control.token-file " + ((problem != null) ? file + " " + problem
-					: "is in " + file.getParent() + ", which " + directoryProblem) + ".", action);
+		if (problem != null) {
+			throw new PreforkStartupException("prefork.control.token-file " + file + " " + problem + ".", action);
+		}
+		String pathProblem = OwnedFiles.pathProblem(file, false);
+		if (pathProblem != null) {
+			throw new PreforkStartupException("prefork.control.token-file " + file + ": " + pathProblem + ".", action);
 		}
 		try {
 			if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) || Files.size(file) > MAX_FILE_BYTES) {

@@ -248,6 +248,7 @@ class PreforkMasterConfiguration {
 			SettingsLoader preforkSettingsLoader, ClassDataArchive archive, RecordedPaths paths,
 			ObjectProvider<ServerHooks> hooks, JvmCommandLine commandLine) throws IOException {
 		long pid = ProcessHandle.current().pid();
+		LogFiles.warnIfOthersCanReplace();
 		Master master = new Master(settings, launcher, preforkSettingsLoader, LogFiles::reopen,
 				() -> System.nanoTime() / 1_000_000, pid)
 			.upgradeWith(new NativeMasterLauncher(sockets, commandLine, pid).handingOver(paths))

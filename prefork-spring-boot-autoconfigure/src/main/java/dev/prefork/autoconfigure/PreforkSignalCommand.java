@@ -2,15 +2,20 @@ package dev.prefork.autoconfigure;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import dev.prefork.master.ControlCommand;
+import dev.prefork.os.JvmCommandLine;
 import dev.prefork.os.MasterSignals;
 import dev.prefork.os.Native;
+import dev.prefork.os.OwnedFiles;
 import dev.prefork.os.Pidfile;
 import dev.prefork.os.ProcFs;
+import dev.prefork.protocol.WorkerEnvironment;
 
 import org.springframework.core.env.Environment;
 
@@ -39,6 +44,23 @@ final class PreforkSignalCommand {
 	 * @return the process exit code: 0 sent, 1 no master to send it to, 2 bad usage
 	 */
 	static int run(Environment environment, PrintStream out, PrintStream err) {
+		JvmCommandLine self;
+		try {
+			self = JvmCommandLine.ofCurrentJvm();
+		}
+		catch (IOException ex) {
+			err.println("prefork.signal: cannot read this JVM's command line: " + ex.getMessage());
+			return 1;
+		}
+		return run(environment, self, Path.of("").toAbsolutePath(), out, err);
+	}
+
+	/**
+	 * {@link #run(Environment, PrintStream, PrintStream)} for the application {@code self}
+	 * runs, started in {@code workingDirectory}.
+	 */
+	static int run(Environment environment, JvmCommandLine self, Path workingDirectory, PrintStream out,
+			PrintStream err) {
 		String command = environment.getProperty("prefork.signal", "").trim();
 		String signal = ControlCommand.ofName(command).flatMap(ControlCommand::signal).orElse(null);
 		if (signal == null) {
@@ -64,9 +86,14 @@ final class PreforkSignalCommand {
 			err.println("No pidfile at " + path + ": no master is running with this prefork.pidfile");
 			return 1;
 		}
-		if (!isJavaProcess(pid.get())) {
+		if (ProcFs.ownerUid(pid.get()) < 0) {
 			err.println("Pidfile " + path + " names pid " + pid.get() + ", which is not a running master: the pidfile is "
 					+ "stale; delete it");
+			return 1;
+		}
+		String refused = notMasterOf(self, workingDirectory, path, pid.get());
+		if (refused != null) {
+			err.println("Not sending SIG" + signal + " to pid " + pid.get() + " named by pidfile " + path + ": " + refused);
 			return 1;
 		}
 		if (Native.posix().kill(pid.get().intValue(), MasterSignals.number(signal)) != 0) {
@@ -77,9 +104,65 @@ final class PreforkSignalCommand {
 		return 0;
 	}
 
-	private static boolean isJavaProcess(long pid) {
-		List<String> commandLine = ProcFs.commandLine(pid);
-		return !commandLine.isEmpty() && commandLine.get(0).contains("java");
+	/**
+	 * Why {@code pid} may not be signalled as the master of the application {@code self}
+	 * runs: a pidfile another user could have written (one writable by group or others, a
+	 * symbolic link, another user's than the process's, or in a directory others can
+	 * write), a process that is a worker or training run, or one that runs another
+	 * application. A pid reused after the master exited is caught only by the last two.
+	 * @return the reason, or {@code null} if it is this application's master
+	 */
+	static String notMasterOf(JvmCommandLine self, Path workingDirectory, Path pidfile, long pid) {
+		int owner = ProcFs.ownerUid(pid);
+		if (owner < 0) {
+			return "no process has that pid";
+		}
+		String untrusted = OwnedFiles.pathProblem(pidfile, owner, false);
+		if (untrusted != null) {
+			return "the pidfile is not trusted: " + untrusted + " (the master writes it as its own user, uid " + owner
+					+ ", mode 600)";
+		}
+		Map<String, String> environment = ProcFs.environment(pid).orElse(null);
+		if (environment == null) {
+			return "its environment cannot be read to check it is a prefork master (run this as root or as uid " + owner
+					+ ")";
+		}
+		String role = environment.get(WorkerEnvironment.ROLE);
+		if (role != null) {
+			return "it is a prefork " + role + " (" + WorkerEnvironment.ROLE + "=" + role + "), not a master";
+		}
+		List<String> ours = self.application();
+		List<String> theirs = new JvmCommandLine("", ProcFs.commandLine(pid)).application();
+		if (ours.isEmpty() || !sameApplication(ours, workingDirectory, theirs, ProcFs.workingDirectory(pid))) {
+			return "it runs " + (theirs.isEmpty() ? "no Java application" : String.join(" ", theirs))
+					+ ", not this application (" + String.join(" ", ours) + ")";
+		}
+		return null;
+	}
+
+	/** The same {@code -jar} file (relative paths taken from each process's directory), module or main class. */
+	private static boolean sameApplication(List<String> ours, Path ourDirectory, List<String> theirs,
+			Optional<Path> theirDirectory) {
+		if (ours.size() != theirs.size() || !ours.get(0).equals(theirs.get(0))) {
+			return false;
+		}
+		if (!ours.get(0).equals("-jar")) {
+			return ours.equals(theirs);
+		}
+		Path theirJar = Path.of(theirs.get(1));
+		if (!theirJar.isAbsolute()) {
+			if (theirDirectory.isEmpty()) {
+				return false;
+			}
+			theirJar = theirDirectory.get().resolve(theirJar);
+		}
+		Path ourJar = ourDirectory.resolve(ours.get(1));
+		try {
+			return ourJar.normalize().equals(theirJar.normalize()) || Files.isSameFile(ourJar, theirJar);
+		}
+		catch (IOException ex) {
+			return false;
+		}
 	}
 
 }

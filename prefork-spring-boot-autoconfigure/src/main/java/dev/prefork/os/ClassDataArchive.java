@@ -188,11 +188,12 @@ public final class ClassDataArchive implements AutoCloseable {
 		if (existing == null || !Files.isDirectory(existing) || !Files.isWritable(existing)) {
 			return where + " is not a writable directory (set prefork.preload-dir)";
 		}
-		String untrusted = (existing == where) ? OwnedFiles.problem(where) : null;
+		// The master creates a missing directory itself (and checks it again once it exists).
+		String untrusted = OwnedFiles.pathProblem(where, true);
 		if (untrusted != null) {
-			return "the class-data archive directory " + where + " " + untrusted
-					+ ", and every worker would map what another user put there (set prefork.preload-dir to a directory "
-					+ "of this user, mode 700 or 755)";
+			return "the class-data archive directory " + where + " is not safe: " + untrusted
+					+ ", and every worker would run what another user put there (set prefork.preload-dir to a "
+					+ "directory of this user, mode 700 or 755, in directories only root or this user can write)";
 		}
 		return null;
 	}
@@ -286,8 +287,9 @@ public final class ClassDataArchive implements AutoCloseable {
 			String key = key();
 			Path home = this.directory.resolve(key);
 			Archive archive = Archive.in(home, this.applicationJar, this.javaFeature);
-			if (Files.isDirectory(this.directory) && OwnedFiles.problem(this.directory) == null && archive.isComplete()
-					&& trusted(home) && usable(archive) && Objects.equals(JarStamp.of(this.applicationJar), before)) {
+			if (Files.isDirectory(this.directory) && trustedDirectory() == null && archive.isComplete()
+					&& trusted(home) && asBuilt(archive) && usable(archive)
+					&& Objects.equals(JarStamp.of(this.applicationJar), before)) {
 				logger.info("Workers start with the class-data archive " + archive.file());
 				this.current = archive.checked();
 			}
@@ -325,14 +327,57 @@ public final class ClassDataArchive implements AutoCloseable {
 		if (archive == null) {
 			return cold;
 		}
-		if (!archive.isIntact()) {
-			logger.warn("The class-data archive " + archive.file() + " changed or vanished since it was checked; "
-					+ "workers start cold until it is rebuilt");
+		String changed = changedSinceBuilt(archive);
+		if (changed != null) {
+			logger.warn("Worker starts cold from " + this.applicationJar + ": the class-data archive in " + archive.home()
+					+ " is not what was built: " + changed + "; workers start cold until it is rebuilt");
 			this.current = null;
 			this.stamp = null;
 			return cold;
 		}
 		return archive.commandLine(cold, this.javaFeature);
+	}
+
+	/**
+	 * Right before a worker starts with an archive: what it would run (the archive file and
+	 * the extracted application) must be what was built, in directories no other user can
+	 * change.
+	 * @return what is wrong, or {@code null}
+	 */
+	private String changedSinceBuilt(Archive archive) {
+		long started = System.nanoTime();
+		String problem = trustedDirectory();
+		if (problem == null) {
+			problem = OwnedFiles.problem(archive.home());
+			problem = (problem != null) ? archive.home() + " " + problem : archive.digests().changed();
+		}
+		if (logger.isDebugEnabled()) {
+			logger.debug(String.format("Checked the class-data archive %s against its digests in %.0f ms", archive.home(),
+					(System.nanoTime() - started) / 1e6));
+		}
+		return problem;
+	}
+
+	/** What would let another user change the archive directory or what leads to it, or {@code null}. */
+	private String trustedDirectory() {
+		return OwnedFiles.pathProblem(this.directory, false);
+	}
+
+	/** Whether the files of an archive found on disk have the digests recorded when it was built. */
+	private static boolean asBuilt(Archive archive) {
+		String changed;
+		try {
+			changed = ArchiveDigests.read(archive.home(), archive.digested()).changed();
+		}
+		catch (IOException ex) {
+			changed = ex.getMessage();
+		}
+		if (changed != null) {
+			logger.warn("The class-data archive in " + archive.home() + " is not what was built (" + changed
+					+ "); building it again");
+			return false;
+		}
+		return true;
 	}
 
 	/** The archive workers start with now, if any. */
@@ -365,15 +410,15 @@ public final class ClassDataArchive implements AutoCloseable {
 	 */
 	private Archive obtain(String key) throws IOException {
 		Files.createDirectories(this.directory, PRIVATE_DIRECTORY);
-		String untrusted = OwnedFiles.problem(this.directory);
+		String untrusted = trustedDirectory();
 		if (untrusted != null) {
-			throw new IOException("the directory " + this.directory + " " + untrusted);
+			throw new IOException("the directory " + this.directory + " is not safe: " + untrusted);
 		}
 		Path home = this.directory.resolve(key);
 		Archive archive = Archive.in(home, this.applicationJar, this.javaFeature);
 		try (FileChannel lock = FileChannel.open(this.directory.resolve("." + key + ".lock"), Set.of(
 				StandardOpenOption.CREATE, StandardOpenOption.WRITE), PRIVATE_FILE); FileLock held = lock.lock()) {
-			if (archive.isComplete() && trusted(home) && usable(archive)) {
+			if (archive.isComplete() && trusted(home) && asBuilt(archive) && usable(archive)) {
 				logger.info("Workers start with the class-data archive " + archive.file());
 				return archive;
 			}
@@ -474,6 +519,12 @@ public final class ClassDataArchive implements AutoCloseable {
 			throw new IOException("the training run wrote no archive (see " + log + ")");
 		}
 		run("check", archive.checkCommand(this.master.executable(), this.javaFeature), log, CHECK_TIMEOUT);
+		withoutGroupOrOthersWrite(archive.home());
+		long digesting = System.nanoTime();
+		ArchiveDigests.of(archive.home(), archive.digested()).write();
+		logger.info(String.format("Recorded the SHA-256 digests of the class-data archive and the extracted application "
+				+ "in %s (%.0f ms); every worker start checks them", archive.home().resolve(ArchiveDigests.FILE),
+				(System.nanoTime() - digesting) / 1e6));
 		Files.createFile(archive.marker());
 		logger.info(String.format("Class-data archive built in %.1f s: %s (%d MiB); workers start with it",
 				(System.nanoTime() - started) / 1e9, archive.file(), Files.size(archive.file()) >> 20));
@@ -654,9 +705,9 @@ public final class ClassDataArchive implements AutoCloseable {
 	 * @param home the directory
 	 * @param jarName the application jar's file name
 	 * @param javaFeature the JDK feature version it is for
-	 * @param stamp the archive file's attributes when it was checked, null before
+	 * @param digests what the archive was built with, once it was checked; null before
 	 */
-	private record Archive(Path home, String jarName, int javaFeature, Path plainJar, JarStamp stamp) {
+	private record Archive(Path home, String jarName, int javaFeature, Path plainJar, ArchiveDigests digests) {
 
 		static final String APPLICATION = "application";
 
@@ -687,12 +738,19 @@ public final class ClassDataArchive implements AutoCloseable {
 			return Files.isRegularFile(marker()) && Files.isRegularFile(file()) && Files.isRegularFile(jar());
 		}
 
-		Archive checked() {
-			return new Archive(this.home, this.jarName, this.javaFeature, this.plainJar, JarStamp.of(file()));
+		/** With the digests recorded when it was built, which every worker start compares with. */
+		Archive checked() throws IOException {
+			return new Archive(this.home, this.jarName, this.javaFeature, this.plainJar,
+					ArchiveDigests.read(this.home, digested()));
 		}
 
-		boolean isIntact() {
-			return Files.isRegularFile(jar()) && Objects.equals(JarStamp.of(file()), this.stamp);
+		/**
+		 * What a worker runs from this directory: the archive file and, for a Spring Boot jar,
+		 * the extracted application (a plain jar runs from where it is, as a cold worker does).
+		 */
+		List<String> digested() {
+			return extracts() ? List.of(file().getFileName().toString(), APPLICATION)
+					: List.of(file().getFileName().toString());
 		}
 
 		/** A JVM that must map the archive (it exits 1 otherwise) for the extracted jar. */

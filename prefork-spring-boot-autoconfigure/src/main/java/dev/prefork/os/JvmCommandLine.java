@@ -87,6 +87,31 @@ public record JvmCommandLine(String executable, List<String> argv, MasterSecrets
 	}
 
 	/**
+	 * What this JVM runs: {@code -jar <jar>} or {@code -m <module>[/<class>]} or the main
+	 * class (or source file), as given.
+	 * @return e.g. {@code ["-jar", "app.jar"]} or {@code ["com.example.Main"]}; empty if none
+	 */
+	public List<String> application() {
+		for (int i = 1; i < this.argv.size(); i++) {
+			String argument = this.argv.get(i);
+			if ((argument.equals("-jar") || argument.equals("-m") || argument.equals("--module"))
+					&& i + 1 < this.argv.size()) {
+				return List.of(argument, this.argv.get(i + 1));
+			}
+			if (argument.startsWith("--module=")) {
+				return List.of("-m", argument.substring("--module=".length()));
+			}
+			if (!argument.startsWith("-")) {
+				return List.of(argument);
+			}
+			if (OPTIONS_WITH_VALUE.contains(argument)) {
+				i++;
+			}
+		}
+		return List.of();
+	}
+
+	/**
 	 * This command line with JVM options inserted right after {@code argv[0]}.
 	 * @param jvmArgs the options
 	 * @return the extended command line

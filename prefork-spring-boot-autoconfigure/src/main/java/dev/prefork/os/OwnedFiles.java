@@ -1,14 +1,25 @@
 package dev.prefork.os;
 
+import java.io.IOException;
 import java.nio.file.Path;
 
 import jnr.posix.FileStat;
 
 /**
  * The rule for files the master acts on (master FIFO, pidfile, touch-reload file, class-data
- * archives): another user must not have planted them or be able to change them. A file
- * passes when it is no symbolic link, is owned by the master's effective user and is not
- * writable by group or others; a directory that holds one must not let others replace it.
+ * archives, log files): another user must not have planted them or be able to change them.
+ * A file passes when it is no symbolic link, is owned by the master's effective user and is
+ * not writable by group or others.
+ *
+ * <p>
+ * {@link #pathProblem} adds what sshd's {@code StrictModes} checks: every directory from
+ * {@code /} down to the file is owned by root or the master's user and not writable by group
+ * or others, since whoever can write a directory on the path can rename an entry and put
+ * their own in its place. The one exception is a sticky directory such as {@code /tmp}: there
+ * another user cannot rename or remove an entry they do not own, so it is safe above an
+ * entry of root or the master's user, and above a missing one only when the master creates
+ * it itself and checks the result. A symbolic link on the path is followed after the
+ * directory holding it passed, and the directories of its target are checked the same way.
  */
 public final class OwnedFiles {
 
@@ -18,7 +29,47 @@ public final class OwnedFiles {
 
 	private static final int STICKY = 01000;
 
+	private static final int O_WRONLY = 01;
+
+	private static final int O_CREAT = 0100;
+
+	private static final int O_APPEND = 02000;
+
+	private static final int O_NOFOLLOW = 0400000;
+
+	private static final int ELOOP = 40;
+
+	/** As the kernel's {@code MAXSYMLINKS}. */
+	private static final int MAX_LINKS = 40;
+
 	private OwnedFiles() {
+	}
+
+	/**
+	 * What would let another user change or replace the file or directory at {@code path},
+	 * or put one there: its directories, every one of them from {@code /} (see the class
+	 * comment), and the entry itself when it exists ({@link #problem(Path)}).
+	 * @param path the path
+	 * @param masterCreates whether the master creates the entry if it is missing (and checks
+	 * it again after creating it): then a missing entry in a sticky shared directory passes
+	 * @return the problem, e.g. {@code "/srv/cache is writable by group or others (mode 0777),
+	 * so another user can replace /srv/cache/app"}, or {@code null} if the path passes
+	 */
+	public static String pathProblem(Path path, boolean masterCreates) {
+		return pathProblem(path, Native.posix().geteuid(), masterCreates);
+	}
+
+	/**
+	 * {@link #pathProblem(Path, boolean)} for the files of another user than the master's:
+	 * directories owned by root or {@code owner}, the entry by {@code owner}.
+	 */
+	public static String pathProblem(Path path, int owner, boolean masterCreates) {
+		try {
+			return new Walk(owner, masterCreates).entry(path.toAbsolutePath());
+		}
+		catch (IOException ex) {
+			return "cannot be checked: " + ex.getMessage();
+		}
 	}
 
 	/**
@@ -34,12 +85,16 @@ public final class OwnedFiles {
 
 	/** What is wrong with a file's status, or {@code null}. */
 	static String problem(FileStat stat) {
+		return problem(stat, Native.posix().geteuid());
+	}
+
+	private static String problem(FileStat stat, int user) {
 		if (stat.isSymlink()) {
 			return "is a symbolic link";
 		}
-		int user = Native.posix().geteuid();
 		if (stat.uid() != user) {
-			return "is owned by uid " + stat.uid() + ", not by this master's user (uid " + user + ")";
+			return "is owned by uid " + stat.uid() + ", not by " + ((user == Native.posix().geteuid())
+					? "this master's user (uid " + user + ")" : "uid " + user);
 		}
 		if ((stat.mode() & GROUP_OR_OTHERS_WRITE) != 0) {
 			return "is writable by group or others (mode " + mode(stat) + ")";
@@ -48,21 +103,45 @@ public final class OwnedFiles {
 	}
 
 	/**
-	 * Whether another user could create or replace an entry in a directory: it is writable
-	 * by group or others without the sticky bit ({@code /tmp} has it, so an entry there can
-	 * only be replaced by its owner).
-	 * @param directory the directory
-	 * @return the problem, or {@code null}
+	 * Opens a file to append to, creating it if it is missing, without following a symbolic
+	 * link put in its place ({@code O_NOFOLLOW}), and checks what was opened: a regular file
+	 * of the master's user. A log file reopened after logrotate moved it away must not turn
+	 * into a write to whatever file another user pointed a link at.
+	 * @param path the file
+	 * @return the open descriptor, close-on-exec; {@code /proc/self/fd/<fd>} names the file
+	 * opened, whatever happens to the path later
+	 * @throws IOException if the path is a symbolic link, not a regular file, another user's,
+	 * or cannot be opened
 	 */
-	public static String directoryProblem(Path directory) {
+	public static int openToAppend(Path path) throws IOException {
+		int fd = Native.posix().open(path.toString(), O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | LibC.O_CLOEXEC, 0666);
+		if (fd < 0) {
+			int errno = Native.errno();
+			throw (errno == ELOOP) ? new IOException(path + " is a symbolic link") : Native.error("open " + path, errno);
+		}
 		FileStat stat = Native.posix().allocateStat();
-		if (Native.posix().stat(directory.toString(), stat) != 0) {
-			return null;
+		String problem;
+		if (Native.posix().fstat(fd, stat) != 0) {
+			problem = "cannot be checked (fstat failed)";
 		}
-		if ((stat.mode() & GROUP_OR_OTHERS_WRITE) != 0 && (stat.mode() & STICKY) == 0) {
-			return "is writable by group or others without the sticky bit (mode " + mode(stat) + ")";
+		else if (!stat.isFile()) {
+			problem = "is not a regular file";
 		}
-		return null;
+		else {
+			int user = Native.posix().geteuid();
+			problem = (stat.uid() != user)
+					? "is owned by uid " + stat.uid() + ", not by this master's user (uid " + user + ")" : null;
+		}
+		if (problem != null) {
+			Native.closeQuietly(fd);
+			throw new IOException(path + " " + problem);
+		}
+		return fd;
+	}
+
+	/** Closes a descriptor {@link #openToAppend} returned. */
+	public static void close(int fd) {
+		Native.closeQuietly(fd);
 	}
 
 	/**
@@ -91,6 +170,124 @@ public final class OwnedFiles {
 
 	private static String mode(FileStat stat) {
 		return String.format("%04o", stat.mode() & 07777);
+	}
+
+	/** One walk down a path, from {@code /}. */
+	private static final class Walk {
+
+		private final int owner;
+
+		private final boolean masterCreates;
+
+		private int links;
+
+		Walk(int owner, boolean masterCreates) {
+			this.owner = owner;
+			this.masterCreates = masterCreates;
+		}
+
+		/** Checks the directories of an absolute path, then its last entry by the file rule. */
+		String entry(Path absolute) throws IOException {
+			return walk(absolute, true);
+		}
+
+		/**
+		 * Walks the names of {@code absolute} as the kernel resolves them: {@code ..} goes
+		 * to the parent of the real directory reached so far, a symbolic link is replaced
+		 * by its real target (whose own directories are walked first).
+		 * @param last whether the last name is the file the caller acts on (the file rule)
+		 * or one more directory on a longer path (root or the owner, not writable by others)
+		 */
+		private String walk(Path absolute, boolean last) throws IOException {
+			Path current = absolute.getRoot();
+			FileStat currentStat = stat(current);
+			String problem = directoryProblem(current, currentStat);
+			if (problem != null) {
+				return problem;
+			}
+			int count = absolute.getNameCount();
+			for (int i = 0; i < count; i++) {
+				String name = absolute.getName(i).toString();
+				boolean isLast = (i == count - 1);
+				if (name.equals(".")) {
+					continue;
+				}
+				if (name.equals("..")) {
+					current = (current.getParent() != null) ? current.getParent() : current;
+					currentStat = stat(current);
+					continue;
+				}
+				Path next = current.resolve(name);
+				FileStat nextStat = lstat(next);
+				if (isShared(currentStat)) {
+					if ((currentStat.mode() & STICKY) == 0) {
+						return current + " is writable by group or others (mode " + mode(currentStat)
+								+ "), so another user can replace " + next;
+					}
+					if (nextStat == null && !(isLast && last && this.masterCreates)) {
+						return next + " does not exist, and another user can create it in " + current + " (mode "
+								+ mode(currentStat) + ")";
+					}
+					if (nextStat != null && !(isLast && last) && nextStat.uid() != 0 && nextStat.uid() != this.owner) {
+						return next + " is owned by uid " + nextStat.uid() + " in the shared directory " + current
+								+ " (mode " + mode(currentStat) + ")";
+					}
+				}
+				if (nextStat == null) {
+					// Nobody but root and the owner can create what is missing here.
+					return null;
+				}
+				if (isLast && last) {
+					return OwnedFiles.problem(nextStat, this.owner) != null
+							? next + " " + OwnedFiles.problem(nextStat, this.owner) : null;
+				}
+				if (nextStat.isSymlink()) {
+					if (++this.links > MAX_LINKS) {
+						return next + ": too many symbolic links";
+					}
+					Path real = next.toRealPath();
+					problem = walk(real, false);
+					if (problem != null) {
+						return problem;
+					}
+					current = real;
+					currentStat = stat(real);
+					continue;
+				}
+				problem = directoryProblem(next, nextStat);
+				if (problem != null) {
+					return problem;
+				}
+				current = next;
+				currentStat = nextStat;
+			}
+			return null;
+		}
+
+		/** A directory on the path: owned by root or the owner (its mode is checked with its entry). */
+		private String directoryProblem(Path directory, FileStat stat) {
+			if (!stat.isDirectory()) {
+				return directory + " is not a directory";
+			}
+			if (stat.uid() != 0 && stat.uid() != this.owner) {
+				return directory + " is owned by uid " + stat.uid() + ", not by root or uid " + this.owner
+						+ ", so that user can replace what it holds";
+			}
+			return null;
+		}
+
+		private static boolean isShared(FileStat stat) {
+			return (stat.mode() & GROUP_OR_OTHERS_WRITE) != 0;
+		}
+
+		private static FileStat stat(Path path) throws IOException {
+			FileStat stat = Native.posix().allocateStat();
+			if (Native.posix().stat(path.toString(), stat) != 0) {
+				throw new IOException(path + " cannot be read");
+			}
+			return stat;
+		}
+
 	}
 
 }

@@ -4,7 +4,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import jnr.posix.FileStat;
 
 /**
  * What the master reads from {@code /proc} about other processes and its socket: a process's
@@ -65,6 +70,51 @@ public final class ProcFs {
 		}
 		catch (IOException | RuntimeException ex) {
 			return List.of();
+		}
+	}
+
+	/**
+	 * The user a process runs as: the owner of {@code /proc/<pid>}.
+	 * @return the uid, or -1 if the process is gone
+	 */
+	public static int ownerUid(long pid) {
+		FileStat stat = Native.posix().allocateStat();
+		return (Native.posix().stat("/proc/" + pid, stat) == 0) ? stat.uid() : -1;
+	}
+
+	/**
+	 * A process's environment as it was started ({@code /proc/<pid>/environ}), which only
+	 * root and the process's own user may read.
+	 * @return the variables, or empty if the process is gone or may not be read
+	 */
+	public static Optional<Map<String, String>> environment(long pid) {
+		try {
+			String environ = Files.readString(Path.of("/proc", Long.toString(pid), "environ"), StandardCharsets.UTF_8);
+			Map<String, String> variables = new LinkedHashMap<>();
+			for (String entry : environ.split("\0")) {
+				int equals = entry.indexOf('=');
+				if (equals > 0) {
+					variables.putIfAbsent(entry.substring(0, equals), entry.substring(equals + 1));
+				}
+			}
+			return Optional.of(variables);
+		}
+		catch (IOException | RuntimeException ex) {
+			return Optional.empty();
+		}
+	}
+
+	/**
+	 * A process's working directory ({@code /proc/<pid>/cwd}), which only root and the
+	 * process's own user may read.
+	 * @return the directory, or empty if the process is gone or may not be read
+	 */
+	public static Optional<Path> workingDirectory(long pid) {
+		try {
+			return Optional.of(Files.readSymbolicLink(Path.of("/proc", Long.toString(pid), "cwd")));
+		}
+		catch (IOException | RuntimeException ex) {
+			return Optional.empty();
 		}
 	}
 

@@ -65,15 +65,12 @@ public final class TouchReload implements Closeable {
 		return watcher;
 	}
 
-	/** Why another user could touch or create the file, or {@code null}. */
+	/**
+	 * Why another user could touch the file, create it (it need not exist yet), or replace a
+	 * directory on its path, or {@code null}.
+	 */
 	static String untrusted(Path path) {
-		String problem = OwnedFiles.problem(path);
-		if (problem != null) {
-			return path + " " + problem;
-		}
-		Path directory = path.toAbsolutePath().getParent();
-		problem = (directory != null) ? OwnedFiles.directoryProblem(directory) : null;
-		return (problem != null) ? "its directory " + directory + " " + problem : null;
+		return OwnedFiles.pathProblem(path, false);
 	}
 
 	private void check() {

@@ -44,7 +44,7 @@ class ControlTokenTests {
 		Path file = tokenFile("s3cret", "rw-------");
 		Files.setPosixFilePermissions(this.temp, PosixFilePermissions.fromString("rwxrwxrwx"));
 		assertThatExceptionOfType(PreforkStartupException.class).isThrownBy(() -> ControlToken.of(control(null, file)))
-			.withMessageContaining("is in " + this.temp + ", which is writable by group or others");
+			.withMessageContaining(this.temp + " is writable by group or others");
 	}
 
 	@Test

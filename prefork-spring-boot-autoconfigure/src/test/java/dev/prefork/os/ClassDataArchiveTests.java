@@ -1,11 +1,20 @@
 package dev.prefork.os;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+
+import javax.tools.ToolProvider;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -126,6 +135,111 @@ class ClassDataArchiveTests {
 	}
 
 	@Test
+	void preloadDirectoryInADirectoryAnotherUserOwnsIsRefusedOrStartsCold() throws Exception {
+		// Issue 22: root's prefork.preload-dir=<cache>/app, <cache> another user's with mode 777.
+		Path jar = Files.createFile(this.temp.resolve("app.jar"));
+		JvmCommandLine cold = command("java", "-jar", jar.toString());
+		Files.setPosixFilePermissions(this.temp, PosixFilePermissions.fromString("rwxr-xr-x"));
+		try (OtherUser other = OtherUser.create()) {
+			Path cache = Files.createDirectory(this.temp.resolve("cache"));
+			Native.posix().chown(cache.toString(), other.uid(), -1);
+			other.run("chmod", "777", cache.toString());
+			Path app = cache.resolve("app");
+			String expected = cache + " is owned by uid " + other.uid() + ", not by root or uid 0";
+			assertThatIllegalStateException()
+				.isThrownBy(() -> ClassDataArchive.of(ClassDataArchive.Mode.ON, app, cold, Duration.ofSeconds(1)))
+				.withMessageContaining(expected);
+			// A directory of root's own in it does not help: the other user can rename it away.
+			Files.createDirectory(app, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+			assertThatIllegalStateException()
+				.isThrownBy(() -> ClassDataArchive.of(ClassDataArchive.Mode.ON, app, cold, Duration.ofSeconds(1)))
+				.withMessageContaining(expected);
+			try (ClassDataArchive auto = ClassDataArchive.of(ClassDataArchive.Mode.AUTO, app, cold,
+					Duration.ofSeconds(1))) {
+				assertThat(auto.isEnabled()).isFalse();
+				assertThat(auto.commandLine(cold)).isSameAs(cold);
+			}
+		}
+	}
+
+	@Test
+	void preloadDirectoryBelowAnyDirectoryOthersCanWriteIsRefused() throws Exception {
+		Path jar = Files.createFile(this.temp.resolve("app.jar"));
+		JvmCommandLine cold = command("java", "-jar", jar.toString());
+		Files.setPosixFilePermissions(this.temp, PosixFilePermissions.fromString("rwxr-xr-x"));
+		Path open = Files.createDirectory(this.temp.resolve("open"));
+		Native.posix().chmod(open.toString(), 0777);
+		Path below = Files.createDirectories(open.resolve("mine/archives"));
+		assertThat(ClassDataArchive.unsupportedReason(cold, below.resolve("not-yet")))
+			.contains(open + " is writable by group or others (mode 0777), so another user can replace " + open.resolve("mine"));
+		Path group = Files.createDirectory(this.temp.resolve("group"));
+		Native.posix().chmod(group.toString(), 0775);
+		assertThat(ClassDataArchive.unsupportedReason(cold, group.resolve("archives")))
+			.contains(group + " is writable by group or others (mode 0775)");
+		// Reached through a symbolic link: the directories of its target count.
+		Path link = Files.createSymbolicLink(this.temp.resolve("link"), below);
+		assertThat(ClassDataArchive.unsupportedReason(cold, link.resolve("archives")))
+			.contains(open + " is writable by group or others (mode 0777)");
+		// /tmp-like: sticky, and the master makes the directory itself.
+		Path sticky = Files.createDirectory(this.temp.resolve("sticky"));
+		Native.posix().chmod(sticky.toString(), 01777);
+		assertThat(ClassDataArchive.unsupportedReason(cold, sticky.resolve("archives"))).isNull();
+	}
+
+	@Test
+	void anArchiveReplacedByASymbolicLinkIsCaughtBeforeAWorkerStartsWithIt() throws Exception {
+		// Issue 22: the directory renamed away, the archive a symbolic link to the real one.
+		JvmCommandLine master = java("-jar", trainableJar(this.temp.resolve("app.jar")).toString());
+		Path directory = this.temp.resolve("archives");
+		try (ClassDataArchive archives = ClassDataArchive.of(ClassDataArchive.Mode.ON, directory, master,
+				Duration.ofMinutes(2))) {
+			Path file = archives.build();
+			archives.prepare(false);
+			assertThat(archives.commandLine(master).argv()).contains(archiveOption(file));
+			Path moved = Files.move(directory, this.temp.resolve("archives.old"));
+			Files.createDirectories(file.getParent());
+			Files.createSymbolicLink(file, moved.resolve(directory.relativize(file)));
+			assertThat(archives.commandLine(master)).isEqualTo(master);
+			assertThat(archives.currentArchive()).isNull();
+		}
+	}
+
+	@Test
+	void anArchiveChangedInPlaceIsCaughtBeforeAWorkerStartsWithIt() throws Exception {
+		JvmCommandLine master = java("-jar", trainableJar(this.temp.resolve("app.jar")).toString());
+		try (ClassDataArchive archives = ClassDataArchive.of(ClassDataArchive.Mode.ON, this.temp.resolve("archives"),
+				master, Duration.ofMinutes(2))) {
+			Path file = archives.build();
+			archives.prepare(false);
+			assertThat(archives.commandLine(master).argv()).contains(archiveOption(file));
+			// Same inode, size and modification time: only the content tells.
+			FileTime modified = Files.getLastModifiedTime(file);
+			byte[] bytes = Files.readAllBytes(file);
+			bytes[bytes.length / 2] ^= 1;
+			try (OutputStream out = Files.newOutputStream(file, java.nio.file.StandardOpenOption.WRITE)) {
+				out.write(bytes);
+			}
+			Files.setLastModifiedTime(file, modified);
+			assertThat(archives.commandLine(master)).isEqualTo(master);
+		}
+	}
+
+	@Test
+	void anArchiveWithoutRecordedDigestsIsBuiltAgain() throws Exception {
+		JvmCommandLine master = java("-jar", trainableJar(this.temp.resolve("app.jar")).toString());
+		Path directory = this.temp.resolve("archives");
+		try (ClassDataArchive archives = ClassDataArchive.of(ClassDataArchive.Mode.ON, directory, master,
+				Duration.ofMinutes(2))) {
+			Path file = archives.build();
+			Files.delete(file.resolveSibling("sha256sums"));
+			archives.prepare(false);
+			assertThat(archives.currentArchive()).isNull();
+			assertThat(archives.build()).isEqualTo(file);
+			assertThat(file.resolveSibling("sha256sums")).isRegularFile();
+		}
+	}
+
+	@Test
 	void cleanupRemovesOnlyOldArchivesPreforkNamed() throws IOException {
 		Path jar = Files.createFile(this.temp.resolve("app.jar"));
 		Path directory = Files.createDirectory(this.temp.resolve("preload"));
@@ -151,6 +265,35 @@ class ClassDataArchiveTests {
 		assertThat(directory.resolve(archives.get(3))).isDirectory();
 		assertThat(notes).hasContent("keep me");
 		assertThat(backup).isDirectory();
+	}
+
+	private static String archiveOption(Path file) {
+		return ((Runtime.version().feature() >= 24) ? "-XX:AOTCache=" : "-XX:SharedArchiveFile=") + file;
+	}
+
+	/** A command line of this JVM's java binary. */
+	private static JvmCommandLine java(String... arguments) {
+		List<String> argv = new ArrayList<>(List.of("java"));
+		argv.addAll(List.of(arguments));
+		return new JvmCommandLine(Path.of(System.getProperty("java.home"), "bin", "java").toString(), argv);
+	}
+
+	/** A plain jar whose main class exits at once: a training run of a few hundred milliseconds. */
+	private Path trainableJar(Path jar) throws IOException {
+		Path source = Files.createDirectories(this.temp.resolve("src")).resolve("Main.java");
+		Files.writeString(source, "public class Main { public static void main(String[] args) { } }");
+		Path classes = Files.createDirectories(this.temp.resolve("classes"));
+		assertThat(ToolProvider.getSystemJavaCompiler().run(null, null, null, "-d", classes.toString(), source.toString()))
+			.isZero();
+		Manifest manifest = new Manifest();
+		manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+		manifest.getMainAttributes().put(Attributes.Name.MAIN_CLASS, "Main");
+		try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar), manifest)) {
+			out.putNextEntry(new JarEntry("Main.class"));
+			out.write(Files.readAllBytes(classes.resolve("Main.class")));
+			out.closeEntry();
+		}
+		return jar;
 	}
 
 	private static JvmCommandLine command(String... argv) {

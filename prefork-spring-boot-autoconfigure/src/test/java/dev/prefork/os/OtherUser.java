@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * A real second user for tests of files another user controls: made with {@code useradd}
  * (so the tests need root, as in CI), removed by {@link #close()}.
  */
-final class OtherUser implements AutoCloseable {
+public final class OtherUser implements AutoCloseable {
 
 	private final String name;
 
@@ -24,7 +24,7 @@ final class OtherUser implements AutoCloseable {
 		this.uid = uid;
 	}
 
-	static OtherUser create() throws Exception {
+	public static OtherUser create() throws Exception {
 		assumeTrue(Native.posix().geteuid() == 0, "making a second user needs root");
 		String name = "prefork-t" + ProcessHandle.current().pid();
 		run(List.of("userdel", name), true);
@@ -32,12 +32,12 @@ final class OtherUser implements AutoCloseable {
 		return new OtherUser(name, Integer.parseInt(run(List.of("id", "-u", name), false).trim()));
 	}
 
-	int uid() {
+	public int uid() {
 		return this.uid;
 	}
 
 	/** Runs a command as this user and returns its output; it must succeed. */
-	String run(String... command) throws Exception {
+	public String run(String... command) throws Exception {
 		List<String> argv = new ArrayList<>(List.of("runuser", "-u", this.name, "--"));
 		argv.addAll(List.of(command));
 		return run(argv, false);

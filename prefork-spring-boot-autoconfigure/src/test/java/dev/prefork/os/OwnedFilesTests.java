@@ -136,10 +136,63 @@ class OwnedFilesTests {
 		Path open = this.directory.resolve("open/reload");
 		Files.createDirectories(open.getParent());
 		Native.posix().chmod(open.getParent().toString(), 0777);
-		assertThat(TouchReload.untrusted(open)).isEqualTo("its directory " + open.getParent()
-				+ " is writable by group or others without the sticky bit (mode 0777)");
+		assertThat(TouchReload.untrusted(open)).isEqualTo(open.getParent()
+				+ " is writable by group or others (mode 0777), so another user can replace " + open);
 		Path own = Files.createFile(this.directory.resolve("reload"));
 		assertThat(TouchReload.untrusted(own)).isNull();
+	}
+
+	@Test
+	void touchReloadFileNotCreatedYetInASharedDirectoryIsReported() throws Exception {
+		Path missing = this.shared.resolve("reload");
+		assertThat(TouchReload.untrusted(missing)).isEqualTo(
+				missing + " does not exist, and another user can create it in " + this.shared + " (mode 1777)");
+		other.run("touch", missing.toString());
+		assertThat(TouchReload.untrusted(missing)).contains(missing + " is owned by uid " + other.uid());
+	}
+
+	@Test
+	void touchReloadFileInADirectoryOfAnotherUserIsReported() throws Exception {
+		Path theirs = Files.createDirectory(this.directory.resolve("theirs"));
+		Native.posix().chown(theirs.toString(), other.uid(), -1);
+		Path reload = Files.createFile(theirs.resolve("reload"));
+		assertThat(TouchReload.untrusted(reload)).isEqualTo(
+				theirs + " is owned by uid " + other.uid() + ", not by root or uid 0, so that user can replace what it holds");
+	}
+
+	@Test
+	void everyDirectoryOnThePathCountsAsInSshdStrictModes() throws Exception {
+		Path mine = Files.createDirectories(this.directory.resolve("a/b"));
+		// Missing in a private directory: only root and this user can create it.
+		assertThat(OwnedFiles.pathProblem(mine.resolve("c/file"), false)).isNull();
+		// Sticky: an entry of this user passes; a missing one only if the master creates it.
+		Path ours = Files.createDirectory(this.shared.resolve("ours"));
+		assertThat(OwnedFiles.pathProblem(ours.resolve("file"), false)).isNull();
+		assertThat(OwnedFiles.pathProblem(this.shared.resolve("new"), true)).isNull();
+		assertThat(OwnedFiles.pathProblem(this.shared.resolve("new/file"), true))
+			.isEqualTo(this.shared.resolve("new") + " does not exist, and another user can create it in " + this.shared
+					+ " (mode 1777)");
+		// A symbolic link another user made in a sticky directory.
+		Path theirs = this.shared.resolve("link");
+		other.run("ln", "-s", mine.toString(), theirs.toString());
+		assertThat(OwnedFiles.pathProblem(theirs.resolve("file"), false))
+			.isEqualTo(theirs + " is owned by uid " + other.uid() + " in the shared directory " + this.shared
+					+ " (mode 1777)");
+		// A link of this user is followed: the directories of its target count, and .. is
+		// taken from the target as the kernel does.
+		Path open = Files.createDirectory(this.directory.resolve("open"));
+		Native.posix().chmod(open.toString(), 0777);
+		Path inOpen = Files.createDirectory(open.resolve("x"));
+		Path link = Files.createSymbolicLink(mine.resolve("link"), inOpen);
+		assertThat(OwnedFiles.pathProblem(link.resolve("file"), false))
+			.isEqualTo(open + " is writable by group or others (mode 0777), so another user can replace " + inOpen);
+		// Lexically mine/y, a safe path; for the kernel open/y.
+		assertThat(OwnedFiles.pathProblem(link.resolve("../y"), false))
+			.isEqualTo(open + " is writable by group or others (mode 0777), so another user can replace " + inOpen);
+		// The file itself: the rule of problem(Path).
+		Path file = Files.createFile(mine.resolve("file"));
+		Native.posix().chmod(file.toString(), 0664);
+		assertThat(OwnedFiles.pathProblem(file, false)).isEqualTo(file + " is writable by group or others (mode 0664)");
 	}
 
 	private void awaitCommands(int count) throws InterruptedException {

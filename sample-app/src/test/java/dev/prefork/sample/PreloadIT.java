@@ -66,26 +66,57 @@ class PreloadIT {
 			}
 			assertThat(master.get("/whoami").status()).isEqualTo(200);
 
-			// Damaged behind the master's back, with its size and time kept, so only the JVM can
-			// notice. Not under running workers: they map the file, and a file changed under a
-			// mapping crashes them (as a jar overwritten in place would).
+			// Damaged behind the master's back, with its size and time kept: the digest recorded
+			// at build time tells before a worker maps it. Not under running workers: they map
+			// the file, and a file changed under a mapping crashes them (as a jar overwritten in
+			// place would).
 			master.signal("WINCH");
 			master.awaitStatus("every worker stopped", (s) -> s.get("workers").isEmpty());
 			damage(archive);
 			master.signal("HUP");
 			status = master.awaitStatus("generation 2 ready", (s) -> s.get("generation").asInt() == 2
 					&& readyCount(s) == 2 && s.get("workers").size() == 2);
-			assertThat(MasterProcess.commandLine(pidOfSlot(status, 0))).as("started with the damaged archive")
-				.contains(archiveOption() + archive);
+			assertThat(MasterProcess.commandLine(pidOfSlot(status, 0))).as("started cold, not with the damaged archive")
+				.doesNotContain(archiveOption());
+			assertThat(master.output()).contains(archive + " changed since the archive was built");
 			assertThat(master.get("/whoami").status()).isEqualTo(200);
 		}
 		try (MasterProcess master = MasterProcess.start("--prefork.workers=1", "--prefork.preload=on",
 				"--prefork.preload-dir=" + archives)) {
 			long cold = pidOfSlot(master.awaitReady(1), 0);
-			assertThat(master.output()).contains("is unusable");
+			assertThat(master.output()).contains("is not what was built");
 			assertThat(MasterProcess.commandLine(cold)).doesNotContain(archiveOption());
 			MasterProcess.await("the archive rebuilt once the worker is ready", MasterProcess.BOOT,
 					() -> output(master).contains("Class-data archive built in"));
+		}
+	}
+
+	@Test
+	void aJarPutInPlaceOfTheExtractedOneAfterTheBuildNeverRuns() throws Exception {
+		Path archives = this.temp.resolve("archives");
+		MasterProcess.Exited built = MasterProcess.runToExit("--prefork.preload=build",
+				"--prefork.preload-dir=" + archives);
+		assertThat(built.code()).as(built.output()).isZero();
+		Path archive = archiveFile(archives);
+		Path extracted = archive.getParent().resolve("application/sample-app.jar");
+		try (MasterProcess master = MasterProcess.start("--prefork.workers=1", "--prefork.preload=on",
+				"--prefork.preload-dir=" + archives)) {
+			long first = pidOfSlot(master.awaitReady(1), 0);
+			assertThat(MasterProcess.commandLine(first)).contains(archiveOption() + archive).contains(extracted.toString());
+			// Issue 22's attack planted another jar there. No other user can write these
+			// directories now, so root plays the part; a new file, as a rename would make it.
+			Path planted = Files.copy(MasterProcess.JAR, extracted.resolveSibling("planted.jar"));
+			Files.move(planted, extracted, StandardCopyOption.REPLACE_EXISTING);
+			master.signal("HUP");
+			JsonNode status = master.awaitStatus("generation 2 ready", (s) -> s.get("generation").asInt() == 2
+					&& readyCount(s) == 1 && s.get("workers").size() == 1);
+			assertThat(MasterProcess.commandLine(pidOfSlot(status, 0))).as("started cold from the application jar")
+				.doesNotContain(archiveOption())
+				.doesNotContain(extracted.toString())
+				.contains(MasterProcess.JAR.toString());
+			assertThat(master.output()).contains("Worker starts cold from " + MasterProcess.JAR)
+				.contains(extracted + " changed since the archive was built");
+			assertThat(master.get("/whoami").status()).isEqualTo(200);
 		}
 	}
 
