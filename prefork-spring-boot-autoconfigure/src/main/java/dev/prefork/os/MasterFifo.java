@@ -60,6 +60,10 @@ public final class MasterFifo implements Closeable {
 	 * user can write, or cannot be created
 	 */
 	public static MasterFifo open(Path path, Consumer<Command> commands) throws IOException {
+		String untrusted = OwnedFiles.pathProblem(path, true);
+		if (untrusted != null) {
+			throw new IOException(untrusted);
+		}
 		// mkfifo creates or fails, like O_EXCL, and never follows a symbolic link.
 		boolean created = Native.posix().mkfifo(path.toString(), 0600) == 0;
 		if (!created && Native.errno() != EEXIST) {

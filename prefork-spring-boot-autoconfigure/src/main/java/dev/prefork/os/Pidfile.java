@@ -37,10 +37,11 @@ public final class Pidfile {
 	public static Pidfile write(Path path, long pid) throws IOException {
 		Path absolute = path.toAbsolutePath();
 		// A pidfile another user planted or can rewrite would make "kill $(cat pidfile)" kill
-		// whatever it names, and a symbolic link would make delete() act elsewhere.
-		String problem = OwnedFiles.problem(absolute);
+		// whatever it names, and a symbolic link would make delete() act elsewhere. Its
+		// directories count too: another user who can replace one can replace the pidfile.
+		String problem = OwnedFiles.pathProblem(absolute, true);
 		if (problem != null) {
-			throw new UntrustedException(absolute + " " + problem);
+			throw new UntrustedException(problem);
 		}
 		Optional<Long> existing = read(absolute);
 		if (existing.isPresent() && existing.get() != pid

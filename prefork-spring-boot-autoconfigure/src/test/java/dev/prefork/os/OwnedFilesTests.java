@@ -119,6 +119,24 @@ class OwnedFilesTests {
 	}
 
 	@Test
+	void pidfileAndFifoInADirectoryAnotherUserCanReplaceAreRefused() throws Exception {
+		// the other user owns a world-writable directory without the sticky bit: they can
+		// rename our directory below it away and put their own in its place
+		Path cache = Files.createDirectory(this.directory.resolve("cache"));
+		Files.setPosixFilePermissions(cache, PosixFilePermissions.fromString("rwxrwxrwx"));
+		Path run = Files.createDirectory(cache.resolve("run"));
+		Path pidfile = run.resolve("master.pid");
+		assertThatIOException().isThrownBy(() -> Pidfile.write(pidfile, ProcessHandle.current().pid()))
+			.isInstanceOf(Pidfile.UntrustedException.class)
+			.withMessage(cache + " is writable by group or others (mode 0777), so another user can replace " + run);
+		assertThat(pidfile).doesNotExist();
+		Path fifo = run.resolve("master.fifo");
+		assertThatIOException().isThrownBy(() -> MasterFifo.open(fifo, this.commands::add))
+			.withMessageContaining(cache + " is writable by group or others");
+		assertThat(fifo).doesNotExist();
+	}
+
+	@Test
 	void pidfileThatIsASymbolicLinkIsRefused() throws Exception {
 		Path victim = Files.writeString(this.directory.resolve("victim"), "data");
 		Path pidfile = Files.createSymbolicLink(this.directory.resolve("master.pid"), victim);
