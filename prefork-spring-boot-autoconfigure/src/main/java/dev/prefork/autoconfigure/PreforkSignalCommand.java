@@ -46,7 +46,7 @@ final class PreforkSignalCommand {
 	static int run(Environment environment, PrintStream out, PrintStream err) {
 		JvmCommandLine self;
 		try {
-			self = JvmCommandLine.ofCurrentJvm();
+			self = JvmCommandLine.ofCurrentJvm(dev.prefork.protocol.MasterSecrets.NONE);
 		}
 		catch (IOException ex) {
 			err.println("prefork.signal: cannot read this JVM's command line: " + ex.getMessage());

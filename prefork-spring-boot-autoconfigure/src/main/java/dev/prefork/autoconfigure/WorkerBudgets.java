@@ -90,7 +90,8 @@ final class WorkerBudgets {
 					heapOption, (heapOption != null) ? maxHeapBytes(heapOption) : -1);
 		}
 		CpuShare cpu = new CpuShare(processors, properties.getWorker().isShareCpus(),
-				last(options, List.of("-XX:ActiveProcessorCount=")), userSetsTomcatThreads(environment));
+				last(options, List.of("-XX:ActiveProcessorCount=")), userSetsTomcatThreads(environment),
+				last(options, List.of("-Djdk.virtualThreadScheduler.parallelism=")) != null);
 		return new WorkerBudget(memoryBudget, cpu, bytes(properties.getMaxWorkerMemory()),
 				bytes(properties.getMaxWorkerMemoryKill()));
 	}

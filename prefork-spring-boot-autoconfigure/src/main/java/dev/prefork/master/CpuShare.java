@@ -6,14 +6,19 @@ package dev.prefork.master;
  * threads, so N workers left to themselves run N times that on the same cores. Each worker
  * sees its share instead ({@code -XX:ActiveProcessorCount}, at least 1) and a Tomcat pool
  * divided the same way ({@code server.tomcat.threads.max}, at least {@link #MIN_TOMCAT_THREADS}),
- * unless the user set them.
+ * unless the user set them. The virtual-thread scheduler keeps a carrier per processor of the
+ * machine ({@code jdk.virtualThreadScheduler.parallelism}): it sizes itself by the processors
+ * the JVM sees, and a worker that saw one would run every virtual thread, its requests and its
+ * heartbeat, on a single carrier, where one pinned or busy thread stalls all the others.
  *
  * @param processors the processors the master sees (its cgroup's CPU quota included)
  * @param enabled whether to divide at all ({@code prefork.worker.share-cpus})
  * @param userProcessorOption {@code -XX:ActiveProcessorCount=...} given by the user, or null
  * @param userSetsTomcatThreads whether the user set {@code server.tomcat.threads.max}
+ * @param userSetsCarriers whether the user set {@code -Djdk.virtualThreadScheduler.parallelism}
  */
-public record CpuShare(int processors, boolean enabled, String userProcessorOption, boolean userSetsTomcatThreads) {
+public record CpuShare(int processors, boolean enabled, String userProcessorOption, boolean userSetsTomcatThreads,
+		boolean userSetsCarriers) {
 
 	/** Spring Boot's default {@code server.tomcat.threads.max}. */
 	static final int TOMCAT_THREADS = 200;
@@ -21,7 +26,7 @@ public record CpuShare(int processors, boolean enabled, String userProcessorOpti
 	/** Below this, a worker could not serve a few slow requests and its heartbeat at once. */
 	static final int MIN_TOMCAT_THREADS = 25;
 
-	public static final CpuShare NONE = new CpuShare(1, false, null, true);
+	public static final CpuShare NONE = new CpuShare(1, false, null, true, true);
 
 	/** For the master's start line: each worker's processors and Tomcat threads, or "" when unset. */
 	public String describe(int workers) {
@@ -35,6 +40,15 @@ public record CpuShare(int processors, boolean enabled, String userProcessorOpti
 	public int processorsFor(int workers) {
 		return (this.enabled && this.userProcessorOption == null) ? Math.max(1, this.processors / Math.max(1, workers))
 				: -1;
+	}
+
+	/**
+	 * The virtual-thread carriers of a worker of {@code workers}: the machine's processors when
+	 * the worker sees fewer, or -1 when the master does not set them.
+	 */
+	public int virtualThreadCarriersFor(int workers) {
+		int seen = processorsFor(workers);
+		return (seen > 0 && seen < this.processors && !this.userSetsCarriers) ? this.processors : -1;
 	}
 
 	/** The Tomcat pool of a worker of {@code workers}, or -1 when the master does not set it. */

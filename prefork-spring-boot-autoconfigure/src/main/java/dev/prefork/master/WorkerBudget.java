@@ -17,7 +17,7 @@ public record WorkerBudget(MemoryBudget memory, CpuShare cpu, long recycleAboveB
 	/** What a worker started now, while the master keeps {@code workers} workers, gets. */
 	public WorkerResources resourcesFor(int workers) {
 		return new WorkerResources(this.memory.heapOptionFor(workers), this.memory.heapFor(workers),
-				this.cpu.processorsFor(workers), this.cpu.tomcatThreadsFor(workers));
+				this.cpu.processorsFor(workers), this.cpu.virtualThreadCarriersFor(workers), this.cpu.tomcatThreadsFor(workers));
 	}
 
 	/**
@@ -26,11 +26,13 @@ public record WorkerBudget(MemoryBudget memory, CpuShare cpu, long recycleAboveB
 	 * @param heapOption the max heap option the master adds ({@code -Xmx256m}), or null
 	 * @param maxHeapBytes the worker's max heap, the master's or the user's, or -1 if unknown
 	 * @param processors {@code -XX:ActiveProcessorCount}, or -1 for none
+	 * @param virtualThreadCarriers {@code -Djdk.virtualThreadScheduler.parallelism}, or -1 for none
 	 * @param tomcatThreads the default of {@code server.tomcat.threads.max}, or -1 for none
 	 */
-	public record WorkerResources(String heapOption, long maxHeapBytes, int processors, int tomcatThreads) {
+	public record WorkerResources(String heapOption, long maxHeapBytes, int processors, int virtualThreadCarriers,
+			int tomcatThreads) {
 
-		public static final WorkerResources NONE = new WorkerResources(null, -1, -1, -1);
+		public static final WorkerResources NONE = new WorkerResources(null, -1, -1, -1, -1);
 
 	}
 

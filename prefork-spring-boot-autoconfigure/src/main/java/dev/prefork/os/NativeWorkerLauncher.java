@@ -196,6 +196,9 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 		if (resources.processors() > 0) {
 			options.add("-XX:ActiveProcessorCount=" + resources.processors());
 		}
+		if (resources.virtualThreadCarriers() > 0) {
+			options.add("-Djdk.virtualThreadScheduler.parallelism=" + resources.virtualThreadCarriers());
+		}
 		options.addAll(spec.settings().workerJvmArgs());
 		return options;
 	}

@@ -34,7 +34,7 @@ class MasterBudgetTests {
 
 	private final List<String> exits = new ArrayList<>();
 
-	private MasterSettings settings = budgeted(2, new WorkerBudget(TWO_GIB, new CpuShare(4, true, null, false), 0, 0));
+	private MasterSettings settings = budgeted(2, new WorkerBudget(TWO_GIB, new CpuShare(4, true, null, false, false), 0, 0));
 
 	private MasterSettings nextSettings = this.settings;
 
@@ -89,21 +89,32 @@ class MasterBudgetTests {
 
 	@Test
 	void processorsAndTomcatThreadsAreShared() {
-		CpuShare cpu = new CpuShare(4, true, null, false);
+		CpuShare cpu = new CpuShare(4, true, null, false, false);
 		assertThat(List.of(cpu.processorsFor(1), cpu.processorsFor(2), cpu.processorsFor(3), cpu.processorsFor(8)))
 			.containsExactly(4, 2, 1, 1);
 		assertThat(List.of(cpu.tomcatThreadsFor(1), cpu.tomcatThreadsFor(2), cpu.tomcatThreadsFor(6),
 				cpu.tomcatThreadsFor(20))).containsExactly(200, 100, 34, 25);
-		assertThat(new CpuShare(4, true, "-XX:ActiveProcessorCount=4", true).processorsFor(2)).isEqualTo(-1);
-		assertThat(new CpuShare(4, true, null, true).tomcatThreadsFor(2)).isEqualTo(-1);
-		assertThat(new CpuShare(4, false, null, false).processorsFor(2)).isEqualTo(-1);
+		assertThat(new CpuShare(4, true, "-XX:ActiveProcessorCount=4", true, false).processorsFor(2)).isEqualTo(-1);
+		assertThat(new CpuShare(4, true, null, true, false).tomcatThreadsFor(2)).isEqualTo(-1);
+		assertThat(new CpuShare(4, false, null, false, false).processorsFor(2)).isEqualTo(-1);
+	}
+
+	@Test
+	void virtualThreadsKeepACarrierPerProcessorOfTheMachine() {
+		CpuShare cpu = new CpuShare(4, true, null, false, false);
+		assertThat(List.of(cpu.virtualThreadCarriersFor(1), cpu.virtualThreadCarriersFor(2), cpu.virtualThreadCarriersFor(8)))
+			.as("a worker that sees every processor needs no option").containsExactly(-1, 4, 4);
+		assertThat(new CpuShare(4, true, null, false, true).virtualThreadCarriersFor(2)).as("the user's own").isEqualTo(-1);
+		assertThat(new CpuShare(4, false, null, false, false).virtualThreadCarriersFor(2)).as("no share").isEqualTo(-1);
+		assertThat(new CpuShare(4, true, "-XX:ActiveProcessorCount=1", false, false).virtualThreadCarriersFor(2))
+			.as("the user's processor count").isEqualTo(-1);
 	}
 
 	@Test
 	void workersStartWithTheirShare() throws Exception {
 		start();
 		assertThat(this.launcher.launched).extracting((process) -> process.spec.resources())
-			.containsOnly(new WorkerBudget.WorkerResources("-Xmx724m", 724 * MIB, 2, 100));
+			.containsOnly(new WorkerBudget.WorkerResources("-Xmx724m", 724 * MIB, 2, 4, 100));
 		assertThat(this.master.status().memory()).isEqualTo(
 				new MasterStatus.MemoryStatus(2048 * MIB, "cgroup memory.max", 724 * MIB, "prefork"));
 		assertThat(this.master.status().workers()).extracting(MasterStatus.WorkerStatus::maxHeapBytes)
