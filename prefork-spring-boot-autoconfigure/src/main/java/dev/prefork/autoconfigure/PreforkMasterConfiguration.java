@@ -50,6 +50,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.micrometer.metrics.autoconfigure.export.prometheus.PrometheusScrapeEndpoint;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.boot.webmvc.autoconfigure.DispatcherServletPath;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -350,12 +351,16 @@ class PreforkMasterConfiguration {
 	@Bean
 	@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 	FilterRegistrationBean<PreforkControlFilter> preforkControlFilter(Environment environment, WebEndpointProperties web,
-			PreforkProperties properties) {
+			PreforkProperties properties, ObjectProvider<DispatcherServletPath> dispatcherServlet) {
 		ManagementSecurity.check(environment, web, properties);
-		String path = web.getBasePath() + "/" + web.getPathMapping().getOrDefault("prefork", "prefork");
+		// The filter sees the dispatcher servlet's path in every request's path (MasterEnvironment keeps it /).
+		String servletPrefix = dispatcherServlet.getIfAvailable(() -> () -> "/").getPrefix();
+		String path = servletPrefix + web.getBasePath() + "/" + web.getPathMapping().getOrDefault("prefork", "prefork");
 		String token = properties.getControl().getToken();
+		AllowedHosts hosts = AllowedHosts.of(ManagementSecurity.managementAddress(environment),
+				properties.getControl().getAllowedHosts());
 		FilterRegistrationBean<PreforkControlFilter> registration = new FilterRegistrationBean<>(
-				new PreforkControlFilter(path, (token == null || token.isBlank()) ? null : token));
+				new PreforkControlFilter(path, (token == null || token.isBlank()) ? null : token, hosts));
 		registration.addUrlPatterns("/*");
 		return registration;
 	}

@@ -185,6 +185,7 @@ public class PreforkProperties {
 		keys.put("prefork.preload-dir", this.preloadDir);
 		keys.put("prefork.hooks", List.copyOf(this.hooks));
 		keys.put("prefork.control.token", this.control.getToken());
+		keys.put("prefork.control.allowed-hosts", List.copyOf(this.control.getAllowedHosts()));
 		return keys;
 	}
 
@@ -631,12 +632,27 @@ public class PreforkProperties {
 		 */
 		private String token;
 
+		/**
+		 * Host names the management server answers to besides IP addresses, localhost and
+		 * management.server.address (the Host header, against DNS rebinding); .example.com
+		 * for a domain and its subdomains.
+		 */
+		private List<String> allowedHosts = new ArrayList<>();
+
 		public String getToken() {
 			return this.token;
 		}
 
 		public void setToken(String token) {
 			this.token = token;
+		}
+
+		public List<String> getAllowedHosts() {
+			return this.allowedHosts;
+		}
+
+		public void setAllowedHosts(List<String> allowedHosts) {
+			this.allowedHosts = allowedHosts;
 		}
 
 	}
