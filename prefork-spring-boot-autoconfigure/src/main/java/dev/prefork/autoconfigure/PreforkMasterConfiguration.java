@@ -72,6 +72,9 @@ class PreforkMasterConfiguration {
 	/** How long a scrape waits for the slowest worker's meters; Prometheus's own timeout is 10 s. */
 	private static final Duration WORKER_SCRAPE_TIMEOUT = Duration.ofSeconds(2);
 
+	/** Scrapes that run at once: half the master's request threads, the other half stays for probes and commands. */
+	private static final int MAX_SCRAPES = MasterEnvironment.MAX_THREADS / 2;
+
 	@Bean
 	MasterSettings preforkMasterSettings(Environment environment, PreforkProperties properties) {
 		MasterSettings settings = properties.toMasterSettings(environment.getProperty(MasterEnvironment.LISTEN_ADDRESS, ""),
@@ -303,7 +306,7 @@ class PreforkMasterConfiguration {
 	@ConditionalOnAvailableEndpoint(PrometheusScrapeEndpoint.class)
 	PreforkPrometheusScrapeEndpoint prometheusEndpoint(PrometheusRegistry registry, PrometheusConfig config,
 			WorkerScrapes workers) {
-		return new PreforkPrometheusScrapeEndpoint(registry, config.prometheusProperties(), workers);
+		return new PreforkPrometheusScrapeEndpoint(registry, config.prometheusProperties(), workers, MAX_SCRAPES);
 	}
 
 	@Bean(destroyMethod = "close")
