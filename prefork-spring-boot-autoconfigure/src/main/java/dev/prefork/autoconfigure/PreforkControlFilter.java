@@ -13,6 +13,8 @@ import java.util.Map;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import dev.prefork.master.ControlCommand;
 import jakarta.servlet.FilterChain;
@@ -22,6 +24,8 @@ import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.StreamReadFeature;
 import tools.jackson.databind.DeserializationFeature;
@@ -54,6 +58,10 @@ class PreforkControlFilter extends OncePerRequestFilter {
 
 	private static final int MAX_BODY_BYTES = 64 * 1024;
 
+	private static final Log logger = LogFactory.getLog(PreforkControlFilter.class);
+
+	private static final long HOST_LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
+
 	/** A request for a host this server is not: what a {@code Host} of no name of the master gets. */
 	private static final int MISDIRECTED_REQUEST = 421;
 
@@ -69,6 +77,8 @@ class PreforkControlFilter extends OncePerRequestFilter {
 	private final byte[] token;
 
 	private final AllowedHosts hosts;
+
+	private final AtomicLong nextHostLog = new AtomicLong(System.nanoTime());
 
 	/**
 	 * @param endpointPath the prefork endpoint's path below the context path, with the
@@ -93,6 +103,7 @@ class PreforkControlFilter extends OncePerRequestFilter {
 		boolean withToken = this.token != null && authorized(request);
 		String wrongHost = withToken ? null : this.hosts.hostProblem(request.getHeader("Host"));
 		if (wrongHost != null) {
+			logRefusedHost(request, wrongHost);
 			refuse(response, MISDIRECTED_REQUEST, command, wrongHost);
 			return;
 		}
@@ -150,6 +161,19 @@ class PreforkControlFilter extends OncePerRequestFilter {
 			return;
 		}
 		chain.doFilter(new BodyRequest(request, body), response);
+	}
+
+	/**
+	 * A scraper or probe that reaches the master by a name of its own is refused too: say so
+	 * in the master's log, where its operator looks, at most once a minute.
+	 */
+	private void logRefusedHost(HttpServletRequest request, String problem) {
+		long now = System.nanoTime();
+		long next = this.nextHostLog.get();
+		if (now - next >= 0 && this.nextHostLog.compareAndSet(next, now + HOST_LOG_INTERVAL_NANOS)) {
+			logger.warn("Refused " + request.getMethod() + " " + request.getRequestURI() + " from "
+					+ request.getRemoteAddr() + " with 421: " + problem + " (logged at most once a minute)");
+		}
 	}
 
 	/** The path the dispatcher routes: decoded, without path parameters, dot segments resolved. */

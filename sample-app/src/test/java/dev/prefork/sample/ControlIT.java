@@ -257,6 +257,7 @@ class ControlIT {
 			}
 			assertThat(master.management("GET", "/actuator/prefork", rebound, "").status()).as("the status").isEqualTo(421);
 			assertThat(master.management("GET", "/actuator/health", rebound, "").status()).as("health").isEqualTo(421);
+			master.awaitLog("Refused POST /actuator/prefork/reload from 127.0.0.1 with 421: Host evil.example:");
 			assertThat(master.management("GET", "/actuator/prefork",
 					java.util.Map.of("Host", "admin.example:" + master.managementPort), "").status())
 				.as("a name of prefork.control.allowed-hosts").isEqualTo(200);
