@@ -26,8 +26,7 @@ final class ManagementSecurity {
 	}
 
 	static void check(Environment environment, WebEndpointProperties web, boolean tokenSet) {
-		String address = environment.getProperty(MasterEnvironment.PROMOTED_MANAGEMENT_ADDRESS,
-				environment.getProperty("server.address", MasterEnvironment.DEFAULT_MANAGEMENT_ADDRESS));
+		String address = managementAddress(environment);
 		int port = environment.getProperty("management.server.port", Integer.class, MasterEnvironment.DEFAULT_MANAGEMENT_PORT);
 		if (port < 0 || isLoopback(address)) {
 			return;
@@ -55,6 +54,16 @@ final class ManagementSecurity {
 				"Set prefork.control.token to a secret that clients send as 'Authorization: Bearer <secret>', or set "
 						+ "management.server.address=127.0.0.1, or make the endpoint read-only with "
 						+ "management.endpoint.prefork.access=read-only.");
+	}
+
+	/**
+	 * The management address as configured: the master's {@code server.address} (see
+	 * {@link MasterEnvironment}), or, in the new master of an upgrade, the address it serves
+	 * once promoted.
+	 */
+	static String managementAddress(Environment environment) {
+		return environment.getProperty(MasterEnvironment.PROMOTED_MANAGEMENT_ADDRESS,
+				environment.getProperty("server.address", MasterEnvironment.DEFAULT_MANAGEMENT_ADDRESS));
 	}
 
 	/** An empty address binds every address, as 0.0.0.0 does. */

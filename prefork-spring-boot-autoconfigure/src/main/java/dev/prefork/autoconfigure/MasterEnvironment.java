@@ -49,6 +49,9 @@ class MasterEnvironment implements ApplicationListener<ApplicationEnvironmentPre
 
 	static final String DEFAULT_MANAGEMENT_ADDRESS = "127.0.0.1";
 
+	/** The master's request threads: probes, scrapes and commands share them. */
+	static final int MAX_THREADS = 8;
+
 	/** Defaults of the master that a user may override in the usual places. */
 	static Map<String, Object> defaults() {
 		Map<String, Object> defaults = new LinkedHashMap<>();
@@ -91,10 +94,12 @@ class MasterEnvironment implements ApplicationListener<ApplicationEnvironmentPre
 		master.put("server.address", managementAddress);
 		master.put("management.server.port", managementPort);
 		master.put("server.servlet.context-path", environment.getProperty("management.server.base-path", ""));
+		// The application's servlet path is the workers': the master's endpoints are below the base path only.
+		master.put("spring.mvc.servlet.path", "/");
 		// The user's server.ssl.* is for the workers; the master's server is the management server.
 		master.put("server.ssl.enabled", "false");
 		master.putAll(managementSsl(environment));
-		master.put("server.tomcat.threads.max", "8");
+		master.put("server.tomcat.threads.max", MAX_THREADS);
 		master.put("server.tomcat.threads.min-spare", "1");
 		environment.getPropertySources().addFirst(new MapPropertySource(SOURCE_NAME, master));
 		hideManagementAddress(environment);

@@ -13,6 +13,8 @@ import java.util.Map;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import dev.prefork.master.ControlCommand;
 import jakarta.servlet.FilterChain;
@@ -22,6 +24,8 @@ import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.StreamReadFeature;
 import tools.jackson.databind.DeserializationFeature;
@@ -33,14 +37,17 @@ import org.springframework.http.MediaType;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * Guards every request to the master's management server. With {@code prefork.control.token}
- * set, the prefork endpoint (status and commands) and every write operation of any endpoint
- * need the bearer token; health and Prometheus stay open to probes and scrapers. Every write
- * operation must come from no browser page of another origin: a foreign {@code Origin} or
- * {@code Sec-Fetch-Site} is refused, a body must be {@code application/json}. A prefork
- * command's body must then be well-formed JSON, an object, with only the command's fields
- * and the right JSON types: Actuator maps any body leniently, and a control request that is
- * wrong in any way must be refused with a message and change nothing.
+ * Guards every request to the master's management server. A request without the bearer
+ * token must name a host the master answers to in {@code Host} ({@link AllowedHosts}, against
+ * DNS rebinding); with the token it may name any, since no rebound page has it. With
+ * {@code prefork.control.token} set, the prefork endpoint (status and commands) and every
+ * write operation of any endpoint need the token; health and Prometheus stay open to probes
+ * and scrapers. Every write operation must come from no browser page of another origin: a
+ * foreign {@code Origin} or {@code Sec-Fetch-Site} is refused, a body must be
+ * {@code application/json}. A prefork command takes no query string, and its body must be
+ * well-formed JSON, an object, with only the command's fields and the right JSON types:
+ * Actuator maps any body and query string leniently, and a control request that is wrong in
+ * any way must be refused with a message and change nothing.
  *
  * <p>
  * Paths are matched as the dispatcher sees them (decoded, path parameters removed, dot
@@ -50,6 +57,13 @@ import org.springframework.web.filter.OncePerRequestFilter;
 class PreforkControlFilter extends OncePerRequestFilter {
 
 	private static final int MAX_BODY_BYTES = 64 * 1024;
+
+	private static final Log logger = LogFactory.getLog(PreforkControlFilter.class);
+
+	private static final long HOST_LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
+
+	/** A request for a host this server is not: what a {@code Host} of no name of the master gets. */
+	private static final int MISDIRECTED_REQUEST = 421;
 
 	private static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "OPTIONS", "TRACE");
 
@@ -62,13 +76,20 @@ class PreforkControlFilter extends OncePerRequestFilter {
 
 	private final byte[] token;
 
+	private final AllowedHosts hosts;
+
+	private final AtomicLong nextHostLog = new AtomicLong(System.nanoTime());
+
 	/**
-	 * @param endpointPath the prefork endpoint's path below the context path, e.g. {@code /actuator/prefork}
+	 * @param endpointPath the prefork endpoint's path below the context path, with the
+	 * dispatcher servlet's path, e.g. {@code /actuator/prefork}
 	 * @param token the bearer token required for commands, or {@code null} for none
+	 * @param hosts what a request without the token may name in {@code Host} and {@code Origin}
 	 */
-	PreforkControlFilter(String endpointPath, String token) {
+	PreforkControlFilter(String endpointPath, String token, AllowedHosts hosts) {
 		this.endpointPath = endpointPath.toLowerCase(Locale.ROOT);
 		this.token = (token != null) ? ("Bearer " + token).getBytes(StandardCharsets.UTF_8) : null;
+		this.hosts = hosts;
 	}
 
 	@Override
@@ -78,12 +99,19 @@ class PreforkControlFilter extends OncePerRequestFilter {
 		String lowerCase = path.toLowerCase(Locale.ROOT);
 		boolean prefork = lowerCase.equals(this.endpointPath) || lowerCase.startsWith(this.endpointPath + "/");
 		boolean write = !SAFE_METHODS.contains(request.getMethod());
+		String command = prefork ? path.substring(Math.min(path.length(), this.endpointPath.length() + 1)) : path;
+		boolean withToken = this.token != null && authorized(request);
+		String wrongHost = withToken ? null : this.hosts.hostProblem(request.getHeader("Host"));
+		if (wrongHost != null) {
+			logRefusedHost(request, wrongHost);
+			refuse(response, MISDIRECTED_REQUEST, command, wrongHost);
+			return;
+		}
 		if (!prefork && !write) {
 			chain.doFilter(request, response);
 			return;
 		}
-		String command = prefork ? path.substring(Math.min(path.length(), this.endpointPath.length() + 1)) : path;
-		if (this.token != null && !authorized(request)) {
+		if (this.token != null && !withToken) {
 			response.setHeader("WWW-Authenticate", "Bearer realm=\"prefork\"");
 			refuse(response, HttpServletResponse.SC_UNAUTHORIZED, command,
 					"this master requires the bearer token of prefork.control.token: send Authorization: Bearer <token>");
@@ -96,6 +124,11 @@ class PreforkControlFilter extends OncePerRequestFilter {
 		String foreign = foreignOrigin(request);
 		if (foreign != null) {
 			refuse(response, HttpServletResponse.SC_FORBIDDEN, command, foreign);
+			return;
+		}
+		String query = request.getQueryString();
+		if (prefork && query != null && !query.isEmpty()) {
+			refuse(response, HttpServletResponse.SC_BAD_REQUEST, command, queryProblem(command, query));
 			return;
 		}
 		byte[] body = request.getInputStream().readNBytes(MAX_BODY_BYTES + 1);
@@ -130,6 +163,19 @@ class PreforkControlFilter extends OncePerRequestFilter {
 		chain.doFilter(new BodyRequest(request, body), response);
 	}
 
+	/**
+	 * A scraper or probe that reaches the master by a name of its own is refused too: say so
+	 * in the master's log, where its operator looks, at most once a minute.
+	 */
+	private void logRefusedHost(HttpServletRequest request, String problem) {
+		long now = System.nanoTime();
+		long next = this.nextHostLog.get();
+		if (now - next >= 0 && this.nextHostLog.compareAndSet(next, now + HOST_LOG_INTERVAL_NANOS)) {
+			logger.warn("Refused " + request.getMethod() + " " + request.getRequestURI() + " from "
+					+ request.getRemoteAddr() + " with 421: " + problem + " (logged at most once a minute)");
+		}
+	}
+
 	/** The path the dispatcher routes: decoded, without path parameters, dot segments resolved. */
 	private static String dispatchedPath(HttpServletRequest request) {
 		String path = request.getServletPath() + ((request.getPathInfo() != null) ? request.getPathInfo() : "");
@@ -155,18 +201,22 @@ class PreforkControlFilter extends OncePerRequestFilter {
 	 * Why a write request comes from a page of another origin, or {@code null}: browsers
 	 * send {@code Origin} with every cross-origin POST, and {@code Sec-Fetch-Site}.
 	 */
-	static String foreignOrigin(HttpServletRequest request) {
+	private String foreignOrigin(HttpServletRequest request) {
 		String fetchSite = request.getHeader("Sec-Fetch-Site");
 		if (fetchSite != null && !fetchSite.equals("same-origin") && !fetchSite.equals("none")) {
 			return "a browser page of another site may not send commands (Sec-Fetch-Site: " + fetchSite + ")";
 		}
 		String origin = request.getHeader("Origin");
-		if (origin == null) {
-			return null;
-		}
-		String own = request.getScheme() + "://" + request.getHeader("Host");
-		return origin.equalsIgnoreCase(own) ? null
-				: "a browser page of another origin (" + origin + ") may not send commands to " + own;
+		return (origin != null) ? this.hosts.originProblem(origin, request.getHeader("Host")) : null;
+	}
+
+	/** Actuator would take a query string's parameters as the command's fields, unchecked. */
+	private static String queryProblem(String command, String query) {
+		String shown = (query.length() > 100) ? query.substring(0, 100) + "..." : query;
+		ControlCommand known = ControlCommand.ofName(command).orElse(null);
+		String fields = (known == null) ? ""
+				: known.fields().isEmpty() ? "; " + known.commandName() + " takes no fields" : ", such as " + example(known);
+		return "a command takes no query string (?" + shown + "): send its fields as a JSON body" + fields;
 	}
 
 	private boolean authorized(HttpServletRequest request) {

@@ -50,6 +50,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.micrometer.metrics.autoconfigure.export.prometheus.PrometheusScrapeEndpoint;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.boot.webmvc.autoconfigure.DispatcherServletPath;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -71,6 +72,9 @@ class PreforkMasterConfiguration {
 
 	/** How long a scrape waits for the slowest worker's meters; Prometheus's own timeout is 10 s. */
 	private static final Duration WORKER_SCRAPE_TIMEOUT = Duration.ofSeconds(2);
+
+	/** Scrapes that run at once: half the master's request threads, the other half stays for probes and commands. */
+	private static final int MAX_SCRAPES = MasterEnvironment.MAX_THREADS / 2;
 
 	@Bean
 	MasterSettings preforkMasterSettings(Environment environment, PreforkProperties properties) {
@@ -316,7 +320,7 @@ class PreforkMasterConfiguration {
 	@ConditionalOnAvailableEndpoint(PrometheusScrapeEndpoint.class)
 	PreforkPrometheusScrapeEndpoint prometheusEndpoint(PrometheusRegistry registry, PrometheusConfig config,
 			WorkerScrapes workers) {
-		return new PreforkPrometheusScrapeEndpoint(registry, config.prometheusProperties(), workers);
+		return new PreforkPrometheusScrapeEndpoint(registry, config.prometheusProperties(), workers, MAX_SCRAPES);
 	}
 
 	@Bean(destroyMethod = "close")
@@ -364,7 +368,8 @@ class PreforkMasterConfiguration {
 	@Bean
 	@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 	FilterRegistrationBean<PreforkControlFilter> preforkControlFilter(Environment environment, WebEndpointProperties web,
-			PreforkProperties properties, ObjectProvider<ApplicationArguments> arguments) {
+			PreforkProperties properties, ObjectProvider<DispatcherServletPath> dispatcherServlet,
+			ObjectProvider<ApplicationArguments> arguments) {
 		String token = ControlToken.of(properties.getControl());
 		ManagementSecurity.check(environment, web, token != null);
 		ApplicationArguments given = arguments.getIfAvailable();
@@ -376,9 +381,13 @@ class PreforkMasterConfiguration {
 					+ "it, but use prefork.control.token-file (a file only this user can read) or the "
 					+ "PREFORK_CONTROL_TOKEN environment variable instead");
 		}
-		String path = web.getBasePath() + "/" + web.getPathMapping().getOrDefault("prefork", "prefork");
+		// The filter sees the dispatcher servlet's path in every request's path (MasterEnvironment keeps it /).
+		String servletPrefix = dispatcherServlet.getIfAvailable(() -> () -> "/").getPrefix();
+		String path = servletPrefix + web.getBasePath() + "/" + web.getPathMapping().getOrDefault("prefork", "prefork");
+		AllowedHosts hosts = AllowedHosts.of(ManagementSecurity.managementAddress(environment),
+				properties.getControl().getAllowedHosts());
 		FilterRegistrationBean<PreforkControlFilter> registration = new FilterRegistrationBean<>(
-				new PreforkControlFilter(path, token));
+				new PreforkControlFilter(path, token, hosts));
 		registration.addUrlPatterns("/*");
 		return registration;
 	}

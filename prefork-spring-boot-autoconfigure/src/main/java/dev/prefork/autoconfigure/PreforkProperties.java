@@ -186,6 +186,7 @@ public class PreforkProperties {
 		keys.put("prefork.hooks", List.copyOf(this.hooks));
 		keys.put("prefork.control.token", this.control.getToken());
 		keys.put("prefork.control.token-file", this.control.getTokenFile());
+		keys.put("prefork.control.allowed-hosts", List.copyOf(this.control.getAllowedHosts()));
 		return keys;
 	}
 
@@ -639,6 +640,13 @@ public class PreforkProperties {
 		 */
 		private File tokenFile;
 
+		/**
+		 * Host names the management server answers to besides IP addresses, localhost and
+		 * management.server.address (the Host header, against DNS rebinding); .example.com
+		 * for a domain and its subdomains.
+		 */
+		private List<String> allowedHosts = new ArrayList<>();
+
 		public String getToken() {
 			return this.token;
 		}
@@ -653,6 +661,14 @@ public class PreforkProperties {
 
 		public void setTokenFile(File tokenFile) {
 			this.tokenFile = tokenFile;
+		}
+
+		public List<String> getAllowedHosts() {
+			return this.allowedHosts;
+		}
+
+		public void setAllowedHosts(List<String> allowedHosts) {
+			this.allowedHosts = allowedHosts;
 		}
 
 	}

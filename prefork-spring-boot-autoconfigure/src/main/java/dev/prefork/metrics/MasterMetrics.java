@@ -170,6 +170,14 @@ public final class MasterMetrics implements MeterBinder, MasterEvents {
 			.register(registry);
 	}
 
+	/** Counts a scrape refused because too many were running. */
+	public void scrapeRefused() {
+		Counter.builder("prefork.scrape.refused")
+			.description("Scrapes refused with 503 because as many as the master runs at once were running")
+			.register(this.registry)
+			.increment();
+	}
+
 	/** Counts a worker whose meters could not be scraped in time. */
 	public void scrapeError(int slot) {
 		Counter.builder("prefork.scrape.errors")

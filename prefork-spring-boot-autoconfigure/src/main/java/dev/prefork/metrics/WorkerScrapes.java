@@ -30,6 +30,8 @@ public final class WorkerScrapes {
 
 	private final Duration timeout;
 
+	private final Object meters = new Object();
+
 	/**
 	 * @param status the master's status
 	 * @param scrape asks the worker with a pid for its text
@@ -53,11 +55,19 @@ public final class WorkerScrapes {
 		this.metrics.scrapeDropped(slot, lines);
 	}
 
+	/** Counts a scrape refused because as many as the master runs at once were running. */
+	public void refused() {
+		this.metrics.scrapeRefused();
+	}
+
 	/**
-	 * Collects the workers' texts and refreshes the master's per-slot meters.
-	 * @return the text of each scraped slot
+	 * Collects the workers' texts, all scrapes at once, then, one scrape at a time, refreshes
+	 * the master's per-slot meters and renders: meters re-registered by one scrape while
+	 * another reads the registry make it fail (duplicate labels).
+	 * @param render what to make of the text of each scraped slot, with the meters current
+	 * @return what {@code render} made
 	 */
-	public Map<Integer, String> collect() {
+	public <T> T collect(Function<Map<Integer, String>, T> render) {
 		Map<Integer, MasterStatus.WorkerStatus> shown = MasterMetrics.workersBySlot(this.status.get());
 		Map<Integer, CompletableFuture<byte[]>> pending = new LinkedHashMap<>();
 		shown.forEach((slot, worker) -> {
@@ -79,8 +89,10 @@ public final class WorkerScrapes {
 				Thread.currentThread().interrupt();
 			}
 		});
-		this.metrics.refresh(shown, scraped);
-		return texts;
+		synchronized (this.meters) {
+			this.metrics.refresh(shown, scraped);
+			return render.apply(texts);
+		}
 	}
 
 }

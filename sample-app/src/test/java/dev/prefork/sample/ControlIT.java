@@ -54,6 +54,12 @@ class ControlIT {
 			assertRefused(master, "frobnicate", "", 404,
 					"the commands are reload, stop, quick-stop, scale, scale-up, scale-down, reopen-logs, upgrade, stop-workers");
 			assertRefused(master, "scale-up", "{\"workers\":3}", 400, "unknown field 'workers' for scale-up");
+			// Actuator would read a query string as the command's fields, around the body's checks
+			assertRefused(master, "scale?workers=2", "{}", 400, "a command takes no query string (?workers=2)");
+			assertRefused(master, "scale?workers=2&workers=3", "", 400, "send its fields as a JSON body");
+			assertRefused(master, "reopen-logs?foo=bar", "", 400, "a command takes no query string (?foo=bar)");
+			assertRefused(master, "stop?mode=quick", "{\"mode\":\"graceful\"}", 400, "a command takes no query string");
+			assertThat(master.output()).doesNotContain("Reopening log files (source: http)");
 			JsonNode unchanged = master.status();
 			assertThat(pids(unchanged)).isEqualTo(first);
 			assertThat(unchanged.get("targetWorkers").asInt()).isEqualTo(1);
@@ -159,13 +165,20 @@ class ControlIT {
 		assertThat(everyAddress.code()).isEqualTo(1);
 		assertThat(everyAddress.output()).contains("listens on every address (management.server.address is empty)");
 
-		// the token from a file only this user can read, the recommended way
+		// the token from a file only this user can read, the recommended way; the application's
+		// servlet path is the workers', not the master's, whose endpoints are below
+		// management.server.base-path only
 		Path tokenFile = Files.writeString(this.temp.resolve("token"), "s3cret\n");
 		Files.setPosixFilePermissions(tokenFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
 		List<String> args = new java.util.ArrayList<>(List.of(NO_SIZING, "--prefork.workers=1", "--management.server.address=0.0.0.0",
-				"--prefork.control.token-file=" + tokenFile));
+				"--prefork.control.token-file=" + tokenFile, "--spring.mvc.servlet.path=/api",
+				"--management.server.base-path=/manage"));
 		args.addAll(MasterProcess.managementTls(this.temp));
 		try (MasterProcess master = MasterProcess.start(args.toArray(String[]::new))) {
+			MasterProcess.Response underServletPath = awaitAnswer(master, "/api/actuator/prefork",
+					java.util.Map.of("Authorization", "Bearer nope"));
+			assertThat(underServletPath.status()).as("status under the servlet path without the token: "
+					+ underServletPath.body()).isIn(401, 404);
 			Set<Long> first = pids(master.awaitReady(1));
 			assertThat(master.output()).doesNotContain("without TLS").doesNotContain("is given on the command line");
 			long worker = first.iterator().next();
@@ -199,6 +212,15 @@ class ControlIT {
 				.status()).as("probes need no token").isEqualTo(200);
 			assertThat(master.management("GET", "/actuator/prometheus", java.util.Map.of("Authorization", "Bearer nope"),
 					"").status()).as("scrapers need no token").isEqualTo(200);
+			// On every address, the token is what guards: with it any Host passes; without it,
+			// only an address or a name the master answers to (a rebound name is not one)
+			assertThat(master.management("GET", "/actuator/health", java.util.Map.of("Authorization", "Bearer nope",
+					"Host", "10.1.2.3:" + master.managementPort), "").status()).as("an address in Host").isEqualTo(200);
+			assertThat(master.management("GET", "/actuator/health", java.util.Map.of("Authorization", "Bearer nope",
+					"Host", "evil.example:" + master.managementPort), "").status()).as("a rebound name").isEqualTo(421);
+			assertThat(master.management("GET", "/actuator/prefork",
+					java.util.Map.of("Host", "evil.example:" + master.managementPort), "").status())
+				.as("with the token").isEqualTo(200);
 			assertThat(pids(master.status())).isEqualTo(first);
 			assertThat(master.status().get("targetWorkers").asInt()).isEqualTo(1);
 			MasterProcess.Response allowed = master.control(PREFORK + "scale", "{\"workers\":2}", "Bearer s3cret");
@@ -224,7 +246,8 @@ class ControlIT {
 
 	@Test
 	void browserPagesCannotSendCommandsToALoopbackMaster() throws Exception {
-		try (MasterProcess master = MasterProcess.start(NO_SIZING, "--prefork.workers=1")) {
+		try (MasterProcess master = MasterProcess.start(NO_SIZING, "--prefork.workers=1",
+				"--prefork.control.allowed-hosts=admin.example")) {
 			Set<Long> first = pids(master.awaitReady(1));
 			String scale = "{\"workers\":2}";
 			// text/plain and form types need no CORS preflight, whatever their parameters say
@@ -239,6 +262,28 @@ class ControlIT {
 			assertThat(master.management("POST", PREFORK + "stop",
 					java.util.Map.of("Origin", "http://localhost:" + master.managementPort + ".evil.example"), "").status())
 				.isEqualTo(403);
+			// DNS rebinding: a page of evil.example whose name the attacker now resolves to
+			// 127.0.0.1 is its own origin to the browser, and says so in every header
+			java.util.Map<String, String> rebound = java.util.Map.of("Host", "evil.example:" + master.managementPort,
+					"Origin", "http://evil.example:" + master.managementPort, "Sec-Fetch-Site", "same-origin");
+			for (String command : List.of("reload", "scale", "stop")) {
+				MasterProcess.Response refused = master.management("POST", PREFORK + command, rebound, "");
+				assertThat(refused.status()).as(command + ": " + refused.body()).isEqualTo(421);
+				assertThat(refused.json().get("message").asString())
+					.contains("Host evil.example:" + master.managementPort + " is not a name of this master")
+					.contains("prefork.control.allowed-hosts");
+			}
+			assertThat(master.management("GET", "/actuator/prefork", rebound, "").status()).as("the status").isEqualTo(421);
+			assertThat(master.management("GET", "/actuator/health", rebound, "").status()).as("health").isEqualTo(421);
+			master.awaitLog("Refused POST /actuator/prefork/reload from 127.0.0.1 with 421: Host evil.example:");
+			assertThat(master.management("GET", "/actuator/prefork",
+					java.util.Map.of("Host", "admin.example:" + master.managementPort), "").status())
+				.as("a name of prefork.control.allowed-hosts").isEqualTo(200);
+			assertThat(master.management("GET", "/actuator/prefork",
+					java.util.Map.of("Host", "[::1]:" + master.managementPort), "").status()).isEqualTo(200);
+			// the page of another port of a name the master answers to is another origin
+			assertThat(master.management("POST", PREFORK + "stop", java.util.Map.of("Origin", "http://localhost:3000"), "")
+				.status()).isEqualTo(403);
 			// a path spelled otherwise still has its body checked
 			MasterProcess.Response sneaked = master.management("POST", "/actuator/prefork;x/scale",
 					java.util.Map.of("Content-Type", "application/json"), "{\"count\":2}");
@@ -250,6 +295,26 @@ class ControlIT {
 					scale);
 			assertThat(sameOrigin.status()).as(sameOrigin.body()).isEqualTo(202);
 			master.awaitReady(2);
+			MasterProcess.Response allowedName = master.management("POST", PREFORK + "reopen-logs", java.util.Map.of(
+					"Host", "admin.example:" + master.managementPort, "Origin", "http://admin.example:" + master.managementPort),
+					"");
+			assertThat(allowedName.status()).as(allowedName.body()).isEqualTo(202);
+		}
+	}
+
+	/** The first answer of the management server to a GET, once it is up. */
+	private static MasterProcess.Response awaitAnswer(MasterProcess master, String path, java.util.Map<String, String> headers)
+			throws Exception {
+		long deadline = System.nanoTime() + MasterProcess.BOOT.toNanos();
+		while (true) {
+			try {
+				return master.management("GET", path, headers, "");
+			}
+			catch (java.io.IOException ex) {
+				assertThat(master.isAlive()).as(master.tail()).isTrue();
+				assertThat(System.nanoTime()).as("the management server to answer\n" + master.tail()).isLessThan(deadline);
+				Thread.sleep(100);
+			}
 		}
 	}
 

@@ -89,6 +89,9 @@ final class MasterProcess implements AutoCloseable {
 	/** Whether the management server speaks TLS ({@code management.server.ssl.enabled=true}). */
 	private final boolean tls;
 
+	/** {@code management.server.base-path}, which prefixes every path on the management port. */
+	private final String basePath;
+
 	private MasterProcess(Process process, int port, int managementPort, Path log, String[] args) {
 		this.process = process;
 		this.port = port;
@@ -96,6 +99,8 @@ final class MasterProcess implements AutoCloseable {
 		this.log = log;
 		this.authorization = authorization(args);
 		this.tls = List.of(args).contains("--management.server.ssl.enabled=true");
+		String basePath = argument(args, "--management.server.base-path=");
+		this.basePath = (basePath != null) ? basePath.substring("--management.server.base-path=".length()) : "";
 	}
 
 	/** {@code Bearer <token>} of {@code --prefork.control.token} (two spellings) or {@code --prefork.control.token-file}, or null. */
@@ -367,16 +372,17 @@ final class MasterProcess implements AutoCloseable {
 	}
 
 	Response control(String path, String json, String authorization) throws IOException {
-		return request(this.managementPort, this.tls, "POST", path,
+		return request(this.managementPort, this.tls, "POST", this.basePath + path,
 				json.isEmpty() ? Map.of() : Map.of("Content-Type", "application/json"), json, authorization);
 	}
 
 	/**
-	 * A request to the management port exactly as given (path, headers, body), with this
-	 * master's token and over TLS where it has them.
+	 * A request to the management port exactly as given (path below the base path, headers,
+	 * body), with this master's token and over TLS where it has them. A {@code Host} among
+	 * the headers replaces {@code localhost:<port>}.
 	 */
 	Response management(String method, String path, Map<String, String> headers, String body) throws IOException {
-		return request(this.managementPort, this.tls, method, path, headers, body, this.authorization);
+		return request(this.managementPort, this.tls, method, this.basePath + path, headers, body, this.authorization);
 	}
 
 	private static Response request(int port, String method, String path, String body, String authorization)
@@ -391,8 +397,11 @@ final class MasterProcess implements AutoCloseable {
 			socket.setSoTimeout(30_000);
 			OutputStream out = socket.getOutputStream();
 			byte[] content = body.getBytes(StandardCharsets.UTF_8);
-			StringBuilder headers = new StringBuilder(method + " " + path + " HTTP/1.1\r\nHost: localhost:" + port
-					+ "\r\nConnection: close\r\n");
+			StringBuilder headers = new StringBuilder(method + " " + path + " HTTP/1.1\r\n");
+			if (extra.keySet().stream().noneMatch("Host"::equalsIgnoreCase)) {
+				headers.append("Host: localhost:").append(port).append("\r\n");
+			}
+			headers.append("Connection: close\r\n");
 			extra.forEach((name, value) -> headers.append(name).append(": ").append(value).append("\r\n"));
 			if (authorization != null) {
 				headers.append("Authorization: ").append(authorization).append("\r\n");

@@ -85,6 +85,7 @@ class MetricsIT {
 						"prefork_worker_up{worker=\"0\"} 1.0", "prefork_scrape_errors_total{worker=\"1\"} 1.0",
 						"jvm_threads_live_threads{worker=\"0\"")
 					.doesNotContain("jvm_threads_live_threads{worker=\"1\"");
+				assertScrapesBeyondTheLimitAreRefusedAndProbesAnswered(master);
 			}
 			finally {
 				MasterProcess.kill("CONT", stopped);
@@ -141,6 +142,54 @@ class MetricsIT {
 				}
 			}
 		}
+	}
+
+	/**
+	 * While a stopped worker holds every scrape for its timeout, more scrapers than the master
+	 * runs at once: the excess is refused at once, and health probes, which share the master's
+	 * few threads with scrapes, are still answered. Each scraper scrapes again until it is
+	 * refused, so that the master's scrapes stay taken while the probes ask.
+	 */
+	private static void assertScrapesBeyondTheLimitAreRefusedAndProbesAnswered(MasterProcess master) throws Exception {
+		int scrapers = 12;
+		java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(scrapers);
+		java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+		java.util.Queue<MasterProcess.Response> refused = new java.util.concurrent.ConcurrentLinkedQueue<>();
+		java.util.Queue<String> failures = new java.util.concurrent.ConcurrentLinkedQueue<>();
+		try {
+			for (int i = 0; i < scrapers; i++) {
+				pool.submit(() -> {
+					while (!done.get()) {
+						try {
+							MasterProcess.Response response = MasterProcess.get(master.managementPort, "/actuator/prometheus");
+							if (response.status() != 200) {
+								refused.add(response);
+								return;
+							}
+						}
+						catch (IOException ex) {
+							failures.add(ex.toString());
+							return;
+						}
+					}
+				});
+			}
+			MasterProcess.await("a scrape refused", Duration.ofSeconds(60), () -> !refused.isEmpty() || !failures.isEmpty());
+			for (int i = 0; i < 3; i++) {
+				MasterProcess.Response liveness = MasterProcess.get(master.managementPort, "/actuator/health/liveness");
+				assertThat(liveness.status()).as(liveness.body()).isEqualTo(200);
+			}
+		}
+		finally {
+			done.set(true);
+			pool.shutdown();
+			assertThat(pool.awaitTermination(60, TimeUnit.SECONDS)).isTrue();
+		}
+		assertThat(failures).isEmpty();
+		assertThat(refused).isNotEmpty().allSatisfy((response) -> {
+			assertThat(response.status()).isEqualTo(503);
+			assertThat(response.body()).contains("scrapes at once");
+		});
 	}
 
 	/** Every PromQL expression of the dashboard, with its $job variable set to all jobs. */

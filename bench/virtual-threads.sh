@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Virtual threads (spring.threads.virtual.enabled=true) on the realistic app (Thymeleaf + JPA on
+# H2, bench/lua/shop.lua), JDK 25: one plain JVM against 2 workers as prefork starts them today
+# (-XX:ActiveProcessorCount=1 each, and a virtual-thread carrier per processor of the machine),
+# and against 2 workers whose scheduler has a single carrier, as before that
+# (-Djdk.virtualThreadScheduler.parallelism=1, the default with one processor). Each run starts
+# fresh and loads the app for LOAD seconds (wrk -t2 -c32, 2 s timeout) from the moment it is
+# ready: requests/s, failed requests (socket errors and non-2xx) and workers killed as hung.
+#
+# Usage: bench/virtual-threads.sh   Environment: JAVA (default Temurin 25), LOAD (default 60)
+set -euo pipefail
+PORT=${PORT:-18980}
+MPORT=${MPORT:-18981}
+JAVA=${JAVA:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
+source "$(dirname "$0")/lib.sh"
+need wrk
+SHOP=$(build_realistic_app)
+LOAD=${LOAD:-60}
+URL="http://127.0.0.1:$PORT/"
+
+# wrk's summary as "requests/s | failed": socket errors (connect, read, write, timeout) and non-2xx.
+load() {
+  wrk -t2 -c32 -d"${LOAD}s" --timeout 2s -s bench/lua/shop.lua "$URL" > "$WORK/wrk.txt"
+  awk '/Requests\/sec/ { rps = $2 }
+       /Socket errors/ { gsub(",", ""); errors = $4 + $6 + $8 + $10 }
+       /Non-2xx/ { non2xx = $NF }
+       END { printf "%s | %d", rps, errors + non2xx }' "$WORK/wrk.txt"
+}
+
+await_answer() {
+  local start=$SECONDS
+  until curl -s -o /dev/null --max-time 2 "$URL"; do
+    [ $((SECONDS - start)) -lt 300 ] || { echo "no answer" >&2; exit 1; }
+    sleep 0.5
+  done
+}
+
+plain() {
+  "$JAVA" -jar "$SHOP" --prefork.enabled=false --spring.threads.virtual.enabled=true --server.port="$PORT" \
+    > "$WORK/master.log" 2>&1 &
+  MASTER=$!
+  await_answer
+}
+
+prefork() {
+  : > "$WORK/master.log"
+  JAR=$SHOP start_master --prefork.workers=2 --spring.threads.virtual.enabled=true --prefork.preload=off \
+    --prefork.boot-timeout=300s "$@"
+  await_ready 2 600
+}
+
+echo "# $(nproc) cores, $("$JAVA" -version 2>&1 | head -1), realistic app, spring.threads.virtual.enabled=true, wrk -t2 -c32 --timeout 2s for ${LOAD}s from ready, commit $(git rev-parse --short HEAD)"
+echo "| setup | requests/s | failed requests | workers killed as hung |"
+echo "|---|---|---|---|"
+for setup in plain one-carrier carriers plain; do
+  case $setup in
+    plain) plain; label="one plain JVM" ;;
+    one-carrier) prefork --prefork.worker.jvm-args=-Djdk.virtualThreadScheduler.parallelism=1; label="2 workers, 1 carrier each (before)" ;;
+    carriers) prefork; label="2 workers, a carrier per processor (now)" ;;
+  esac
+  result=$(load)
+  killed=$(grep -c 'sent no heartbeat' "$WORK/master.log" || true)
+  stop_master
+  echo "| $label | $result | $( [ "$setup" = plain ] && echo - || echo "$killed") |"
+done
