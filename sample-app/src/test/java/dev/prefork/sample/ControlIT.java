@@ -91,7 +91,7 @@ class ControlIT {
 		Path config = Files.writeString(this.temp.resolve("extra.properties"), "prefork.signal=stop\n");
 		try (MasterProcess master = MasterProcess.start(NO_SIZING, "--prefork.workers=1", "--prefork.pidfile=" + pidfile,
 				"--prefork.master-fifo=" + fifo, "--prefork.touch-reload=" + touch,
-				"--spring.config.additional-location=file:" + config)) {
+				"--spring.config.additional-location=file:" + config, MasterProcess.TEST_ENDPOINTS)) {
 			master.awaitReady(1);
 			assertThat(master.output()).contains("Ignoring prefork.signal: it is a command-line option");
 			Files.writeString(fifo, "+\n");

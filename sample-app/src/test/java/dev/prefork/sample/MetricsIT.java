@@ -144,7 +144,7 @@ class MetricsIT {
 			config.append(scrapeJob("raw-" + i, "/raw/" + i, 0));
 		}
 		try (MasterProcess master = MasterProcess.start("--prefork.workers=2", "--sample.clashing-meters=true",
-				"--sample.raw-meters=" + rawMeters)) {
+				"--sample.raw-meters=" + rawMeters, MasterProcess.TEST_ENDPOINTS)) {
 			master.awaitReady(2);
 			scrape(master); // counts the dropped lines the next scrape shows
 			String text = scrape(master);
