@@ -135,11 +135,11 @@ public final class MasterFifo implements Closeable {
 	 */
 	private void warnIgnored() {
 		if (this.ignored > 0 && !this.closed && this.warnings.tryAcquire()) {
-			logger.warn("Master FIFO " + this.path + ": ignored " + this.ignored + " unknown command byte"
-					+ ((this.ignored == 1) ? "" : "s") + " (the first "
-					+ ((this.firstIgnored >= 0x21 && this.firstIgnored < 0x7f) ? "'" + (char) this.firstIgnored + "'"
-							: String.format("0x%02x", this.firstIgnored))
-					+ "); the commands are " + ControlCommand.characters());
+			String first = (this.firstIgnored >= 0x21 && this.firstIgnored < 0x7f) ? "'" + (char) this.firstIgnored + "'"
+					: String.format("0x%02x", this.firstIgnored);
+			logger.warn("Master FIFO " + this.path + ": ignored " + ((this.ignored == 1) ? "1 unknown command byte ("
+					: this.ignored + " unknown command bytes (the first ") + first + "); the commands are "
+					+ ControlCommand.characters());
 			this.ignored = 0;
 		}
 	}

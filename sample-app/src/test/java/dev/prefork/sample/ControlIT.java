@@ -97,7 +97,7 @@ class ControlIT {
 			Files.writeString(fifo, "+\n");
 			master.awaitReady(2);
 			Files.writeString(fifo, "x");
-			master.awaitLog("ignoring unknown command 'x'");
+			master.awaitLog("ignored 1 unknown command byte ('x')");
 			Files.writeString(fifo, "-");
 			master.awaitReady(1);
 			assertThat(master.output()).contains("Scaling from 1 to 2 workers (source: fifo)");
