@@ -6,6 +6,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import dev.prefork.protocol.ChannelProtocol;
+
 /**
  * The GET paths the live workers answered most often ({@code prefork.warmup.record}), which
  * every new worker and training run warms up with. Paths only, as the workers report them:
@@ -24,7 +26,7 @@ public final class RecordedPaths {
 	/** A path seen fewer times is not handed out: a one-off URL is not worth warming up (nor exposing). */
 	static final long MIN_COUNT = 5;
 
-	static final int MAX_LENGTH = 256;
+	static final int MAX_LENGTH = ChannelProtocol.MAX_PATH_LENGTH;
 
 	private static final long HALVE_ABOVE = 1L << 40;
 
@@ -78,12 +80,9 @@ public final class RecordedPaths {
 			.collect(ArrayList::new, ArrayList::add, ArrayList::addAll);
 	}
 
-	/** Starts with {@code /}, printable ASCII without spaces, at most {@link #MAX_LENGTH} characters. */
+	/** See {@link ChannelProtocol#isPath}. */
 	static boolean isPath(String path) {
-		if (path == null || path.isEmpty() || path.charAt(0) != '/' || path.length() > MAX_LENGTH) {
-			return false;
-		}
-		return path.chars().allMatch((c) -> c > ' ' && c <= '~');
+		return ChannelProtocol.isPath(path);
 	}
 
 }

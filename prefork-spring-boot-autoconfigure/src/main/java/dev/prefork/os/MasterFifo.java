@@ -4,6 +4,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.function.Consumer;
 
 import dev.prefork.master.Command;
@@ -29,6 +30,8 @@ public final class MasterFifo implements Closeable {
 	/** Written by {@link #close()} to wake the reader; not a command. */
 	private static final int WAKE_UP = 0;
 
+	static final int WARNINGS_PER_MINUTE = 5;
+
 	private static final int O_RDWR = 2;
 
 	private static final int O_NOFOLLOW = 0x20000;
@@ -44,6 +47,13 @@ public final class MasterFifo implements Closeable {
 	private final int fd;
 
 	private volatile boolean closed;
+
+	private final RateLimit warnings = new RateLimit(WARNINGS_PER_MINUTE, Duration.ofMinutes(1));
+
+	/** Unknown bytes read and not yet reported; only the reader thread touches them. */
+	private long ignored;
+
+	private int firstIgnored;
 
 	private MasterFifo(Path path, boolean created, int fd) {
 		this.path = path;
@@ -93,10 +103,11 @@ public final class MasterFifo implements Closeable {
 	}
 
 	private void read(Consumer<Command> commands) {
-		byte[] buffer = new byte[1];
+		byte[] buffer = new byte[4096];
 		while (!this.closed) {
-			if (Native.posix().read(this.fd, buffer, 1) != 1) {
-				if (Native.errno() == LibC.EINTR) {
+			int read = (int) Native.posix().read(this.fd, buffer, buffer.length);
+			if (read <= 0) {
+				if (read < 0 && Native.errno() == LibC.EINTR) {
 					continue;
 				}
 				if (!this.closed) {
@@ -104,20 +115,36 @@ public final class MasterFifo implements Closeable {
 				}
 				return;
 			}
-			int character = buffer[0] & 0xff;
-			if (this.closed || character == WAKE_UP || Character.isWhitespace(character)) {
-				continue;
+			for (int i = 0; i < read && !this.closed; i++) {
+				int character = buffer[i] & 0xff;
+				if (character == WAKE_UP || Character.isWhitespace(character)) {
+					continue;
+				}
+				ControlCommand command = ControlCommand.ofCharacter((char) character).orElse(null);
+				if (command != null) {
+					commands.accept(command.create(Source.FIFO));
+				}
+				else if (this.ignored++ == 0) {
+					this.firstIgnored = character;
+				}
 			}
-			ControlCommand command = ControlCommand.ofCharacter((char) character).orElse(null);
-			if (command != null) {
-				commands.accept(command.create(Source.FIFO));
-			}
-			else {
-				logger.warn("Master FIFO " + this.path + ": ignoring unknown command "
-						+ ((character >= 0x21 && character < 0x7f) ? "'" + (char) character + "'"
-								: String.format("byte 0x%02x", character))
-						+ "; the commands are " + ControlCommand.characters());
-			}
+			warnIgnored();
+		}
+	}
+
+	/**
+	 * One warning for all the unknown bytes of a read, and at most a few a minute: whoever
+	 * writes noise to the FIFO must not flood the log. Bytes ignored while the warnings are
+	 * held back are counted in the next one.
+	 */
+	private void warnIgnored() {
+		if (this.ignored > 0 && !this.closed && this.warnings.tryAcquire()) {
+			String first = (this.firstIgnored >= 0x21 && this.firstIgnored < 0x7f) ? "'" + (char) this.firstIgnored + "'"
+					: String.format("0x%02x", this.firstIgnored);
+			logger.warn("Master FIFO " + this.path + ": ignored " + ((this.ignored == 1) ? "1 unknown command byte ("
+					: this.ignored + " unknown command bytes (the first ") + first + "); the commands are "
+					+ ControlCommand.characters());
+			this.ignored = 0;
 		}
 	}
 

@@ -255,13 +255,13 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 
 		private final RateLimit warnings = new RateLimit(10, Duration.ofMinutes(1));
 
-		private final RecordedPaths paths;
+		private final PathReports paths;
 
 		volatile NativeChildProcess process;
 
 		WorkerListener(long id, int pid, Consumer<Command> events, Map<Long, WorkerListener> live, RecordedPaths paths) {
 			this.id = id;
-			this.paths = paths;
+			this.paths = new PathReports(paths);
 			this.pid = pid;
 			this.events = events;
 			this.live = live;
@@ -298,8 +298,9 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 			else if (line.startsWith(ChannelProtocol.HEARTBEAT + " ")) {
 				String[] fields = line.split(" ");
 				try {
-					this.events.accept(new Command.WorkerHeartbeat(this.id, Long.parseLong(fields[1]),
-							Integer.parseInt(fields[2])));
+					long served = Long.parseLong(fields[1]);
+					this.events.accept(new Command.WorkerHeartbeat(this.id, served, Integer.parseInt(fields[2])));
+					this.paths.heartbeat(served);
 				}
 				catch (RuntimeException ex) {
 					warn("Malformed heartbeat from pid " + this.pid + ": " + ChannelProtocol.printable(line));
@@ -325,20 +326,11 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 			}
 		}
 
-		/** {@code PATHS <count> <path> ...}: anything malformed is dropped, and logged (rate-limited). */
+		/** {@code PATHS <count> <path> ...}: recorded whole or not at all, and logged (rate-limited) if not. */
 		private void recordPaths(String line) {
-			String[] fields = line.split(" ");
-			boolean wellFormed = fields.length % 2 == 1;
-			for (int i = 1; i + 1 < fields.length; i += 2) {
-				try {
-					wellFormed &= this.paths.add(fields[i + 1], Long.parseLong(fields[i]));
-				}
-				catch (NumberFormatException ex) {
-					wellFormed = false;
-				}
-			}
-			if (!wellFormed) {
-				warn("Malformed PATHS from pid " + this.pid + ": " + ChannelProtocol.printable(line));
+			String refused = this.paths.report(line);
+			if (refused != null) {
+				warn("Refused PATHS from pid " + this.pid + ": " + refused + ": " + ChannelProtocol.printable(line));
 			}
 		}
 

@@ -1,5 +1,8 @@
 package dev.prefork.protocol;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 /**
  * The lines master and worker exchange on their private channel, one message a line. The
  * channel is a pair of pipes: a worker reads the master's lines on fd 3 and writes its own
@@ -22,9 +25,18 @@ public final class ChannelProtocol {
 
 	/**
 	 * Worker → master: {@code PATHS <count> <path> [<count> <path> ...]}, the GET paths it
-	 * answered with 2xx since its last report, for later workers' warm-up.
+	 * answered with 2xx since its last report, for later workers' warm-up: at most
+	 * {@link #MAX_REPORTED_PATHS} distinct paths (see {@link #isPath}), each count from 1 to
+	 * {@link Integer#MAX_VALUE}. Sent right after a {@link #HEARTBEAT} whose request count
+	 * already includes every request the report counts.
 	 */
 	public static final String PATHS = "PATHS";
+
+	/** At most this many paths in one {@link #PATHS} line. */
+	public static final int MAX_REPORTED_PATHS = 20;
+
+	/** At most this many characters in a reported path. */
+	public static final int MAX_PATH_LENGTH = 256;
 
 	/** Worker → master: {@code HEARTBEAT <requests served> <requests in flight>}. */
 	public static final String HEARTBEAT = "HEARTBEAT";
@@ -70,6 +82,45 @@ public final class ChannelProtocol {
 			}
 		}
 		return (out.length() >= 200) ? out.substring(0, 200) + "..." : out.toString();
+	}
+
+	/**
+	 * A path a worker may report: starts with {@code /}, printable ASCII without spaces, at
+	 * most {@link #MAX_PATH_LENGTH} characters.
+	 */
+	public static boolean isPath(String path) {
+		if (path == null || path.isEmpty() || path.charAt(0) != '/' || path.length() > MAX_PATH_LENGTH) {
+			return false;
+		}
+		for (int i = 0; i < path.length(); i++) {
+			char c = path.charAt(i);
+			if (c <= ' ' || c > '~') {
+				return false;
+			}
+		}
+		return true;
+	}
+
+	/**
+	 * The counts of a {@link #PATHS} line, by path.
+	 * @return null if anything in the line is malformed: the whole report is refused
+	 */
+	public static Map<String, Long> paths(String line) {
+		String[] fields = line.split(" ", -1);
+		int pairs = (fields.length - 1) / 2;
+		if (!fields[0].equals(PATHS) || fields.length % 2 == 0 || pairs < 1 || pairs > MAX_REPORTED_PATHS) {
+			return null;
+		}
+		Map<String, Long> counts = new LinkedHashMap<>();
+		for (int i = 1; i < fields.length; i += 2) {
+			String count = fields[i];
+			if (count.isEmpty() || count.length() > 10 || count.charAt(0) == '0' || !count.chars().allMatch(Character::isDigit)
+					|| Long.parseLong(count) > Integer.MAX_VALUE || !isPath(fields[i + 1])
+					|| counts.put(fields[i + 1], Long.parseLong(count)) != null) {
+				return null;
+			}
+		}
+		return counts;
 	}
 
 	public static String heartbeat(long requestsServed, int inflight) {

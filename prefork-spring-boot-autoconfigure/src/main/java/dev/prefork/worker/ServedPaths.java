@@ -6,6 +6,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
+import dev.prefork.protocol.ChannelProtocol;
+
 /**
  * The paths of the GET requests this worker answered with 2xx since its last report, for
  * the master's list of warm-up paths ({@code prefork.warmup.record}). Only the path is kept:
@@ -16,10 +18,8 @@ final class ServedPaths {
 
 	static final int MAX_PATHS = 256;
 
-	static final int MAX_LENGTH = 256;
-
 	/** Paths per report. */
-	static final int REPORTED = 20;
+	static final int REPORTED = ChannelProtocol.MAX_REPORTED_PATHS;
 
 	private final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
 
@@ -34,18 +34,9 @@ final class ServedPaths {
 		count.increment();
 	}
 
-	/** A path as the master accepts it: starts with /, printable ASCII without spaces, not too long. */
+	/** A path as the master accepts it: see {@link ChannelProtocol#isPath}. */
 	static boolean isRecordable(String path) {
-		if (path == null || path.isEmpty() || path.charAt(0) != '/' || path.length() > MAX_LENGTH) {
-			return false;
-		}
-		for (int i = 0; i < path.length(); i++) {
-			char c = path.charAt(i);
-			if (c <= ' ' || c > '~') {
-				return false;
-			}
-		}
-		return true;
+		return ChannelProtocol.isPath(path);
 	}
 
 	/** The most frequent paths since the last call, most frequent first, and starts counting again. */

@@ -167,10 +167,8 @@ public final class WorkerAgent {
 			return thread;
 		});
 		long interval = this.heartbeatInterval.toMillis();
-		scheduler.scheduleAtFixedRate(() -> {
-			heartbeat(requestThreads, stats);
-			reportPaths(paths);
-		}, 0, interval, TimeUnit.MILLISECONDS);
+		scheduler.scheduleAtFixedRate(() -> heartbeat(requestThreads, stats, paths), 0, interval,
+				TimeUnit.MILLISECONDS);
 	}
 
 	/** The warm-up's result, or null if it could not run at all. */
@@ -203,11 +201,7 @@ public final class WorkerAgent {
 		System.exit(0);
 	}
 
-	private void reportPaths(ServedPaths paths) {
-		if (paths == null) {
-			return;
-		}
-		List<Map.Entry<String, Long>> top = paths.drain();
+	private void reportPaths(List<Map.Entry<String, Long>> top) {
 		if (!top.isEmpty()) {
 			StringBuilder line = new StringBuilder(ChannelProtocol.PATHS);
 			top.forEach((entry) -> line.append(' ').append(entry.getValue()).append(' ').append(entry.getKey()));
@@ -223,7 +217,7 @@ public final class WorkerAgent {
 		return null;
 	}
 
-	private void heartbeat(Executor requestThreads, WorkerRequestStats stats) {
+	private void heartbeat(Executor requestThreads, WorkerRequestStats stats, ServedPaths paths) {
 		// One probe at a time: a hung pool must not fill up with heartbeats.
 		if (!this.heartbeatPending.compareAndSet(false, true)) {
 			return;
@@ -231,7 +225,11 @@ public final class WorkerAgent {
 		try {
 			requestThreads.execute(() -> {
 				this.heartbeatPending.set(false);
+				// Paths before the count: a request is counted served before its path is recorded, so
+				// the heartbeat covers every request of the report that follows it (the master checks).
+				List<Map.Entry<String, Long>> top = (paths != null) ? paths.drain() : List.of();
 				send(ChannelProtocol.heartbeat(stats.served(), stats.inflight()));
+				reportPaths(top);
 			});
 		}
 		catch (RejectedExecutionException ex) {

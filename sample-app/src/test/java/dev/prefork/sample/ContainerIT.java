@@ -28,7 +28,8 @@ class ContainerIT {
 	@Test
 	void asPid1TheMasterReapsOrphansAndStopsOnTerm() throws Exception {
 		try (MasterProcess master = MasterProcess.start(
-				List.of("unshare", "--pid", "--fork", "--mount-proc", "--kill-child=TERM"), "--prefork.workers=1")
+				List.of("unshare", "--pid", "--fork", "--mount-proc", "--kill-child=TERM"), "--prefork.workers=1",
+				MasterProcess.TEST_ENDPOINTS)
 			.inPidNamespace()) {
 			master.awaitReady(1);
 			assertThat(master.output()).contains("The master is PID 1: it reaps orphaned processes too");

@@ -97,13 +97,13 @@ class ControlIT {
 		Path config = Files.writeString(this.temp.resolve("extra.properties"), "prefork.signal=stop\n");
 		try (MasterProcess master = MasterProcess.start(NO_SIZING, "--prefork.workers=1", "--prefork.pidfile=" + pidfile,
 				"--prefork.master-fifo=" + fifo, "--prefork.touch-reload=" + touch,
-				"--spring.config.additional-location=file:" + config)) {
+				"--spring.config.additional-location=file:" + config, MasterProcess.TEST_ENDPOINTS)) {
 			master.awaitReady(1);
 			assertThat(master.output()).contains("Ignoring prefork.signal: it is a command-line option");
 			Files.writeString(fifo, "+\n");
 			master.awaitReady(2);
 			Files.writeString(fifo, "x");
-			master.awaitLog("ignoring unknown command 'x'");
+			master.awaitLog("ignored 1 unknown command byte ('x')");
 			Files.writeString(fifo, "-");
 			master.awaitReady(1);
 			assertThat(master.output()).contains("Scaling from 1 to 2 workers (source: fifo)");

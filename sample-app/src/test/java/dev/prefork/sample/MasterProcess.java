@@ -66,6 +66,9 @@ final class MasterProcess implements AutoCloseable {
 
 	static final String WARMUP_REQUESTS = "--prefork.warmup.max-requests=";
 
+	/** Turns on the sample's endpoints that harm a worker on purpose ({@code /hang}, {@code /allocate}, ...). */
+	static final String TEST_ENDPOINTS = "--sample.test-endpoints=true";
+
 	private static final JsonMapper json = JsonMapper.builder().build();
 
 	final int port;

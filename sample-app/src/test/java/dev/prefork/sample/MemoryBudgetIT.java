@@ -32,7 +32,7 @@ class MemoryBudgetIT {
 	void workersAreSizedForTheCgroupAndAnOomKillIsNamed() throws Exception {
 		try (MemoryCgroupFixture cgroup = MemoryCgroupFixture.create(GIB);
 				MasterProcess master = MasterProcess.start(cgroup.prefix(), "--prefork.workers=2",
-						"--prefork.worker.jvm-args=-XX:MaxDirectMemorySize=2g")) {
+						"--prefork.worker.jvm-args=-XX:MaxDirectMemorySize=2g", MasterProcess.TEST_ENDPOINTS)) {
 			JsonNode status = master.awaitReady(2);
 			// min(75 % of 1024 MiB / 2, (1024 - 200 master - 2 × 200 non-heap) / 2) = 212 MiB
 			assertThat(status.get("memory").get("limitBytes").asLong()).isEqualTo(GIB);
@@ -92,7 +92,8 @@ class MemoryBudgetIT {
 					.contains("Lower prefork.workers");
 			}
 			try (MasterProcess master = MasterProcess.start(cgroup.prefix(), "--prefork.workers=1",
-					"--prefork.worker.jvm-args=-Xmx300m -XX:MaxDirectMemorySize=1g", "--prefork.max-worker-memory=450MB")) {
+					"--prefork.worker.jvm-args=-Xmx300m -XX:MaxDirectMemorySize=1g", "--prefork.max-worker-memory=450MB",
+					MasterProcess.TEST_ENDPOINTS)) {
 				JsonNode status = master.awaitReady(1);
 				long first = pids(status).iterator().next();
 				assertThat(cmdline(first)).filteredOn((arg) -> arg.startsWith("-Xmx")).containsExactly("-Xmx300m");

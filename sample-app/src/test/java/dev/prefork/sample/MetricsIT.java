@@ -1,6 +1,7 @@
 package dev.prefork.sample;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -11,14 +12,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,7 +37,7 @@ import static org.assertj.core.api.Assertions.fail;
  * The master's {@code /actuator/prometheus} as the single scrape target: every worker's own
  * meters labelled by slot, valid text for {@code promtool}, a stopped worker that costs the
  * scrape only its timeout, and a real Prometheus server answering every query of the
- * Grafana dashboard.
+ * Grafana dashboard, with a target that stays up whatever raw lines a worker sends.
  */
 @Timeout(420)
 class MetricsIT {
@@ -46,6 +50,29 @@ class MetricsIT {
 			"prefork_worker_resident_memory_bytes", "prefork_worker_cpu_seconds_total", "prefork_worker_up",
 			"prefork_worker_info", "prefork_listen_queue_length_connections", "prefork_listen_queue_max_connections",
 			"prefork_build_info", "prefork_reload_duration_seconds");
+
+	/**
+	 * Worker lines Prometheus 2.42 refuses: one of them in the master's scrape and the target is
+	 * down, every series of the master and of every worker lost.
+	 */
+	private static final List<String> REFUSED_BY_PROMETHEUS = List.of(
+			gauge("sample_raw{case=\"duplicate\",a=\"1\",a=\"2\"} 1"), gauge("sample_raw{case=\"plus-nan\"} +NaN"),
+			gauge("sample_raw{case=\"overflow\"} 1e400"), gauge("sample_raw{case=\"hex\"} 0x1p3"),
+			gauge("sample_raw{case=\"underscore\"} 1_000"),
+			gauge("sample_raw{case=\"timestamp-range\"} 1 9223372036854775808"),
+			gauge("sample_raw{case=\"timestamp-negative\"} 1 -1"),
+			gauge("sample_raw{case=\"name-label\",__name__=\"other\"} 1"),
+			"# TYPE sample_raw_type bogus\nsample_raw_type{case=\"type\"} 1\n");
+
+	/** Worker lines the server takes but promtool's reference parser (expfmt) refuses. */
+	private static final List<String> REFUSED_BY_PROMTOOL = List.of(gauge("sample_raw{case=\"escape\",a=\"\\q\"} 1"),
+			gauge("sample_raw{case=\"no-comma\" a=\"1\"} 1"), gauge("sample_raw{case=\"empty-twice\",a=\"\",a=\"1\"} 1"));
+
+	/** Odd worker lines both take, and how the master writes them. */
+	private static final Map<String, String> ACCEPTED = Map.of(gauge("sample_raw{case=\"ok\"} 1"),
+			"sample_raw{worker=\"0\",case=\"ok\"} 1", gauge("sample_raw{case=\"lowercase-nan\"} nan"),
+			"sample_raw{worker=\"0\",case=\"lowercase-nan\"} nan", gauge("sample_raw{case=\"tight\"}2"),
+			"sample_raw{worker=\"0\",case=\"tight\"} 2");
 
 	private static final JsonMapper json = JsonMapper.builder().build();
 
@@ -96,29 +123,40 @@ class MetricsIT {
 	@Test
 	void realPrometheusHasDataForEveryDashboardQueryWhateverTheApplicationsMeters() throws Exception {
 		run(ROOT.resolve("scripts/install-prometheus.sh").toString());
-		try (MasterProcess master = MasterProcess.start("--prefork.workers=2", "--sample.clashing-meters=true")) {
+		List<String> raw = new ArrayList<>(REFUSED_BY_PROMETHEUS);
+		raw.addAll(REFUSED_BY_PROMTOOL);
+		raw.addAll(ACCEPTED.keySet());
+		Path rawMeters = Files.writeString(this.temp.resolve("raw-meters.txt"), String.join("", raw));
+		HttpServer rawServer = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+		StringBuilder config = new StringBuilder("""
+				global:
+				  scrape_interval: 1s
+				  scrape_timeout: 1s
+				scrape_configs:
+				""");
+		for (int i = 0; i < raw.size(); i++) {
+			byte[] body = raw.get(i).getBytes(StandardCharsets.UTF_8);
+			rawServer.createContext("/raw/" + i, (exchange) -> {
+				exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+				exchange.sendResponseHeaders(200, body.length);
+				exchange.getResponseBody().write(body);
+				exchange.close();
+			});
+			config.append(scrapeJob("raw-" + i, "/raw/" + i, 0));
+		}
+		try (MasterProcess master = MasterProcess.start("--prefork.workers=2", "--sample.clashing-meters=true",
+				"--sample.raw-meters=" + rawMeters, MasterProcess.TEST_ENDPOINTS)) {
 			master.awaitReady(2);
 			scrape(master); // counts the dropped lines the next scrape shows
 			String text = scrape(master);
-			assertThat(text).contains("sample_jobs_total{worker=\"0\",exported_worker=\"mailer\"",
-					"sample_jobs_total{worker=\"1\",exported_worker=\"mailer\"", "prefork_scrape_dropped_lines_total{worker=")
-				.doesNotContain("prefork_workers{worker=");
-			assertThat(text.lines().filter((line) -> line.startsWith("# TYPE sample_shape "))).hasSize(1);
-			assertWellFormed(text);
-			assertPromtoolAccepts(text);
 			int port = MasterProcess.freePort();
-			Path config = this.temp.resolve("prometheus.yml");
-			Files.writeString(config, """
-					global:
-					  scrape_interval: 1s
-					  scrape_timeout: 1s
-					scrape_configs:
-					  - job_name: prefork
-					    metrics_path: /actuator/prometheus
-					    static_configs:
-					      - targets: ['127.0.0.1:%d']
-					""".formatted(master.managementPort));
-			Process prometheus = new ProcessBuilder("prometheus", "--config.file=" + config,
+			rawServer.start();
+			Path prometheusConfig = this.temp.resolve("prometheus.yml");
+			Files.writeString(prometheusConfig,
+					config.append(scrapeJob("prefork", "/actuator/prometheus", master.managementPort))
+						.toString()
+						.replace(":0']", ":" + rawServer.getAddress().getPort() + "']"));
+			Process prometheus = new ProcessBuilder("prometheus", "--config.file=" + prometheusConfig,
 					"--storage.tsdb.path=" + this.temp.resolve("data"), "--web.listen-address=127.0.0.1:" + port)
 				.redirectErrorStream(true)
 				.redirectOutput(this.temp.resolve("prometheus.log").toFile())
@@ -126,7 +164,37 @@ class MetricsIT {
 			try {
 				String base = "http://127.0.0.1:" + port;
 				awaitData(base, List.of("up{job=\"prefork\"} == 1",
-						"sample_jobs_total{worker=\"1\",exported_worker=\"mailer\"}"), Duration.ofSeconds(60));
+						"sample_jobs_total{worker=\"1\",exported_worker=\"mailer\"}",
+						"sample_raw{worker=\"1\",case=\"tight\"}"), Duration.ofSeconds(60));
+				Map<String, String> health = awaitTargets(base, raw.size() + 1, Duration.ofSeconds(60));
+				for (int i = 0; i < raw.size(); i++) {
+					String line = raw.get(i);
+					if (REFUSED_BY_PROMETHEUS.contains(line)) {
+						assertThat(health.get("raw-" + i)).as("Prometheus refuses, served alone: " + line).startsWith("down");
+					}
+					else {
+						assertThat(health.get("raw-" + i)).as("Prometheus takes, served alone: " + line).isEqualTo("up ");
+					}
+					if (REFUSED_BY_PROMTOOL.contains(line)) {
+						Path alone = Files.writeString(this.temp.resolve("raw-" + i + ".txt"), line);
+						MasterProcess.Ran promtool = MasterProcess.run(Duration.ofMinutes(2), alone, "promtool", "check",
+								"metrics");
+						assertThat(promtool.output()).as("promtool refuses: " + line).contains("error");
+					}
+				}
+				assertThat(health.get("prefork")).isEqualTo("up ");
+				assertThat(text).contains("sample_jobs_total{worker=\"0\",exported_worker=\"mailer\"",
+						"sample_jobs_total{worker=\"1\",exported_worker=\"mailer\"", "prefork_scrape_dropped_lines_total{worker=")
+					.doesNotContain("prefork_workers{worker=");
+				assertThat(text.lines().filter((line) -> line.startsWith("# TYPE sample_shape "))).hasSize(1);
+				assertThat(text).contains(ACCEPTED.values()).doesNotContain("sample_raw_type", "\\q", "__name__");
+				for (String refused : REFUSED_BY_PROMETHEUS.subList(0, REFUSED_BY_PROMETHEUS.size() - 1)) {
+					assertThat(text).doesNotContain(refused.substring(refused.indexOf("case=")).split(",|\\}")[0]);
+				}
+				assertThat(droppedLines(text, 0)).as("dropped lines of worker 0")
+					.isGreaterThanOrEqualTo(REFUSED_BY_PROMETHEUS.size() + REFUSED_BY_PROMTOOL.size());
+				assertWellFormed(text);
+				assertPromtoolAccepts(text);
 				traffic(master, Duration.ofSeconds(3));
 				master.post("/admin/reload");
 				master.awaitStatus("the reload to end", (s) -> s.get("lastReload") != null && !s.get("lastReload").isNull());
@@ -141,6 +209,60 @@ class MetricsIT {
 					prometheus.destroyForcibly().waitFor();
 				}
 			}
+		}
+		finally {
+			rawServer.stop(0);
+		}
+	}
+
+	private static String gauge(String sample) {
+		return "# TYPE sample_raw gauge\n" + sample + "\n";
+	}
+
+	private static String scrapeJob(String name, String path, int port) {
+		return """
+				  - job_name: %s
+				    metrics_path: %s
+				    static_configs:
+				      - targets: ['127.0.0.1:%d']
+				""".formatted(name, path, port);
+	}
+
+	private static double droppedLines(String text, int slot) {
+		String prefix = "prefork_scrape_dropped_lines_total{worker=\"" + slot + "\"} ";
+		return text.lines()
+			.filter((line) -> line.startsWith(prefix))
+			.mapToDouble((line) -> Double.parseDouble(line.substring(prefix.length())))
+			.findFirst()
+			.orElse(0);
+	}
+
+	/**
+	 * Polls Prometheus until it has scraped every target once.
+	 * @return each job's health and last error ({@code "up "}, {@code "down <error>"})
+	 */
+	private static Map<String, String> awaitTargets(String base, int targets, Duration timeout) throws Exception {
+		HttpClient client = HttpClient.newHttpClient();
+		long deadline = System.nanoTime() + timeout.toNanos();
+		while (true) {
+			Map<String, String> health = new HashMap<>();
+			JsonNode answer = json.readTree(client
+				.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/targets?state=active")).build(),
+						HttpResponse.BodyHandlers.ofString())
+				.body());
+			for (JsonNode target : answer.get("data").get("activeTargets")) {
+				String state = target.get("health").asString();
+				if (!state.equals("unknown")) {
+					health.put(target.get("labels").get("job").asString(), state + " " + target.get("lastError").asString());
+				}
+			}
+			if (health.size() == targets) {
+				return health;
+			}
+			if (System.nanoTime() > deadline) {
+				fail("Prometheus scraped only " + health.keySet() + " of " + targets + " targets after " + timeout);
+			}
+			Thread.sleep(500);
 		}
 	}
 

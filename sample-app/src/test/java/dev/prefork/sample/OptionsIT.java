@@ -34,7 +34,7 @@ class OptionsIT {
 				"--prefork.workers=2", "--prefork.subreaper=true",
 				"--prefork.worker.jvm-args=-Dsample.option=on -Xss512k", "--prefork.gpus=5,6",
 				"--prefork.hooks=dev.prefork.sample.PropertyHooks", "--management.endpoint.prefork.access=read-only",
-				"--prefork.max-requests=1000", "--prefork.max-requests-jitter=500")) {
+				"--prefork.max-requests=1000", "--prefork.max-requests-jitter=500", MasterProcess.TEST_ENDPOINTS)) {
 			JsonNode status = master.awaitReady(2);
 			for (JsonNode worker : status.get("workers")) {
 				long pid = worker.get("pid").asLong();

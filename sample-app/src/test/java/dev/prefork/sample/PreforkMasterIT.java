@@ -118,7 +118,8 @@ class PreforkMasterIT {
 
 	@Test
 	void hungWorkerIsDumpedKilledAndReplaced() throws Exception {
-		try (MasterProcess master = MasterProcess.start("--prefork.workers=2", "--prefork.timeout=10s")) {
+		try (MasterProcess master = MasterProcess.start("--prefork.workers=2", "--prefork.timeout=10s",
+				MasterProcess.TEST_ENDPOINTS)) {
 			master.awaitReady(2);
 			JsonNode hung = master.post("/hang").json();
 			long pid = hung.get("pid").asLong();

@@ -1,5 +1,9 @@
 package dev.prefork.sample;
 
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
@@ -27,6 +31,31 @@ class SampleApplicationTests {
 		assertThat(response.status()).isEqualTo(200);
 		assertThat(response.json().get("pid").asLong()).isEqualTo(ProcessHandle.current().pid());
 		assertThat(ProcessHandle.current().children().count()).as("no worker spawned").isZero();
+	}
+
+	@Test
+	void endpointsThatHarmAWorkerAreOffByDefault() throws Exception {
+		for (String path : List.of("/admin/reload", "/allocate?mib=1", "/orphan", "/hang")) {
+			assertThat(MasterProcess.request(this.port, "POST", path, Map.of()).status()).as(path).isEqualTo(404);
+		}
+	}
+
+	/** The integration tests' setting: the endpoints answer (the harmless one is tried here). */
+	@Nested
+	@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+			properties = "sample.test-endpoints=true")
+	class WithTestEndpoints {
+
+		@LocalServerPort
+		int port;
+
+		@Test
+		void reloadFromApplicationCodeAnswers() throws Exception {
+			MasterProcess.Response response = MasterProcess.request(this.port, "POST", "/admin/reload", Map.of());
+			assertThat(response.status()).isEqualTo(200);
+			assertThat(response.json().get("reloadRequested").asBoolean()).as("not under a master").isFalse();
+		}
+
 	}
 
 }
