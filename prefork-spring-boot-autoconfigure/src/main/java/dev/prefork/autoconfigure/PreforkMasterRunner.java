@@ -31,9 +31,13 @@ final class PreforkMasterRunner {
 	}
 
 	static int run(SpringApplication userApplication, String[] args) {
-		if (!ClassUtils.isPresent("org.apache.catalina.startup.Tomcat", userApplication.getClassLoader())) {
+		// The starter brings no web stack of its own: the application's must be Spring MVC on Tomcat.
+		if (!ClassUtils.isPresent("org.apache.catalina.startup.Tomcat", userApplication.getClassLoader())
+				|| !ClassUtils.isPresent("org.springframework.web.servlet.DispatcherServlet",
+						userApplication.getClassLoader())) {
 			throw new PreforkStartupException(
-					"prefork needs Tomcat: workers serve the master's socket through Tomcat's inherited-channel connector.",
+					"prefork needs Spring MVC on Tomcat: workers serve the master's socket through Tomcat's "
+							+ "inherited-channel connector, and the master serves its endpoints with Spring MVC.",
 					"Use spring-boot-starter-webmvc with its default Tomcat server, or set prefork.enabled=false.");
 		}
 		ClassPreloader.preload(userApplication.getClassLoader());

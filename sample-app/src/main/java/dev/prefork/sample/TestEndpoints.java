@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
 
 import dev.prefork.worker.PreforkControl;
 import org.apache.tomcat.util.threads.ThreadPoolExecutor;
@@ -83,27 +84,49 @@ class TestEndpoints {
 
 	/**
 	 * Hangs the worker that receives this request: every request thread of its Tomcat
-	 * blocks forever, as if all were stuck on a dead downstream service.
+	 * blocks forever, as if all were stuck on a dead downstream service. With virtual threads
+	 * ({@code spring.threads.virtual.enabled=true}), every carrier of the scheduler spins
+	 * instead, half a second after this answer (a virtual thread that never blocks keeps its
+	 * carrier): no virtual thread, no request, runs on this worker again.
 	 */
 	@PostMapping("/hang")
 	Map<String, Object> hang() {
-		if (!(this.context.getWebServer() instanceof TomcatWebServer tomcat)
-				|| !(tomcat.getTomcat().getConnector().getProtocolHandler().getExecutor()
-						instanceof ThreadPoolExecutor pool)) {
-			throw new ResponseStatusException(HttpStatus.NOT_IMPLEMENTED, "Cannot find Tomcat's thread pool");
+		Executor executor = (this.context.getWebServer() instanceof TomcatWebServer tomcat)
+				? tomcat.getTomcat().getConnector().getProtocolHandler().getExecutor() : null;
+		if (executor instanceof ThreadPoolExecutor pool) {
+			CountDownLatch never = new CountDownLatch(1);
+			for (int i = 0; i < pool.getMaximumPoolSize(); i++) {
+				pool.execute(() -> {
+					try {
+						never.await();
+					}
+					catch (InterruptedException ex) {
+						Thread.currentThread().interrupt();
+					}
+				});
+			}
+			return Map.of("pid", ProcessHandle.current().pid(), "worker", this.slot, "hung", pool.getMaximumPoolSize());
 		}
-		CountDownLatch never = new CountDownLatch(1);
-		for (int i = 0; i < pool.getMaximumPoolSize(); i++) {
-			pool.execute(() -> {
+		if (executor == null || !executor.getClass().getSimpleName().contains("VirtualThread")) {
+			throw new ResponseStatusException(HttpStatus.NOT_IMPLEMENTED, "Cannot find Tomcat's request threads");
+		}
+		int carriers = Integer.getInteger("jdk.virtualThreadScheduler.parallelism",
+				Runtime.getRuntime().availableProcessors());
+		for (int i = 0; i < carriers; i++) {
+			executor.execute(() -> {
 				try {
-					never.await();
+					Thread.sleep(500);
 				}
 				catch (InterruptedException ex) {
 					Thread.currentThread().interrupt();
+					return;
+				}
+				while (true) {
+					Thread.onSpinWait();
 				}
 			});
 		}
-		return Map.of("pid", ProcessHandle.current().pid(), "worker", this.slot, "hung", pool.getMaximumPoolSize());
+		return Map.of("pid", ProcessHandle.current().pid(), "worker", this.slot, "hung", carriers);
 	}
 
 }

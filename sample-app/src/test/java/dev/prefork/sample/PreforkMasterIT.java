@@ -137,6 +137,41 @@ class PreforkMasterIT {
 		}
 	}
 
+	/**
+	 * Virtual threads (on JDK 21+; JDK 17 ignores the setting): workers that see one processor
+	 * of the machine keep a carrier per processor, serve a keep-alive load without a missed
+	 * heartbeat, and a worker whose carriers are all stuck is still found and replaced.
+	 */
+	@Test
+	void virtualThreadWorkersKeepTheirCarriersServeUnderLoadAndAHungOneIsReplaced() throws Exception {
+		int processors = Runtime.getRuntime().availableProcessors();
+		try (MasterProcess master = MasterProcess.start("--prefork.workers=" + processors, "--prefork.timeout=10s",
+				"--spring.threads.virtual.enabled=true", MasterProcess.TEST_ENDPOINTS)) {
+			JsonNode status = master.awaitReady(processors);
+			String commandLine = MasterProcess.commandLine(pidOfSlot(status, 0));
+			if (processors > 1) {
+				assertThat(commandLine).contains("-XX:ActiveProcessorCount=1")
+					.contains("-Djdk.virtualThreadScheduler.parallelism=" + processors);
+			}
+			try (KeepAliveLoad load = KeepAliveLoad.start(master.port(), 16)) {
+				long target = load.answered() + 2000;
+				MasterProcess.await("2000 answers", Duration.ofSeconds(120), () -> load.answered() >= target);
+				load.close();
+				assertThat(load.failures()).isEmpty();
+			}
+			assertThat(master.output()).doesNotContain("sent no heartbeat");
+			JsonNode hung = master.post("/hang").json();
+			long pid = hung.get("pid").asLong();
+			int slot = hung.get("worker").asInt();
+			master.awaitStatus("a new worker in slot " + slot, (s) -> {
+				long current = pidOfSlot(s, slot);
+				return current != -1 && current != pid;
+			});
+			assertThat(master.output()).contains("Worker " + slot + " (pid " + pid + ") sent no heartbeat for");
+			master.awaitReady(processors);
+		}
+	}
+
 	@Test
 	void workersGetOnlyTheirDescriptorsAndDefaultSignalsEvenUnderNohup() throws Exception {
 		// As under nohup: HUP ignored in the master's parent, and so in the master.
