@@ -21,7 +21,6 @@ import dev.prefork.master.SettingsLoader;
 import dev.prefork.metrics.MasterMetrics;
 import dev.prefork.metrics.PreforkPrometheusScrapeEndpoint;
 import dev.prefork.metrics.WorkerScrapes;
-import dev.prefork.os.ClassDataArchive;
 import dev.prefork.os.JvmCommandLine;
 import dev.prefork.os.MasterFootprint;
 import dev.prefork.os.MemoryCgroup;
@@ -37,6 +36,7 @@ import dev.prefork.os.NativeMasterLauncher;
 import dev.prefork.os.NativeWorkerLauncher;
 import dev.prefork.os.Pidfile;
 import dev.prefork.os.UpgradeHandoff;
+import dev.prefork.preload.ClassDataArchive;
 import dev.prefork.protocol.WorkerEnvironment;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -236,7 +236,7 @@ class PreforkMasterConfiguration {
 	@Bean
 	NativeWorkerLauncher preforkWorkerLauncher(ListenSockets sockets, JvmCommandLine commandLine, ClassDataArchive archive,
 			RecordedPaths paths, ObjectProvider<ServerHooks> hooks) {
-		return new NativeWorkerLauncher(sockets, commandLine, archive,
+		return new NativeWorkerLauncher(sockets, commandLine, archive::commandLine,
 				Map.of(WorkerEnvironment.MASTER_PID, Long.toString(ProcessHandle.current().pid())))
 			.beforeLaunch(serverHooks(hooks))
 			.recordingPathsIn(paths);

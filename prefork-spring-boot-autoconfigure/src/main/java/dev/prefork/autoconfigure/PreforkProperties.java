@@ -12,7 +12,7 @@ import dev.prefork.master.ListenAddress;
 import dev.prefork.master.MasterSettings;
 import dev.prefork.master.ReloadStrategy;
 import dev.prefork.master.WorkerBudget;
-import dev.prefork.os.ClassDataArchive;
+import dev.prefork.preload.ClassDataArchive;
 import dev.prefork.worker.WarmupSettings;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;

@@ -3,8 +3,8 @@ package dev.prefork.autoconfigure;
 import java.io.IOException;
 import java.nio.file.Path;
 
-import dev.prefork.os.ClassDataArchive;
 import dev.prefork.os.JvmCommandLine;
+import dev.prefork.preload.ClassDataArchive;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 

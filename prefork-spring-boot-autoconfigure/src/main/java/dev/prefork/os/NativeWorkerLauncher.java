@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 import dev.prefork.hooks.WorkerLaunch;
 import dev.prefork.master.ChildProcess;
@@ -43,7 +44,8 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 
 	private final JvmCommandLine commandLine;
 
-	private final ClassDataArchive archive;
+	/** A worker's cold command line to the one it starts with. */
+	private final UnaryOperator<JvmCommandLine> preload;
 
 	private final Map<String, String> environment;
 
@@ -60,14 +62,15 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 	 * Creates a launcher.
 	 * @param sockets the listening sockets workers serve, by address
 	 * @param commandLine how to start a worker JVM
-	 * @param archive the class-data archive workers start with, when there is one
+	 * @param preload turns a worker's cold command line into the one it starts with: with
+	 * the class-data archive, when there is one ({@code ClassDataArchive::commandLine})
 	 * @param environment more environment for workers, on top of the master's own
 	 */
-	public NativeWorkerLauncher(ListenSockets sockets, JvmCommandLine commandLine, ClassDataArchive archive,
+	public NativeWorkerLauncher(ListenSockets sockets, JvmCommandLine commandLine, UnaryOperator<JvmCommandLine> preload,
 			Map<String, String> environment) {
 		this.sockets = sockets;
 		this.commandLine = commandLine.withoutMasterSecrets();
-		this.archive = archive;
+		this.preload = preload;
 		this.environment = environment;
 	}
 
@@ -121,7 +124,7 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 			descriptors.put(socket.fd(), 0);
 			descriptors.put(toWorker[0], ChannelProtocol.WORKER_READ_FD);
 			descriptors.put(fromWorker[1], ChannelProtocol.WORKER_WRITE_FD);
-			JvmCommandLine command = this.archive.commandLine(this.commandLine.withJvmArgs(launch.jvmOptions()));
+			JvmCommandLine command = this.preload.apply(this.commandLine.withJvmArgs(launch.jvmOptions()));
 			int pid = Spawn.spawn(command.executable(), command.argv(), environment(spec, launch.environment()),
 					descriptors);
 			WorkerListener listener = new WorkerListener(spec.id(), pid, events, this.live, this.recordedPaths);

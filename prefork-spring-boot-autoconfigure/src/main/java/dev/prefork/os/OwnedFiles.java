@@ -162,6 +162,15 @@ public final class OwnedFiles {
 		return problem;
 	}
 
+	/**
+	 * Whether there is an entry at {@code path}, not following a symbolic link ({@code lstat}).
+	 * @param path the path
+	 * @return {@code true} if {@code lstat} succeeds
+	 */
+	public static boolean exists(Path path) {
+		return lstat(path) != null;
+	}
+
 	/** {@code lstat} of a path, or null if it does not exist. */
 	static FileStat lstat(Path path) {
 		FileStat stat = Native.posix().allocateStat();

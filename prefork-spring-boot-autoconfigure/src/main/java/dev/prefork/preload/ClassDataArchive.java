@@ -1,4 +1,4 @@
-package dev.prefork.os;
+package dev.prefork.preload;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -32,6 +32,8 @@ import java.util.jar.JarFile;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import dev.prefork.os.JvmCommandLine;
+import dev.prefork.os.OwnedFiles;
 import dev.prefork.protocol.MasterOnlyEnvironment;
 import dev.prefork.protocol.WorkerEnvironment;
 

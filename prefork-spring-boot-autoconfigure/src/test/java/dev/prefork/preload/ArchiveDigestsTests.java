@@ -1,7 +1,8 @@
-package dev.prefork.os;
+package dev.prefork.preload;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 
 import org.junit.jupiter.api.BeforeEach;
@@ -38,7 +39,8 @@ class ArchiveDigestsTests {
 				ArchiveDigests.sha256(this.home.resolve("app.jsa")) + "  app.jsa",
 				ArchiveDigests.sha256(this.jar) + "  application/app.jar",
 				ArchiveDigests.sha256(this.home.resolve("application/lib/dep.jar")) + "  application/lib/dep.jar"));
-		assertThat(OwnedFiles.lstat(this.home.resolve("sha256sums")).mode() & 0777).isEqualTo(0600);
+		assertThat(Files.getPosixFilePermissions(this.home.resolve("sha256sums")))
+			.isEqualTo(PosixFilePermissions.fromString("rw-------"));
 		assertThat(ArchiveDigests.read(this.home, ROOTS).changed()).isNull();
 	}
 
@@ -75,7 +77,7 @@ class ArchiveDigestsTests {
 
 	@Test
 	void aFileOthersCanWriteIsRefusedUnread() throws Exception {
-		Native.posix().chmod(this.jar.toString(), 0666);
+		Files.setPosixFilePermissions(this.jar, PosixFilePermissions.fromString("rw-rw-rw-"));
 		assertThat(ArchiveDigests.read(this.home, ROOTS).changed())
 			.isEqualTo(this.jar + " is writable by group or others (mode 0666)");
 	}

@@ -1,4 +1,4 @@
-package dev.prefork.os;
+package dev.prefork.preload;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -19,6 +19,8 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+
+import dev.prefork.os.OwnedFiles;
 
 /**
  * SHA-256 digests of what a worker started with a class-data archive runs: the archive file
@@ -75,7 +77,7 @@ final class ArchiveDigests {
 	 */
 	static ArchiveDigests read(Path home, List<String> roots) throws IOException {
 		Path file = home.resolve(FILE);
-		if (OwnedFiles.lstat(file) == null) {
+		if (!OwnedFiles.exists(file)) {
 			throw new IOException("no digests were recorded when it was built (" + file + " is missing)");
 		}
 		String problem = OwnedFiles.problem(file);

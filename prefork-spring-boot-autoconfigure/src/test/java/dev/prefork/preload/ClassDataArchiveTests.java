@@ -1,4 +1,4 @@
-package dev.prefork.os;
+package dev.prefork.preload;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -15,6 +15,10 @@ import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
 
 import javax.tools.ToolProvider;
+
+import dev.prefork.os.JvmCommandLine;
+import dev.prefork.os.Native;
+import dev.prefork.os.OtherUser;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
