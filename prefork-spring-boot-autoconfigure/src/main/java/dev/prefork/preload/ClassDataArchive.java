@@ -16,9 +16,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -28,14 +26,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import java.util.jar.JarFile;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import dev.prefork.os.JvmCommandLine;
 import dev.prefork.os.OwnedFiles;
-import dev.prefork.protocol.MasterOnlyEnvironment;
-import dev.prefork.protocol.WorkerEnvironment;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -46,14 +41,14 @@ import org.apache.commons.logging.LogFactory;
  * worker, so workers boot faster and share the archived class metadata.
  *
  * <p>
- * Building it: the fat jar is extracted ({@code -Djarmode=tools extract}, since the JVM cannot
- * archive classes read from nested jars), the application is started once from the extracted
- * jar ({@code PREFORK_ROLE=training}: it serves the warm-up requests on a loopback port and
- * exits, or exits at context refresh without a warm-up) with the JVM's dump option (AppCDS
- * {@code -XX:ArchiveClassesAtExit} before JDK 24, the AOT cache {@code -XX:AOTCacheOutput}
- * from 24 on), and the result is checked by a JVM that must map it. A marker file written
- * last tells a complete archive from a half-built one; a lock file lets several masters
- * share one build.
+ * Building it ({@link ArchiveBuilder}): the fat jar is extracted ({@code -Djarmode=tools
+ * extract}, since the JVM cannot archive classes read from nested jars), the application is
+ * started once from the extracted jar ({@code PREFORK_ROLE=training}: it serves the warm-up
+ * requests on a loopback port and exits, or exits at context refresh without a warm-up) with
+ * the JVM's dump option (AppCDS {@code -XX:ArchiveClassesAtExit} before JDK 24, the AOT cache
+ * {@code -XX:AOTCacheOutput} from 24 on), and the result is checked by a JVM that must map it.
+ * A marker file written last tells a complete archive from a half-built one; a lock file lets
+ * several masters share one build.
  *
  * <p>
  * Nothing here ever stops a worker from booting: without a usable archive a worker starts
@@ -70,9 +65,6 @@ public final class ClassDataArchive implements AutoCloseable {
 			"-XX:AOTCache", "-XX:AOTCacheOutput", "-XX:AOTMode", "-XX:AOTConfiguration", "-Xshare:off",
 			"-XX:-UseSharedSpaces");
 
-	/** Options that must not reach the training run: a debugger port would be taken twice. */
-	private static final List<String> NOT_FOR_TRAINING = List.of("-agentlib:jdwp", "-Xrunjdwp", "-Xdebug");
-
 	private static final FileAttribute<Set<PosixFilePermission>> PRIVATE_DIRECTORY = PosixFilePermissions
 		.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
 
@@ -81,9 +73,6 @@ public final class ClassDataArchive implements AutoCloseable {
 
 	/** Archives kept per application jar name: the current one and those older workers may still use. */
 	private static final int KEPT = 3;
-
-	/** Checking an archive is starting a JVM that maps it and prints its version. */
-	private static final Duration CHECK_TIMEOUT = Duration.ofSeconds(60);
 
 	/** Whether workers start with an archive. */
 	public enum Mode {
@@ -104,15 +93,17 @@ public final class ClassDataArchive implements AutoCloseable {
 
 	private final Path directory;
 
-	private final JvmCommandLine master;
-
 	private final int javaFeature;
 
 	private final String jvmIdentity;
 
 	private final Duration buildTimeout;
 
-	private final ExecutorService builder;
+	/** Runs the JVMs that build and check archives. */
+	private final ArchiveBuilder builder;
+
+	/** Where archives are looked for and built, one at a time: thread prefork-preload. */
+	private final ExecutorService background;
 
 	/** More environment for the training run: the recorded warm-up paths. */
 	private volatile Supplier<Map<String, String>> trainingEnvironment = Map::of;
@@ -129,12 +120,12 @@ public final class ClassDataArchive implements AutoCloseable {
 	private ClassDataArchive(Path directory, JvmCommandLine master, Path applicationJar, int javaFeature,
 			String jvmIdentity, Duration buildTimeout) {
 		this.directory = directory;
-		this.master = master.withoutMasterSecrets();
 		this.applicationJar = applicationJar;
 		this.javaFeature = javaFeature;
 		this.jvmIdentity = jvmIdentity;
 		this.buildTimeout = buildTimeout;
-		this.builder = Executors.newSingleThreadExecutor((task) -> {
+		this.builder = new ArchiveBuilder(master.withoutMasterSecrets(), applicationJar, javaFeature, buildTimeout);
+		this.background = Executors.newSingleThreadExecutor((task) -> {
 			Thread thread = new Thread(task, "prefork-preload");
 			thread.setDaemon(true);
 			return thread;
@@ -175,7 +166,7 @@ public final class ClassDataArchive implements AutoCloseable {
 		if (!Files.isRegularFile(jar)) {
 			return "the application jar " + jar + " is not a file";
 		}
-		for (String argument : jvmOptions(master)) {
+		for (String argument : ArchiveBuilder.jvmOptions(master)) {
 			for (String option : USER_SHARING_OPTIONS) {
 				if (argument.startsWith(option)) {
 					return "the JVM was started with " + argument + " (class-data sharing is managed by hand)";
@@ -211,12 +202,6 @@ public final class ClassDataArchive implements AutoCloseable {
 		return (index > 0 && index + 1 < command.argv().size()) ? Path.of(command.argv().get(index + 1)) : null;
 	}
 
-	/** The JVM options: everything between argv[0] and {@code -jar}. */
-	private static List<String> jvmOptions(JvmCommandLine command) {
-		int index = command.argv().indexOf("-jar");
-		return command.argv().subList(1, (index > 0) ? index : command.argv().size());
-	}
-
 	private static String jvmIdentity() {
 		String identity = System.getProperty("java.vm.vendor") + " " + System.getProperty("java.vm.version") + " "
 				+ System.getProperty("java.home");
@@ -247,8 +232,8 @@ public final class ClassDataArchive implements AutoCloseable {
 			return;
 		}
 		try {
-			this.builder.submit(wait ? this::refresh : this::findBuilt)
-				.get(this.buildTimeout.toMillis() + CHECK_TIMEOUT.toMillis() * 2, TimeUnit.MILLISECONDS);
+			this.background.submit(wait ? this::refresh : this::findBuilt)
+				.get(this.buildTimeout.toMillis() + ArchiveBuilder.CHECK_TIMEOUT.toMillis() * 2, TimeUnit.MILLISECONDS);
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
@@ -264,7 +249,7 @@ public final class ClassDataArchive implements AutoCloseable {
 	 */
 	public void buildIfMissing() {
 		if (isEnabled() && this.current == null) {
-			this.builder.execute(this::refresh);
+			this.background.execute(this::refresh);
 		}
 	}
 
@@ -322,7 +307,7 @@ public final class ClassDataArchive implements AutoCloseable {
 		if (!Objects.equals(now, this.stamp)) {
 			this.stamp = now;
 			this.current = null;
-			this.builder.execute(this::refresh);
+			this.background.execute(this::refresh);
 			return cold;
 		}
 		Archive archive = this.current;
@@ -388,7 +373,7 @@ public final class ClassDataArchive implements AutoCloseable {
 		return (archive != null) ? archive.file() : null;
 	}
 
-	/** Finds or builds the archive for the jar as it is now; runs on the builder thread only. */
+	/** Finds or builds the archive for the jar as it is now; runs on the background thread only. */
 	private void refresh() {
 		JarStamp before = JarStamp.of(this.applicationJar);
 		this.stamp = before;
@@ -427,8 +412,8 @@ public final class ClassDataArchive implements AutoCloseable {
 			deleteRecursively(home);
 			Files.createDirectory(home, PRIVATE_DIRECTORY);
 			try {
-				build(archive);
-				withoutGroupOrOthersWrite(home);
+				this.builder.build(archive, this.trainingEnvironment.get());
+				archive.withoutGroupOrOthersWrite();
 			}
 			catch (IOException | RuntimeException ex) {
 				deleteRecursively(home);
@@ -461,25 +446,10 @@ public final class ClassDataArchive implements AutoCloseable {
 		}
 	}
 
-	/** Whatever the umask was, a built archive is writable by this user only. */
-	private static void withoutGroupOrOthersWrite(Path home) throws IOException {
-		try (Stream<Path> paths = Files.walk(home)) {
-			for (Path path : paths.toList()) {
-				if (!Files.isSymbolicLink(path)) {
-					Set<PosixFilePermission> permissions = EnumSet.copyOf(Files.getPosixFilePermissions(path));
-					if (permissions.removeAll(EnumSet.of(PosixFilePermission.GROUP_WRITE, PosixFilePermission.OTHERS_WRITE))) {
-						Files.setPosixFilePermissions(path, permissions);
-					}
-				}
-			}
-		}
-	}
-
 	/** Whether a JVM can map an archive found on disk (a crash or a disk error may have damaged it). */
 	private boolean usable(Archive archive) {
 		try {
-			run("check", archive.checkCommand(this.master.executable(), this.javaFeature),
-					archive.home().resolve("check.log"), CHECK_TIMEOUT);
+			this.builder.check(archive, archive.home().resolve("check.log"));
 			return true;
 		}
 		catch (IOException ex) {
@@ -504,111 +474,6 @@ public final class ClassDataArchive implements AutoCloseable {
 
 	private String jarBaseName() {
 		return this.applicationJar.getFileName().toString().replaceFirst("\\.jar$", "");
-	}
-
-	private void build(Archive archive) throws IOException {
-		long started = System.nanoTime();
-		logger.info("Building the class-data archive for " + this.applicationJar.getFileName() + " on JDK "
-				+ this.javaFeature + " (once per jar and JVM) in " + archive.home());
-		Path log = archive.home().resolve("build.log");
-		if (archive.extracts()) {
-			run("extract", List.of(this.master.executable(), "-Djarmode=tools", "-jar", this.applicationJar.toString(),
-					"extract", "--destination", archive.home().resolve(Archive.APPLICATION).toString()), log,
-					this.buildTimeout);
-		}
-		run("training run", trainingCommand(archive), this.trainingEnvironment.get(), log, this.buildTimeout);
-		if (!Files.isRegularFile(archive.file()) || Files.size(archive.file()) == 0) {
-			throw new IOException("the training run wrote no archive (see " + log + ")");
-		}
-		run("check", archive.checkCommand(this.master.executable(), this.javaFeature), log, CHECK_TIMEOUT);
-		withoutGroupOrOthersWrite(archive.home());
-		long digesting = System.nanoTime();
-		ArchiveDigests.of(archive.home(), archive.digested()).write();
-		logger.info(String.format("Recorded the SHA-256 digests of the class-data archive and the extracted application "
-				+ "in %s (%.0f ms); every worker start checks them", archive.home().resolve(ArchiveDigests.FILE),
-				(System.nanoTime() - digesting) / 1e6));
-		Files.createFile(archive.marker());
-		logger.info(String.format("Class-data archive built in %.1f s: %s (%d MiB); workers start with it",
-				(System.nanoTime() - started) / 1e9, archive.file(), Files.size(archive.file()) >> 20));
-	}
-
-	private List<String> trainingCommand(Archive archive) {
-		List<String> command = new ArrayList<>();
-		command.add(this.master.executable());
-		for (String option : jvmOptions(this.master)) {
-			if (NOT_FOR_TRAINING.stream().noneMatch(option::startsWith)) {
-				command.add(option);
-			}
-		}
-		command.add((this.javaFeature >= 24) ? "-XX:AOTCacheOutput=" + archive.file()
-				: "-XX:ArchiveClassesAtExit=" + archive.file());
-		command.add("-jar");
-		command.add(archive.jar().toString());
-		int jar = this.master.argv().indexOf("-jar");
-		command.addAll(this.master.argv().subList(jar + 2, this.master.argv().size()));
-		return command;
-	}
-
-	/**
-	 * A worker's cold command line with the extracted jar instead of the fat one, and the
-	 * archive option before {@code -jar}.
-	 */
-	static JvmCommandLine withArchive(JvmCommandLine cold, Path extractedJar, Path archive, int javaFeature) {
-		List<String> argv = new ArrayList<>(cold.argv());
-		int jar = argv.indexOf("-jar");
-		argv.set(jar + 1, extractedJar.toString());
-		argv.add(jar, (javaFeature >= 24) ? "-XX:AOTCache=" + archive : "-XX:SharedArchiveFile=" + archive);
-		return new JvmCommandLine(cold.executable(), List.copyOf(argv), cold.secrets());
-	}
-
-	/** Runs a JVM for the build with its output appended to the build log. */
-	private void run(String step, List<String> command, Path log, Duration timeout) throws IOException {
-		run(step, command, Map.of(), log, timeout);
-	}
-
-	private void run(String step, List<String> command, Map<String, String> more, Path log, Duration timeout)
-			throws IOException {
-		Files.writeString(log, "$ " + String.join(" ", command) + "\n", StandardCharsets.UTF_8,
-				StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-		ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-			.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-			.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-		Map<String, String> environment = builder.environment();
-		environment.put(WorkerEnvironment.ROLE, WorkerEnvironment.ROLE_TRAINING);
-		MasterOnlyEnvironment.removeForWorker(environment);
-		this.master.removeMasterSecrets(environment);
-		environment.putAll(more);
-		Process process = builder.start();
-		try {
-			if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-				process.destroyForcibly().waitFor();
-				throw new IOException("the " + step + " took longer than " + timeout.toSeconds() + " s (see " + log + ")");
-			}
-		}
-		catch (InterruptedException ex) {
-			process.destroyForcibly();
-			Thread.currentThread().interrupt();
-			throw new IOException("interrupted during the " + step, ex);
-		}
-		if (process.exitValue() != 0) {
-			throw new IOException("the " + step + " failed with exit code " + process.exitValue() + ": "
-					+ lastLine(log) + " (see " + log + ")");
-		}
-	}
-
-	private static String lastLine(Path log) {
-		try {
-			List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-			for (int i = lines.size() - 1; i >= 0; i--) {
-				if (!lines.get(i).isBlank()) {
-					return lines.get(i).trim();
-				}
-			}
-		}
-		catch (IOException ex) {
-			// the log itself is named in the message
-		}
-		return "no output";
 	}
 
 	/** Keeps the newest archives of this jar name; workers of an older generation may still run from them. */
@@ -653,21 +518,6 @@ public final class ClassDataArchive implements AutoCloseable {
 		}
 	}
 
-	/**
-	 * Whether a jar nests its dependencies (BOOT-INF/lib), which the JVM cannot archive; an
-	 * extracted application jar (its dependencies in lib/ beside it, as in a layered
-	 * container image) is archived as it is.
-	 */
-	static boolean isSpringBootJar(Path jar) {
-		try (JarFile file = new JarFile(jar.toFile())) {
-			return file.getEntry("BOOT-INF/") != null || file.getEntry("BOOT-INF/classes/") != null
-					|| (file.getManifest() != null && file.getManifest().getMainAttributes().getValue("Spring-Boot-Lib") != null);
-		}
-		catch (IOException ex) {
-			return true;
-		}
-	}
-
 	private static MessageDigest sha256() {
 		try {
 			return MessageDigest.getInstance("SHA-256");
@@ -683,7 +533,7 @@ public final class ClassDataArchive implements AutoCloseable {
 
 	@Override
 	public void close() {
-		this.builder.shutdownNow();
+		this.background.shutdownNow();
 	}
 
 	/** The jar's identity on disk; a deploy that replaces it changes it. */
@@ -697,75 +547,6 @@ public final class ClassDataArchive implements AutoCloseable {
 			catch (IOException ex) {
 				return null;
 			}
-		}
-
-	}
-
-	/**
-	 * One archive directory: the extracted application and the archive file.
-	 *
-	 * @param home the directory
-	 * @param jarName the application jar's file name
-	 * @param javaFeature the JDK feature version it is for
-	 * @param digests what the archive was built with, once it was checked; null before
-	 */
-	private record Archive(Path home, String jarName, int javaFeature, Path plainJar, ArchiveDigests digests) {
-
-		static final String APPLICATION = "application";
-
-		/** For a Spring Boot jar, extracted into the home directory; for a plain jar, used where it is. */
-		static Archive in(Path home, Path applicationJar, int javaFeature) {
-			return new Archive(home, applicationJar.getFileName().toString(), javaFeature,
-					isSpringBootJar(applicationJar) ? null : applicationJar, null);
-		}
-
-		boolean extracts() {
-			return this.plainJar == null;
-		}
-
-		Path jar() {
-			return extracts() ? this.home.resolve(APPLICATION).resolve(this.jarName) : this.plainJar;
-		}
-
-		Path file() {
-			return this.home.resolve((this.javaFeature >= 24) ? "app.aot" : "app.jsa");
-		}
-
-		/** Written last: the archive passed its check. */
-		Path marker() {
-			return this.home.resolve("complete");
-		}
-
-		boolean isComplete() {
-			return Files.isRegularFile(marker()) && Files.isRegularFile(file()) && Files.isRegularFile(jar());
-		}
-
-		/** With the digests recorded when it was built, which every worker start compares with. */
-		Archive checked() throws IOException {
-			return new Archive(this.home, this.jarName, this.javaFeature, this.plainJar,
-					ArchiveDigests.read(this.home, digested()));
-		}
-
-		/**
-		 * What a worker runs from this directory: the archive file and, for a Spring Boot jar,
-		 * the extracted application (a plain jar runs from where it is, as a cold worker does).
-		 */
-		List<String> digested() {
-			return extracts() ? List.of(file().getFileName().toString(), APPLICATION)
-					: List.of(file().getFileName().toString());
-		}
-
-		/** A JVM that must map the archive (it exits 1 otherwise) for the extracted jar. */
-		List<String> checkCommand(String java, int feature) {
-			List<String> command = new ArrayList<>(List.of(java, "-cp", jar().toString()));
-			command.addAll((feature >= 24) ? List.of("-XX:AOTMode=on", "-XX:AOTCache=" + file())
-					: List.of("-Xshare:on", "-XX:SharedArchiveFile=" + file()));
-			command.add("-version");
-			return command;
-		}
-
-		JvmCommandLine commandLine(JvmCommandLine cold, int feature) {
-			return withArchive(cold, jar(), file(), feature);
 		}
 
 	}

@@ -106,10 +106,10 @@ class ClassDataArchiveTests {
 	@Test
 	void workersStartFromTheExtractedJarWithTheArchive() {
 		JvmCommandLine cold = command("java", "-Xmx1g", "-jar", "app.jar", "--server.port=8080");
-		assertThat(ClassDataArchive.withArchive(cold, Path.of("/a/application/app.jar"), Path.of("/a/app.jsa"), 17)
+		assertThat(Archive.withArchive(cold, Path.of("/a/application/app.jar"), Path.of("/a/app.jsa"), 17)
 			.argv()).containsExactly("java", "-Xmx1g", "-XX:SharedArchiveFile=/a/app.jsa", "-jar",
 					"/a/application/app.jar", "--server.port=8080");
-		assertThat(ClassDataArchive.withArchive(cold, Path.of("/a/application/app.jar"), Path.of("/a/app.aot"), 25)
+		assertThat(Archive.withArchive(cold, Path.of("/a/application/app.jar"), Path.of("/a/app.aot"), 25)
 			.argv()).containsExactly("java", "-Xmx1g", "-XX:AOTCache=/a/app.aot", "-jar", "/a/application/app.jar",
 					"--server.port=8080");
 	}

@@ -1,0 +1,173 @@
+package dev.prefork.preload;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import dev.prefork.os.JvmCommandLine;
+import dev.prefork.protocol.MasterOnlyEnvironment;
+import dev.prefork.protocol.WorkerEnvironment;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+/**
+ * The JVMs that build a class-data archive in its directory: the fat jar extracted
+ * ({@code -Djarmode=tools extract}), one training run of the application with the JVM's dump
+ * option, and a JVM that must map the result. Each runs as a training run
+ * ({@code PREFORK_ROLE=training}) without the master's secrets, its output appended to a log
+ * in the archive's directory. Which archive to build, and when, is {@link ClassDataArchive}'s.
+ */
+final class ArchiveBuilder {
+
+	private static final Log logger = LogFactory.getLog(ArchiveBuilder.class);
+
+	/** Options that must not reach the training run: a debugger port would be taken twice. */
+	private static final List<String> NOT_FOR_TRAINING = List.of("-agentlib:jdwp", "-Xrunjdwp", "-Xdebug");
+
+	/** Checking an archive is starting a JVM that maps it and prints its version. */
+	static final Duration CHECK_TIMEOUT = Duration.ofSeconds(60);
+
+	private final JvmCommandLine master;
+
+	private final Path applicationJar;
+
+	private final int javaFeature;
+
+	private final Duration buildTimeout;
+
+	/**
+	 * A builder for the archives of one application jar on this JVM.
+	 * @param master the master's command line without its secrets, which the training run copies
+	 * @param applicationJar the fat jar the master was started with
+	 * @param javaFeature the JDK feature version the archive is for
+	 * @param buildTimeout the longest the extraction and the training run may take, each
+	 */
+	ArchiveBuilder(JvmCommandLine master, Path applicationJar, int javaFeature, Duration buildTimeout) {
+		this.master = master;
+		this.applicationJar = applicationJar;
+		this.javaFeature = javaFeature;
+		this.buildTimeout = buildTimeout;
+	}
+
+	/** The JVM options: everything between argv[0] and {@code -jar}. */
+	static List<String> jvmOptions(JvmCommandLine command) {
+		int index = command.argv().indexOf("-jar");
+		return command.argv().subList(1, (index > 0) ? index : command.argv().size());
+	}
+
+	/**
+	 * Builds the archive in its (empty) directory, complete once its marker file exists.
+	 * @param trainingEnvironment more environment for the training run
+	 * @throws IOException if a step fails, with the step and the build log
+	 */
+	void build(Archive archive, Map<String, String> trainingEnvironment) throws IOException {
+		long started = System.nanoTime();
+		logger.info("Building the class-data archive for " + this.applicationJar.getFileName() + " on JDK "
+				+ this.javaFeature + " (once per jar and JVM) in " + archive.home());
+		Path log = archive.home().resolve("build.log");
+		if (archive.extracts()) {
+			run("extract", List.of(this.master.executable(), "-Djarmode=tools", "-jar", this.applicationJar.toString(),
+					"extract", "--destination", archive.home().resolve(Archive.APPLICATION).toString()), log,
+					this.buildTimeout);
+		}
+		run("training run", trainingCommand(archive), trainingEnvironment, log, this.buildTimeout);
+		if (!Files.isRegularFile(archive.file()) || Files.size(archive.file()) == 0) {
+			throw new IOException("the training run wrote no archive (see " + log + ")");
+		}
+		check(archive, log);
+		archive.withoutGroupOrOthersWrite();
+		long digesting = System.nanoTime();
+		ArchiveDigests.of(archive.home(), archive.digested()).write();
+		logger.info(String.format("Recorded the SHA-256 digests of the class-data archive and the extracted application "
+				+ "in %s (%.0f ms); every worker start checks them", archive.home().resolve(ArchiveDigests.FILE),
+				(System.nanoTime() - digesting) / 1e6));
+		Files.createFile(archive.marker());
+		logger.info(String.format("Class-data archive built in %.1f s: %s (%d MiB); workers start with it",
+				(System.nanoTime() - started) / 1e9, archive.file(), Files.size(archive.file()) >> 20));
+	}
+
+	/**
+	 * Starts a JVM that must map the archive.
+	 * @param log where its output goes
+	 * @throws IOException if it cannot, with the last line it printed
+	 */
+	void check(Archive archive, Path log) throws IOException {
+		run("check", archive.checkCommand(this.master.executable(), this.javaFeature), log, CHECK_TIMEOUT);
+	}
+
+	private List<String> trainingCommand(Archive archive) {
+		List<String> command = new ArrayList<>();
+		command.add(this.master.executable());
+		for (String option : jvmOptions(this.master)) {
+			if (NOT_FOR_TRAINING.stream().noneMatch(option::startsWith)) {
+				command.add(option);
+			}
+		}
+		command.add((this.javaFeature >= 24) ? "-XX:AOTCacheOutput=" + archive.file()
+				: "-XX:ArchiveClassesAtExit=" + archive.file());
+		command.add("-jar");
+		command.add(archive.jar().toString());
+		int jar = this.master.argv().indexOf("-jar");
+		command.addAll(this.master.argv().subList(jar + 2, this.master.argv().size()));
+		return command;
+	}
+
+	/** Runs a JVM for the build with its output appended to the build log. */
+	private void run(String step, List<String> command, Path log, Duration timeout) throws IOException {
+		run(step, command, Map.of(), log, timeout);
+	}
+
+	private void run(String step, List<String> command, Map<String, String> more, Path log, Duration timeout)
+			throws IOException {
+		Files.writeString(log, "$ " + String.join(" ", command) + "\n", StandardCharsets.UTF_8,
+				StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+		ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+			.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+			.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+		Map<String, String> environment = builder.environment();
+		environment.put(WorkerEnvironment.ROLE, WorkerEnvironment.ROLE_TRAINING);
+		MasterOnlyEnvironment.removeForWorker(environment);
+		this.master.removeMasterSecrets(environment);
+		environment.putAll(more);
+		Process process = builder.start();
+		try {
+			if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+				process.destroyForcibly().waitFor();
+				throw new IOException("the " + step + " took longer than " + timeout.toSeconds() + " s (see " + log + ")");
+			}
+		}
+		catch (InterruptedException ex) {
+			process.destroyForcibly();
+			Thread.currentThread().interrupt();
+			throw new IOException("interrupted during the " + step, ex);
+		}
+		if (process.exitValue() != 0) {
+			throw new IOException("the " + step + " failed with exit code " + process.exitValue() + ": "
+					+ lastLine(log) + " (see " + log + ")");
+		}
+	}
+
+	private static String lastLine(Path log) {
+		try {
+			List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+			for (int i = lines.size() - 1; i >= 0; i--) {
+				if (!lines.get(i).isBlank()) {
+					return lines.get(i).trim();
+				}
+			}
+		}
+		catch (IOException ex) {
+			// the log itself is named in the message
+		}
+		return "no output";
+	}
+
+}
