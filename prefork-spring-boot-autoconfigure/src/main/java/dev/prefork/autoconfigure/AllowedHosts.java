@@ -45,8 +45,19 @@ final class AllowedHosts {
 	 * @throws InvalidConfigurationPropertyValueException for an entry that is no host name
 	 */
 	static AllowedHosts of(String managementAddress, List<String> configured) {
+		return of(managementAddress, null, configured);
+	}
+
+	/**
+	 * @param hostname this machine's host name (a rebound page cannot make the browser
+	 * resolve it), or {@code null}
+	 */
+	static AllowedHosts of(String managementAddress, String hostname, List<String> configured) {
 		Set<String> names = new LinkedHashSet<>();
 		names.add("localhost");
+		if (hostname != null && NAME.matcher(normalized(hostname)).matches()) {
+			names.add(normalized(hostname));
+		}
 		if (managementAddress != null && !managementAddress.isBlank()) {
 			names.add(normalized(managementAddress.trim()));
 		}

@@ -9,6 +9,7 @@ import java.util.Set;
 import dev.prefork.protocol.MasterSecrets;
 
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
+import org.springframework.boot.json.JsonParserFactory;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySource;
 import org.springframework.boot.context.properties.source.IterableConfigurationPropertySource;
 import org.springframework.core.env.MapPropertySource;
@@ -22,8 +23,9 @@ import org.springframework.core.env.SystemEnvironmentPropertySource;
  * command-line argument, system property and environment variable that binds to
  * {@code prefork.control.token} or to a {@code management.server.ssl.*} key, in any spelling
  * the relaxed binding accepts ({@code --prefork.control[token]}, {@code PREFORK_CONTROL_TOKEN_},
- * ...). Secrets in configuration files, {@code SPRING_APPLICATION_JSON} or other sources stay
- * where they are: workers read the same files.
+ * ...). Secrets in configuration files stay where they are (workers read the same files);
+ * a secret inside {@code SPRING_APPLICATION_JSON} is found and reported, not removed (the
+ * application's own settings are in the same value).
  */
 final class MasterSecretSources {
 
@@ -36,6 +38,8 @@ final class MasterSecretSources {
 	private final Set<String> propertyKeys = new LinkedHashSet<>();
 
 	private final Set<String> environmentNames = new LinkedHashSet<>();
+
+	private final Set<String> jsonSources = new LinkedHashSet<>();
 
 	private MasterSecretSources() {
 	}
@@ -58,7 +62,53 @@ final class MasterSecretSources {
 			found.check(name, new SystemEnvironmentPropertySource(
 					StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, Map.of(name, "")), found.environmentNames);
 		}
+		found.checkJson("SPRING_APPLICATION_JSON", environment.get("SPRING_APPLICATION_JSON"));
+		found.checkJson("spring.application.json (a system property)", systemProperties.getProperty("spring.application.json"));
+		SimpleCommandLinePropertySource commandLine = new SimpleCommandLinePropertySource(args);
+		found.checkJson("--spring.application.json", commandLine.getProperty("spring.application.json"));
 		return found;
+	}
+
+	/**
+	 * Where a secret was given inside {@code SPRING_APPLICATION_JSON} or
+	 * {@code spring.application.json}: workers inherit those whole (the application's own
+	 * configuration is in them too), so a secret there is only reported.
+	 */
+	List<String> jsonSources() {
+		return List.copyOf(this.jsonSources);
+	}
+
+	private void checkJson(String source, String json) {
+		if (json == null || json.isBlank()) {
+			return;
+		}
+		try {
+			if (hasSecret("", JsonParserFactory.getJsonParser().parseMap(json))) {
+				this.jsonSources.add(source);
+			}
+		}
+		catch (RuntimeException ex) {
+			// Spring Boot reports JSON it cannot read itself
+		}
+	}
+
+	private static boolean hasSecret(String prefix, Map<String, Object> json) {
+		for (Map.Entry<String, Object> entry : json.entrySet()) {
+			String name = prefix + entry.getKey();
+			if (entry.getValue() instanceof Map<?, ?> nested) {
+				@SuppressWarnings("unchecked")
+				Map<String, Object> map = (Map<String, Object>) nested;
+				if (hasSecret(name + ".", map)) {
+					return true;
+				}
+			}
+			else if (ConfigurationPropertySource.from(new MapPropertySource("json", Map.of(name, "")))
+					instanceof IterableConfigurationPropertySource iterable
+					&& iterable.stream().anyMatch(MasterSecretSources::isSecret)) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	/** Where the secrets were given, for the command lines and environments of workers. */

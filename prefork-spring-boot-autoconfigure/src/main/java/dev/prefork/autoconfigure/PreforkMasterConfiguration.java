@@ -22,6 +22,7 @@ import dev.prefork.metrics.MasterMetrics;
 import dev.prefork.metrics.PreforkPrometheusScrapeEndpoint;
 import dev.prefork.metrics.WorkerScrapes;
 import dev.prefork.os.JvmCommandLine;
+import dev.prefork.os.OwnedFiles;
 import dev.prefork.os.MasterFootprint;
 import dev.prefork.os.MemoryCgroup;
 import dev.prefork.os.ProcFs;
@@ -201,8 +202,19 @@ class PreforkMasterConfiguration {
 	@Bean
 	JvmCommandLine preforkCommandLine(ObjectProvider<ApplicationArguments> arguments) throws IOException {
 		ApplicationArguments given = arguments.getIfAvailable();
-		return JvmCommandLine.ofCurrentJvm(
+		JvmCommandLine commandLine = JvmCommandLine.ofCurrentJvm(
 				MasterSecretSources.of((given != null) ? given.getSourceArgs() : new String[0]).secrets());
+		List<String> application = commandLine.application();
+		if (application.size() == 2 && application.get(0).equals("-jar")) {
+			// Every worker runs the jar again: whoever can replace it runs code as this user.
+			String untrusted = OwnedFiles.pathProblem(Path.of(application.get(1)), false);
+			if (untrusted != null) {
+				logger.warn("The application jar " + application.get(1) + " can be replaced by another user (" + untrusted
+						+ "): every worker started from now on would run what they put there, as this user. Keep the "
+						+ "jar in directories only root and this user can write");
+			}
+		}
+		return commandLine;
 	}
 
 	@Bean(destroyMethod = "close")
@@ -373,8 +385,13 @@ class PreforkMasterConfiguration {
 		String token = ControlToken.of(properties.getControl());
 		ManagementSecurity.check(environment, web, token != null);
 		ApplicationArguments given = arguments.getIfAvailable();
-		List<String> onCommandLine = MasterSecretSources.of((given != null) ? given.getSourceArgs() : new String[0])
-			.commandLineTokenKeys();
+		MasterSecretSources secrets = MasterSecretSources.of((given != null) ? given.getSourceArgs() : new String[0]);
+		if (!secrets.jsonSources().isEmpty()) {
+			logger.warn("prefork.control.token or management.server.ssl.* is given in " + String.join(", ",
+					secrets.jsonSources()) + ", which every worker inherits with the application's other settings: "
+					+ "use prefork.control.token-file (a file only this user can read) instead");
+		}
+		List<String> onCommandLine = secrets.commandLineTokenKeys();
 		if (!onCommandLine.isEmpty()) {
 			logger.warn("prefork.control.token is given on the command line (" + String.join(", ", onCommandLine)
 					+ "), which every user of this machine can read (ps, /proc/<pid>/cmdline); workers do not inherit "
@@ -384,7 +401,7 @@ class PreforkMasterConfiguration {
 		// The filter sees the dispatcher servlet's path in every request's path (MasterEnvironment keeps it /).
 		String servletPrefix = dispatcherServlet.getIfAvailable(() -> () -> "/").getPrefix();
 		String path = servletPrefix + web.getBasePath() + "/" + web.getPathMapping().getOrDefault("prefork", "prefork");
-		AllowedHosts hosts = AllowedHosts.of(ManagementSecurity.managementAddress(environment),
+		AllowedHosts hosts = AllowedHosts.of(ManagementSecurity.managementAddress(environment), ProcFs.hostname(),
 				properties.getControl().getAllowedHosts());
 		FilterRegistrationBean<PreforkControlFilter> registration = new FilterRegistrationBean<>(
 				new PreforkControlFilter(path, token, hosts));

@@ -143,8 +143,16 @@ final class UpgradePromotion {
 			.invoke((customizer) -> customizer.customize(connector.getProtocolHandler()));
 		Ssl ssl = factory.getSsl();
 		if (Ssl.isEnabled(ssl)) {
-			new SslConnectorCustomizer(logger, connector, ssl.getClientAuth())
-				.customize(WebServerSslBundle.get(ssl, factory.getSslBundles()), serverNameBundles(ssl, factory.getSslBundles()));
+			SslBundles bundles = factory.getSslBundles();
+			SslConnectorCustomizer customizer = new SslConnectorCustomizer(logger, connector, ssl.getClientAuth());
+			customizer.customize(WebServerSslBundle.get(ssl, bundles), serverNameBundles(ssl, bundles));
+			// as the factory does: a bundle that is reloaded (new certificate) reaches this connector too
+			if (ssl.getBundle() != null && bundles != null) {
+				bundles.addBundleUpdateHandler(ssl.getBundle(), (bundle) -> customizer.update(null, bundle));
+			}
+			for (Ssl.ServerNameSslBundle named : ssl.getServerNameBundles()) {
+				bundles.addBundleUpdateHandler(named.bundle(), (bundle) -> customizer.update(named.serverName(), bundle));
+			}
 		}
 		factory.getConnectorCustomizers().forEach((customizer) -> customizer.customize(connector));
 	}

@@ -77,6 +77,14 @@ public final class LogFiles {
 			int reopened = 0;
 			for (FileAppender<?> file : fileAppenders()) {
 				Path path = Path.of(file.getFile()).toAbsolutePath();
+				// O_NOFOLLOW covers the last name only: a directory above it swapped for a link
+				// by another user would move the file where they choose.
+				String untrusted = OwnedFiles.pathProblem(path, true);
+				if (untrusted != null) {
+					logger.error("Not reopening log file " + path + ": " + untrusted
+							+ "; log lines go on to the file it had open");
+					continue;
+				}
 				int fd;
 				try {
 					fd = OwnedFiles.openToAppend(path);

@@ -10,6 +10,7 @@ import java.util.function.Consumer;
 import dev.prefork.master.Command;
 import dev.prefork.master.ControlCommand;
 import dev.prefork.master.Source;
+import jnr.constants.platform.OpenFlags;
 import jnr.posix.FileStat;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -32,9 +33,7 @@ public final class MasterFifo implements Closeable {
 
 	static final int WARNINGS_PER_MINUTE = 5;
 
-	private static final int O_RDWR = 2;
-
-	private static final int O_NOFOLLOW = 0x20000;
+	private static final int O_RDWR = OpenFlags.O_RDWR.intValue();
 
 	private static final int EEXIST = 17;
 
@@ -81,7 +80,7 @@ public final class MasterFifo implements Closeable {
 		}
 		// Read and write: opening never blocks, and the reader never sees end of file when a
 		// writer closes.
-		int fd = Native.posix().open(path.toString(), O_RDWR | O_NOFOLLOW | LibC.O_CLOEXEC, 0);
+		int fd = Native.posix().open(path.toString(), O_RDWR | OwnedFiles.O_NOFOLLOW | LibC.O_CLOEXEC, 0);
 		if (fd < 0) {
 			int errno = Native.errno();
 			throw (errno == ELOOP) ? new IOException(path + " is a symbolic link") : Native.error("open " + path, errno);

@@ -3,6 +3,7 @@ package dev.prefork.os;
 import java.io.IOException;
 import java.nio.file.Path;
 
+import jnr.constants.platform.OpenFlags;
 import jnr.posix.FileStat;
 
 /**
@@ -29,13 +30,17 @@ public final class OwnedFiles {
 
 	private static final int STICKY = 01000;
 
-	private static final int O_WRONLY = 01;
+	// From jnr-constants: O_NOFOLLOW is 0400000 on x86 but 0100000 on arm64.
+	private static final int O_WRONLY = OpenFlags.O_WRONLY.intValue();
 
-	private static final int O_CREAT = 0100;
+	private static final int O_CREAT = OpenFlags.O_CREAT.intValue();
 
-	private static final int O_APPEND = 02000;
+	private static final int O_APPEND = OpenFlags.O_APPEND.intValue();
 
-	private static final int O_NOFOLLOW = 0400000;
+	static final int O_NOFOLLOW = OpenFlags.O_NOFOLLOW.intValue();
+
+	/** A FIFO put at a log file's path must not block the master's open. */
+	private static final int O_NONBLOCK = OpenFlags.O_NONBLOCK.intValue();
 
 	private static final int ELOOP = 40;
 
@@ -114,7 +119,8 @@ public final class OwnedFiles {
 	 * or cannot be opened
 	 */
 	public static int openToAppend(Path path) throws IOException {
-		int fd = Native.posix().open(path.toString(), O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | LibC.O_CLOEXEC, 0666);
+		int fd = Native.posix().open(path.toString(),
+				O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_NONBLOCK | LibC.O_CLOEXEC, 0666);
 		if (fd < 0) {
 			int errno = Native.errno();
 			throw (errno == ELOOP) ? new IOException(path + " is a symbolic link") : Native.error("open " + path, errno);

@@ -118,6 +118,17 @@ public final class ProcFs {
 		}
 	}
 
+	/** This machine's host name, as {@code uname -n} gives it, or {@code null}. */
+	public static String hostname() {
+		try {
+			String name = Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();
+			return name.isEmpty() ? null : name;
+		}
+		catch (IOException ex) {
+			return null;
+		}
+	}
+
 	/** The kernel's cap on a listening socket's backlog ({@code net.core.somaxconn}), or -1 if unknown. */
 	public static long somaxconn() {
 		try {

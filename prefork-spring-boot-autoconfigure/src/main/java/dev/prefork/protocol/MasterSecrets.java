@@ -17,6 +17,10 @@ import java.util.Set;
  */
 public record MasterSecrets(Set<String> propertyKeys, Set<String> environmentNames) {
 
+	/** The environment variables a JVM takes options from. */
+	private static final List<String> JVM_OPTION_VARIABLES = List.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS",
+			"_JAVA_OPTIONS");
+
 	/** No secret anywhere: for a command line that is only read, never passed on. */
 	public static final MasterSecrets NONE = new MasterSecrets(Set.of(), Set.of());
 
@@ -41,9 +45,23 @@ public record MasterSecrets(Set<String> propertyKeys, Set<String> environmentNam
 		return kept;
 	}
 
-	/** Removes the secret variables from an environment. */
+	/**
+	 * Removes the secret variables from an environment, and the secret {@code -Dkey=value}
+	 * options from the variables the JVM reads its options from ({@code JAVA_TOOL_OPTIONS},
+	 * {@code JDK_JAVA_OPTIONS}, {@code _JAVA_OPTIONS}), which a worker's JVM would read too.
+	 */
 	public void removeFrom(Map<String, String> environment) {
 		environment.keySet().removeAll(this.environmentNames);
+		for (String variable : JVM_OPTION_VARIABLES) {
+			String options = environment.get(variable);
+			if (options != null) {
+				List<String> given = List.of(options.trim().split("\\s+"));
+				List<String> kept = removeFrom(given);
+				if (kept.size() < given.size()) {
+					environment.put(variable, String.join(" ", kept));
+				}
+			}
+		}
 	}
 
 	private boolean isSecretArgument(String argument) {

@@ -69,6 +69,32 @@ class MasterSecretSourcesTests {
 		assertThat(found.commandLineTokenKeys()).as("the environment is not the command line").isEmpty();
 	}
 
+	@Test
+	void aSecretSystemPropertyInTheJvmOptionVariablesIsRemovedFromThem() {
+		Map<String, String> given = Map.of("JAVA_TOOL_OPTIONS", "-Xmx1g -Dprefork.control.token=a -Dother=1",
+				"JDK_JAVA_OPTIONS", "-Dfoo='a  b'");
+		Properties systemProperties = new Properties();
+		systemProperties.setProperty("prefork.control.token", "a");
+		MasterSecretSources found = MasterSecretSources.of(new String[0], given, systemProperties);
+		Map<String, String> worker = new HashMap<>(given);
+		new JvmCommandLine("java", List.of("java"), found.secrets()).removeMasterSecrets(worker);
+		assertThat(worker).containsEntry("JAVA_TOOL_OPTIONS", "-Xmx1g -Dother=1")
+			.as("left as given when it holds no secret").containsEntry("JDK_JAVA_OPTIONS", "-Dfoo='a  b'");
+	}
+
+	@Test
+	void aSecretInSpringApplicationJsonIsReported() {
+		MasterSecretSources inEnvironment = MasterSecretSources.of(new String[0],
+				Map.of("SPRING_APPLICATION_JSON", "{\"prefork\":{\"control\":{\"token\":\"x\"}},\"a\":1}"), new Properties());
+		assertThat(inEnvironment.jsonSources()).containsExactly("SPRING_APPLICATION_JSON");
+		MasterSecretSources onCommandLine = MasterSecretSources.of(
+				new String[] { "--spring.application.json={\"management.server.ssl.key-store-password\":\"x\"}" },
+				Map.of(), new Properties());
+		assertThat(onCommandLine.jsonSources()).containsExactly("--spring.application.json");
+		assertThat(MasterSecretSources.of(new String[0], Map.of("SPRING_APPLICATION_JSON", "{\"server\":{\"port\":1}}"),
+				new Properties()).jsonSources()).isEmpty();
+	}
+
 	private static boolean boundByCommandLine(String argument, String name) {
 		StandardEnvironment environment = new StandardEnvironment();
 		environment.getPropertySources().addFirst(new SimpleCommandLinePropertySource(argument));

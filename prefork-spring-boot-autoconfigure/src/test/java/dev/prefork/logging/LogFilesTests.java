@@ -109,6 +109,23 @@ class LogFilesTests {
 	}
 
 	@Test
+	void aLogDirectorySwappedForALinkIsNotFollowed() throws Exception {
+		// the log file is in a directory of root, inside a directory everyone can write
+		Path sub = Files.createDirectory(this.open.resolve("sub"));
+		Path target = Files.createDirectory(this.temp.resolve("target"));
+		this.appender.stop();
+		this.appender.setFile(sub.resolve("app.log").toString());
+		this.appender.start();
+		this.logger.info("before");
+		other.run("mv", sub.toString(), this.open.resolve("sub.old").toString());
+		other.run("ln", "-s", target.toString(), sub.toString());
+		LogFiles.reopen();
+		this.logger.info("after");
+		assertThat(target.resolve("app.log")).as("created where the other user pointed").doesNotExist();
+		assertThat(this.open.resolve("sub.old").resolve("app.log")).hasContent("before\nafter");
+	}
+
+	@Test
 	void aLogFileMovedAwayIsCreatedAgain() throws Exception {
 		Native.posix().chmod(this.open.toString(), 0755);
 		Path rotated = Files.move(this.log, this.open.resolve("app.log.1"));
