@@ -4,10 +4,14 @@
 # (-XX:ActiveProcessorCount=1 each, and a virtual-thread carrier per processor of the machine),
 # and against 2 workers whose scheduler has a single carrier, as before that
 # (-Djdk.virtualThreadScheduler.parallelism=1, the default with one processor). Each run starts
-# fresh and loads the app for LOAD seconds (wrk -t2 -c32, 2 s timeout) from the moment it is
-# ready: requests/s, failed requests (socket errors and non-2xx) and workers killed as hung.
+# fresh (no class-data archive) and loads the app for LOAD seconds (wrk -t2 -c32, 2 s timeout)
+# from the moment it is ready, then STEADY seconds more: requests/s of both windows, failed
+# requests (socket errors and non-2xx) and workers killed as hung over both.
 #
-# Usage: bench/virtual-threads.sh   Environment: JAVA (default Temurin 25), LOAD (default 60)
+# Also 2 workers that see every processor (prefork.worker.share-cpus=false).
+#
+# Usage: bench/virtual-threads.sh   Environment: JAVA (default Temurin 25), LOAD (default 60),
+#   STEADY (default 60), SETUPS (default "plain one-carrier carriers all-cpus plain")
 set -euo pipefail
 PORT=${PORT:-18980}
 MPORT=${MPORT:-18981}
@@ -16,15 +20,16 @@ source "$(dirname "$0")/lib.sh"
 need wrk
 SHOP=$(build_realistic_app)
 LOAD=${LOAD:-60}
+STEADY=${STEADY:-60}
 URL="http://127.0.0.1:$PORT/"
 
-# wrk's summary as "requests/s | failed": socket errors (connect, read, write, timeout) and non-2xx.
+# wrk for $1 seconds; prints "requests/s failed": socket errors (connect, read, write, timeout) and non-2xx.
 load() {
-  wrk -t2 -c32 -d"${LOAD}s" --timeout 2s -s bench/lua/shop.lua "$URL" > "$WORK/wrk.txt"
+  wrk -t2 -c32 -d"$1s" --timeout 2s -s bench/lua/shop.lua "$URL" > "$WORK/wrk.txt"
   awk '/Requests\/sec/ { rps = $2 }
        /Socket errors/ { gsub(",", ""); errors = $4 + $6 + $8 + $10 }
        /Non-2xx/ { non2xx = $NF }
-       END { printf "%s | %d", rps, errors + non2xx }' "$WORK/wrk.txt"
+       END { printf "%s %d", rps, errors + non2xx }' "$WORK/wrk.txt"
 }
 
 await_answer() {
@@ -50,16 +55,18 @@ prefork() {
 }
 
 echo "# $(nproc) cores, $("$JAVA" -version 2>&1 | head -1), realistic app, spring.threads.virtual.enabled=true, wrk -t2 -c32 --timeout 2s for ${LOAD}s from ready, commit $(git rev-parse --short HEAD)"
-echo "| setup | requests/s | failed requests | workers killed as hung |"
-echo "|---|---|---|---|"
-for setup in plain one-carrier carriers plain; do
+echo "| setup | requests/s, first ${LOAD} s | requests/s, next ${STEADY} s | failed requests | workers killed as hung |"
+echo "|---|---|---|---|---|"
+for setup in ${SETUPS:-plain one-carrier carriers all-cpus plain}; do
   case $setup in
     plain) plain; label="one plain JVM" ;;
     one-carrier) prefork --prefork.worker.jvm-args=-Djdk.virtualThreadScheduler.parallelism=1; label="2 workers, 1 carrier each (before)" ;;
     carriers) prefork; label="2 workers, a carrier per processor (now)" ;;
+    all-cpus) prefork --prefork.worker.share-cpus=false; label="2 workers seeing every processor (share-cpus=false)" ;;
   esac
-  result=$(load)
+  read -r first failed_first <<< "$(load "$LOAD")"
+  read -r steady failed_steady <<< "$(load "$STEADY")"
   killed=$(grep -c 'sent no heartbeat' "$WORK/master.log" || true)
   stop_master
-  echo "| $label | $result | $( [ "$setup" = plain ] && echo - || echo "$killed") |"
+  echo "| $label | $first | $steady | $((failed_first + failed_steady)) | $( [ "$setup" = plain ] && echo - || echo "$killed") |"
 done
