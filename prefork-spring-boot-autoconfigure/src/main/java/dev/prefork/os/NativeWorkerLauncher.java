@@ -19,6 +19,7 @@ import dev.prefork.master.Command;
 import dev.prefork.master.ControlCommand;
 import dev.prefork.master.ExitStatus;
 import dev.prefork.master.ListenAddress;
+import dev.prefork.master.PathReports;
 import dev.prefork.master.RecordedPaths;
 import dev.prefork.master.Source;
 import dev.prefork.master.WorkerBudget;

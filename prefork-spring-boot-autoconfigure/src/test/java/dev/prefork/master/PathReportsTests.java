@@ -1,9 +1,8 @@
-package dev.prefork.os;
+package dev.prefork.master;
 
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
-import dev.prefork.master.RecordedPaths;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;

@@ -1,8 +1,7 @@
-package dev.prefork.os;
+package dev.prefork.master;
 
 import java.util.Map;
 
-import dev.prefork.master.RecordedPaths;
 import dev.prefork.protocol.ChannelProtocol;
 
 /**
@@ -13,7 +12,7 @@ import dev.prefork.protocol.ChannelProtocol;
  * heartbeats say it served since its last accepted report. Used by that worker's channel
  * reader only.
  */
-final class PathReports {
+public final class PathReports {
 
 	private final RecordedPaths paths;
 
@@ -23,12 +22,12 @@ final class PathReports {
 	/** Requests counted by the reports accepted so far. */
 	private long reported;
 
-	PathReports(RecordedPaths paths) {
+	public PathReports(RecordedPaths paths) {
 		this.paths = paths;
 	}
 
 	/** A heartbeat's count of requests served. */
-	void heartbeat(long served) {
+	public void heartbeat(long served) {
 		this.served = Math.max(this.served, served);
 	}
 
@@ -36,7 +35,7 @@ final class PathReports {
 	 * Records a {@code PATHS} line, or none of it.
 	 * @return null if recorded, otherwise why the line was refused
 	 */
-	String report(String line) {
+	public String report(String line) {
 		Map<String, Long> counts = ChannelProtocol.paths(line);
 		if (counts == null) {
 			return "malformed (at most " + ChannelProtocol.MAX_REPORTED_PATHS
