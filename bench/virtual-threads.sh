@@ -11,7 +11,8 @@
 # Also 2 workers that see every processor (prefork.worker.share-cpus=false).
 #
 # Usage: bench/virtual-threads.sh   Environment: JAVA (default Temurin 25), LOAD (default 60),
-#   STEADY (default 60), SETUPS (default "plain one-carrier carriers all-cpus plain")
+#   STEADY (default 60), SETUPS (default "plain one-carrier carriers all-cpus plain"),
+#   UNTIL_STEADY=1 (load until the JIT settles, at most WARMUP s, before the second window)
 set -euo pipefail
 PORT=${PORT:-18980}
 MPORT=${MPORT:-18981}
@@ -65,6 +66,8 @@ for setup in ${SETUPS:-plain one-carrier carriers all-cpus plain}; do
     all-cpus) prefork --prefork.worker.share-cpus=false; label="2 workers seeing every processor (share-cpus=false)" ;;
   esac
   read -r first failed_first <<< "$(load "$LOAD")"
+  # UNTIL_STEADY=1: more load until the JIT settles (lib.sh's warm_up) before the second window
+  [ -z "${UNTIL_STEADY:-}" ] || warm_up "$URL" bench/lua/shop.lua
   read -r steady failed_steady <<< "$(load "$STEADY")"
   killed=$(grep -c 'sent no heartbeat' "$WORK/master.log" || true)
   stop_master
