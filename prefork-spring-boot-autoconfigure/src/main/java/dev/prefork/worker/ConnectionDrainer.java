@@ -2,20 +2,19 @@ package dev.prefork.worker;
 
 import java.time.Duration;
 
-import org.apache.catalina.connector.Connector;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
-import org.springframework.boot.tomcat.TomcatWebServer;
-import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.boot.web.server.context.WebServerGracefulShutdownLifecycle;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.SmartLifecycle;
 
 /**
  * The first step of a worker's graceful stop, before Spring's graceful shutdown: stop
  * taking connections from the shared socket, and have every keep-alive connection close
  * after its next response ({@code Connection: close}), so clients reconnect to the other
- * workers instead of sending a request into a connection that is about to close.
+ * workers instead of sending a request into a connection that is about to close. The
+ * server does both ({@link WorkerServer#drain}).
  */
 class ConnectionDrainer implements SmartLifecycle {
 
@@ -24,13 +23,13 @@ class ConnectionDrainer implements SmartLifecycle {
 	/** At most this long waiting for keep-alive connections to close. */
 	static final Duration MAX_DRAIN = Duration.ofSeconds(5);
 
-	private final WebServerApplicationContext context;
+	private final ApplicationContext context;
 
 	private final Duration maxDrain;
 
 	private volatile boolean running;
 
-	ConnectionDrainer(WebServerApplicationContext context, Duration gracefulTimeout) {
+	ConnectionDrainer(ApplicationContext context, Duration gracefulTimeout) {
 		this.context = context;
 		this.maxDrain = (gracefulTimeout.compareTo(MAX_DRAIN.multipliedBy(2)) < 0) ? gracefulTimeout.dividedBy(2)
 				: MAX_DRAIN;
@@ -44,30 +43,20 @@ class ConnectionDrainer implements SmartLifecycle {
 	@Override
 	public void stop() {
 		this.running = false;
-		if (WorkerAgent.isQuickExit() || !(this.context.getWebServer() instanceof TomcatWebServer tomcat)) {
+		if (WorkerAgent.isQuickExit()) {
 			return;
 		}
-		Connector connector = tomcat.getTomcat().getConnector();
-		if (!(connector.getProtocolHandler() instanceof SharedSocketNioProtocol protocol)) {
+		WorkerServer server = WorkerAgent.server(this.context);
+		if (server == null) {
 			return;
 		}
 		long start = System.nanoTime();
-		protocol.stopAccepting();
-		protocol.setMaxKeepAliveRequests(1);
-		long deadline = start + this.maxDrain.toNanos();
-		// One count is the acceptor's reservation for its next connection, not a connection.
-		while (protocol.getConnectionCount() > 1 && System.nanoTime() < deadline) {
-			try {
-				Thread.sleep(10);
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-				break;
-			}
+		int open = server.drain(this.maxDrain);
+		if (open < 0) {
+			return;
 		}
 		logger.info("Stopped accepting; keep-alive connections drained in "
-				+ Duration.ofNanos(System.nanoTime() - start).toMillis() + " ms ("
-				+ Math.max(0, protocol.getConnectionCount() - 1) + " still open)");
+				+ Duration.ofNanos(System.nanoTime() - start).toMillis() + " ms (" + open + " still open)");
 	}
 
 	@Override

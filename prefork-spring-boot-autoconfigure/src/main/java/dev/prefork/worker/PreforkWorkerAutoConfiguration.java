@@ -1,43 +1,32 @@
 package dev.prefork.worker;
 
 import dev.prefork.protocol.WorkerEnvironment;
-import org.apache.catalina.startup.Tomcat;
+import jakarta.servlet.Filter;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
-import org.springframework.boot.tomcat.TomcatConnectorCustomizer;
-import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
-import org.springframework.boot.web.server.WebServerFactoryCustomizer;
-import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
 
 /**
- * Worker side of prefork, active only in workers the master started
- * ({@code PREFORK_ROLE=worker}): Tomcat serves the socket inherited on fd 0 with an acceptor
- * made for a shared socket, drains keep-alive connections before a graceful stop, counts
- * requests for the heartbeat and records the paths answered for later workers' warm-up.
+ * Worker side of prefork that every web server shares, active only in workers the master
+ * started ({@code PREFORK_ROLE=worker}): drains keep-alive connections before a graceful
+ * stop, counts requests for the heartbeat and records the paths answered for later workers'
+ * warm-up. What is a server's own comes from its package ({@code worker.tomcat}) through a
+ * {@link WorkerServer.Finder}.
  */
 @AutoConfiguration
-@ConditionalOnClass(Tomcat.class)
 @ConditionalOnProperty(prefix = "prefork", name = "role", havingValue = "worker")
 public final class PreforkWorkerAutoConfiguration {
 
 	@Bean
-	TomcatConnectorCustomizer preforkInheritedChannelCustomizer() {
-		return (connector) -> connector.setProperty("useInheritedChannel", "true");
-	}
-
-	@Bean
-	WebServerFactoryCustomizer<TomcatServletWebServerFactory> preforkSharedSocketProtocol() {
-		return (factory) -> factory.setProtocol(SharedSocketNioProtocol.class.getName());
-	}
-
-	@Bean
-	ConnectionDrainer preforkConnectionDrainer(WebServerApplicationContext context) {
+	ConnectionDrainer preforkConnectionDrainer(ApplicationContext context) {
 		return new ConnectionDrainer(context, WorkerEnvironment.gracefulTimeout());
 	}
 
@@ -52,14 +41,21 @@ public final class PreforkWorkerAutoConfiguration {
 		return new ServedPaths();
 	}
 
-	@Bean
-	FilterRegistrationBean<RequestCountingFilter> preforkRequestCountingFilter(WorkerRequestStats stats,
-			ObjectProvider<ServedPaths> paths) {
-		FilterRegistrationBean<RequestCountingFilter> registration = new FilterRegistrationBean<>(
-				new RequestCountingFilter(stats, paths.getIfAvailable()));
-		registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
-		registration.setName("preforkRequestCountingFilter");
-		return registration;
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass({ Filter.class, FilterRegistrationBean.class })
+	@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+	static class ServletRequestCounting {
+
+		@Bean
+		FilterRegistrationBean<RequestCountingFilter> preforkRequestCountingFilter(WorkerRequestStats stats,
+				ObjectProvider<ServedPaths> paths) {
+			FilterRegistrationBean<RequestCountingFilter> registration = new FilterRegistrationBean<>(
+					new RequestCountingFilter(stats, paths.getIfAvailable()));
+			registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
+			registration.setName("preforkRequestCountingFilter");
+			return registration;
+		}
+
 	}
 
 }

@@ -30,7 +30,7 @@ final class RequestCountingFilter implements Filter {
 	@Override
 	public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
 			throws IOException, ServletException {
-		if (request.getAttribute(PrivateConnector.WARMUP_ATTRIBUTE) != null) {
+		if (request.getAttribute(WorkerServer.WARMUP_ATTRIBUTE) != null) {
 			chain.doFilter(request, response);
 			return;
 		}

@@ -20,12 +20,11 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 
-import org.apache.catalina.startup.Tomcat;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
 /**
- * Sends warm-up requests to this JVM's own Tomcat until the JIT has compiled the request
+ * Sends warm-up requests to this JVM's own web server until the JIT has compiled the request
  * path: at most {@code duration} and {@code maxRequests}, and no longer than it takes the
  * CPU time per request to stop falling ({@link SteadyCost}). A plain blocking client ({@link HttpURLConnection}, never
  * through a proxy, no redirects followed) keeps the client's own share of the CPU small.
@@ -105,14 +104,14 @@ final class WarmUp {
 	}
 
 	/**
-	 * Warms up a running Tomcat through a {@link PrivateConnector}, closed again before this
-	 * returns.
+	 * Warms up a running server through its {@link WorkerServer.WarmupConnector}, closed again
+	 * before this returns.
 	 * @param recorded the paths the master recorded, one a line, or null
 	 * @return what the warm-up did
 	 */
-	static Result through(Tomcat tomcat, WarmupSettings settings, String recorded, Duration limit)
+	static Result through(WorkerServer server, WarmupSettings settings, String recorded, Duration limit)
 			throws InterruptedException {
-		try (PrivateConnector connector = PrivateConnector.open(tomcat)) {
+		try (WorkerServer.WarmupConnector connector = server.openWarmupConnector()) {
 			LongSupplier cpu = (connector.applicationCpuNanos() >= 0) ? connector::applicationCpuNanos : WarmUp::processCpuNanos;
 			return new WarmUp(connector.baseUrl(), requests(settings, recorded), connector.keyHeader(), settings, limit,
 					cpu)

@@ -19,12 +19,12 @@ import dev.prefork.protocol.ChannelProtocol;
 import dev.prefork.protocol.ExitCodes;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.prefork.protocol.WorkerEnvironment;
-import org.apache.catalina.startup.Tomcat;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
-import org.springframework.boot.tomcat.TomcatWebServer;
+import org.springframework.boot.web.server.WebServer;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.support.DefaultLifecycleProcessor;
 
@@ -33,9 +33,10 @@ import org.springframework.context.support.DefaultLifecycleProcessor;
  * heartbeats, and stops the worker when the master is gone.
  *
  * <p>
- * A heartbeat is a task run on Tomcat's request thread pool: a worker whose request threads
- * are all stuck sends none, and the master replaces it, as a gunicorn worker stuck in a
- * request misses its heartbeat.
+ * A heartbeat is a task run where the web server runs requests (Tomcat's request thread
+ * pool): a worker whose request threads are all stuck sends none, and the master replaces it,
+ * as a gunicorn worker stuck in a request misses its heartbeat. The agent reaches the web
+ * server through {@link WorkerServer} only.
  */
 public final class WorkerAgent {
 
@@ -124,13 +125,13 @@ public final class WorkerAgent {
 
 	/**
 	 * The application is ready: warm it up through a private connector (prefork.warmup),
-	 * then let Tomcat accept on the shared socket, tell the master and start the heartbeat.
+	 * then let the web server accept on the shared socket, tell the master and start the heartbeat.
 	 * A warm-up that got nothing but errors ends the worker as a boot failure.
 	 * @param context the application context
 	 */
 	public void ready(ConfigurableApplicationContext context) {
 		this.context = context;
-		Tomcat tomcat = tomcat(context);
+		WorkerServer server = server(context);
 		WarmupSettings settings;
 		try {
 			settings = WarmupSettings.of(context.getEnvironment());
@@ -141,10 +142,10 @@ public final class WorkerAgent {
 			return;
 		}
 		String warmup = "";
-		if (settings.isEnabled() && tomcat != null) {
+		if (settings.isEnabled() && server != null) {
 			Duration limit = settings.limit(Boolean.parseBoolean(System.getenv(WorkerEnvironment.NOBODY_SERVES)));
 			send(ChannelProtocol.WARMING + " " + limit.toMillis());
-			WarmUp.Result result = warmUp(tomcat, settings, limit);
+			WarmUp.Result result = warmUp(server, settings, limit);
 			if (result == null || result.onlyFailures()) {
 				logger.error("Warm-up failed" + ((result != null) ? ": " + result : "")
 						+ "; this worker takes no requests and exits as a boot failure (prefork.warmup.requests)");
@@ -154,11 +155,11 @@ public final class WorkerAgent {
 			logger.info("Warmed up with " + result);
 			warmup = " " + result.took().toMillis() + " " + result.requests() + " " + result.errors();
 		}
-		if (tomcat != null && tomcat.getConnector().getProtocolHandler() instanceof SharedSocketNioProtocol shared) {
-			shared.startAccepting();
+		if (server != null) {
+			server.startAccepting();
 		}
 		send(ChannelProtocol.READY + warmup);
-		Executor requestThreads = requestThreads(tomcat);
+		Executor requestThreads = requestThreads(server);
 		WorkerRequestStats stats = context.getBeanProvider(WorkerRequestStats.class).getIfAvailable(WorkerRequestStats::new);
 		ServedPaths paths = context.getBeanProvider(ServedPaths.class).getIfAvailable();
 		ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor((task) -> {
@@ -172,9 +173,9 @@ public final class WorkerAgent {
 	}
 
 	/** The warm-up's result, or null if it could not run at all. */
-	static WarmUp.Result warmUp(Tomcat tomcat, WarmupSettings settings, Duration limit) {
+	static WarmUp.Result warmUp(WorkerServer server, WarmupSettings settings, Duration limit) {
 		try {
-			return WarmUp.through(tomcat, settings, System.getenv(WorkerEnvironment.WARMUP_PATHS), limit);
+			return WarmUp.through(server, settings, System.getenv(WorkerEnvironment.WARMUP_PATHS), limit);
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
@@ -192,10 +193,10 @@ public final class WorkerAgent {
 	 * @param context the application context
 	 */
 	public static void train(ConfigurableApplicationContext context) {
-		Tomcat tomcat = tomcat(context);
+		WorkerServer server = server(context);
 		WarmupSettings settings = WarmupSettings.of(context.getEnvironment());
-		if (tomcat != null) {
-			WarmUp.Result result = warmUp(tomcat, settings, settings.getDuration());
+		if (server != null) {
+			WarmUp.Result result = warmUp(server, settings, settings.getDuration());
 			logger.info("Training run warmed up" + ((result != null) ? " with " + result : ": failed"));
 		}
 		System.exit(0);
@@ -209,10 +210,19 @@ public final class WorkerAgent {
 		}
 	}
 
-	private static Tomcat tomcat(ConfigurableApplicationContext context) {
-		if (context instanceof WebServerApplicationContext webContext
-				&& webContext.getWebServer() instanceof TomcatWebServer tomcat) {
-			return tomcat.getTomcat();
+	/**
+	 * The application's web server as the worker sees it, from the {@link WorkerServer.Finder}
+	 * of its server's package; null if it has no web server or none that prefork serves.
+	 */
+	static WorkerServer server(ApplicationContext context) {
+		if (context instanceof WebServerApplicationContext webContext) {
+			WebServer webServer = webContext.getWebServer();
+			for (WorkerServer.Finder finder : context.getBeanProvider(WorkerServer.Finder.class)) {
+				WorkerServer server = finder.find(webServer);
+				if (server != null) {
+					return server;
+				}
+			}
 		}
 		return null;
 	}
@@ -237,14 +247,11 @@ public final class WorkerAgent {
 		}
 	}
 
-	private static Executor requestThreads(Tomcat tomcat) {
-		if (tomcat != null) {
-			Executor executor = tomcat.getConnector().getProtocolHandler().getExecutor();
-			if (executor != null) {
-				return executor;
-			}
+	private static Executor requestThreads(WorkerServer server) {
+		if (server != null) {
+			return server.requestExecutor();
 		}
-		logger.warn("Tomcat's request thread pool not found; heartbeats only show that the JVM is alive");
+		logger.warn("No web server that prefork serves found; heartbeats only show that the JVM is alive");
 		return Runnable::run;
 	}
 

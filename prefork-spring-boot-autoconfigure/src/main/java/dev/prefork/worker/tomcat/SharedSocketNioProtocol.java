@@ -1,4 +1,4 @@
-package dev.prefork.worker;
+package dev.prefork.worker.tomcat;
 
 import java.io.IOException;
 import java.nio.channels.Channel;

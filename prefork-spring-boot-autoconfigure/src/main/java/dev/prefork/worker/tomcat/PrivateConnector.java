@@ -1,4 +1,4 @@
-package dev.prefork.worker;
+package dev.prefork.worker.tomcat;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -10,6 +10,7 @@ import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 
+import dev.prefork.worker.WorkerServer;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletResponse;
 import org.apache.catalina.LifecycleException;
@@ -29,12 +30,9 @@ import org.apache.coyote.http11.Http11NioProtocol;
  * any request on it without the key the warm-up client sends, so another local process that
  * finds the port never reaches the application.
  */
-final class PrivateConnector implements AutoCloseable {
+final class PrivateConnector implements WorkerServer.WarmupConnector {
 
 	static final String KEY_HEADER = "X-Prefork-Warmup";
-
-	/** Set on requests of the warm-up: not counted as served, not recorded. */
-	static final String WARMUP_ATTRIBUTE = "dev.prefork.warmup";
 
 	private final Service service;
 
@@ -73,7 +71,8 @@ final class PrivateConnector implements AutoCloseable {
 		return new PrivateConnector(service, connector, guard);
 	}
 
-	String baseUrl() {
+	@Override
+	public String baseUrl() {
 		return "http://127.0.0.1:" + this.connector.getLocalPort();
 	}
 
@@ -82,7 +81,8 @@ final class PrivateConnector implements AutoCloseable {
 	}
 
 	/** The header that lets a request through. */
-	Map<String, String> keyHeader() {
+	@Override
+	public Map<String, String> keyHeader() {
 		return Map.of(KEY_HEADER, this.guard.key);
 	}
 
@@ -91,7 +91,8 @@ final class PrivateConnector implements AutoCloseable {
 	 * (-1 where the JVM does not measure thread CPU time): the cost of the request path,
 	 * without the warm-up client's or the JIT compiler's.
 	 */
-	long applicationCpuNanos() {
+	@Override
+	public long applicationCpuNanos() {
 		return this.guard.cpu.measured ? this.guard.cpu.nanos.sum() : -1;
 	}
 
@@ -149,7 +150,7 @@ final class PrivateConnector implements AutoCloseable {
 				getNext().invoke(request, response);
 			}
 			else if (matches(request.getHeader(KEY_HEADER))) {
-				request.setAttribute(WARMUP_ATTRIBUTE, Boolean.TRUE);
+				request.setAttribute(WorkerServer.WARMUP_ATTRIBUTE, Boolean.TRUE);
 				long started = this.cpu.now();
 				try {
 					getNext().invoke(request, response);
