@@ -94,6 +94,7 @@ class MasterEnvironment implements ApplicationListener<ApplicationEnvironmentPre
 		master.put("server.address", managementAddress);
 		master.put("management.server.port", managementPort);
 		master.put("server.servlet.context-path", environment.getProperty("management.server.base-path", ""));
+		master.put("spring.webflux.base-path", environment.getProperty("management.server.base-path", ""));
 		// The application's servlet path is the workers': the master's endpoints are below the base path only.
 		master.put("spring.mvc.servlet.path", "/");
 		// The user's server.ssl.* is for the workers; the master's server is the management server.

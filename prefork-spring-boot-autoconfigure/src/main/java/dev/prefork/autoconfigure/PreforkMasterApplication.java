@@ -15,7 +15,6 @@ import org.springframework.boot.health.autoconfigure.actuate.endpoint.Availabili
 import org.springframework.boot.health.autoconfigure.actuate.endpoint.HealthEndpointAutoConfiguration;
 import org.springframework.boot.health.autoconfigure.contributor.HealthContributorAutoConfiguration;
 import org.springframework.boot.health.autoconfigure.registry.HealthContributorRegistryAutoConfiguration;
-import org.springframework.boot.http.converter.autoconfigure.HttpMessageConvertersAutoConfiguration;
 import org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration;
 import org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration;
 import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
@@ -23,32 +22,23 @@ import org.springframework.boot.micrometer.metrics.autoconfigure.export.promethe
 import org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration;
 import org.springframework.boot.micrometer.metrics.autoconfigure.jvm.JvmMetricsAutoConfiguration;
 import org.springframework.boot.micrometer.metrics.autoconfigure.system.SystemMetricsAutoConfiguration;
-import org.springframework.boot.servlet.autoconfigure.HttpEncodingAutoConfiguration;
-import org.springframework.boot.servlet.autoconfigure.actuate.web.ServletManagementContextAutoConfiguration;
-import org.springframework.boot.tomcat.autoconfigure.servlet.TomcatServletWebServerAutoConfiguration;
-import org.springframework.boot.webmvc.autoconfigure.DispatcherServletAutoConfiguration;
-import org.springframework.boot.webmvc.autoconfigure.WebMvcAutoConfiguration;
-import org.springframework.boot.webmvc.autoconfigure.actuate.endpoint.web.WebMvcHealthEndpointExtensionAutoConfiguration;
-import org.springframework.boot.webmvc.autoconfigure.error.ErrorMvcAutoConfiguration;
 import org.springframework.context.annotation.Import;
 
 /**
  * The master's own small application: control endpoints, health and metrics on the
- * management address. It names every auto-configuration it uses instead of enabling
+ * management address, served by the application's web stack ({@link ServletMasterServer} or
+ * {@link ReactiveMasterServer}, which the runner adds). It names every auto-configuration it uses instead of enabling
  * auto-configuration, so nothing of the user's application (component scan, data sources,
  * schedulers, other libraries' auto-configurations) is ever created in the master.
  */
 @SpringBootConfiguration(proxyBeanMethods = false)
 @ImportAutoConfiguration({ PropertyPlaceholderAutoConfiguration.class, ConfigurationPropertiesAutoConfiguration.class,
 		LifecycleAutoConfiguration.class, ApplicationAvailabilityAutoConfiguration.class, SslAutoConfiguration.class,
-		JacksonAutoConfiguration.class, HttpMessageConvertersAutoConfiguration.class,
-		TomcatServletWebServerAutoConfiguration.class, HttpEncodingAutoConfiguration.class,
-		DispatcherServletAutoConfiguration.class, WebMvcAutoConfiguration.class, ErrorMvcAutoConfiguration.class,
+		JacksonAutoConfiguration.class,
 		EndpointAutoConfiguration.class, JacksonEndpointAutoConfiguration.class, WebEndpointAutoConfiguration.class,
-		ManagementContextAutoConfiguration.class, ServletManagementContextAutoConfiguration.class,
-		HealthContributorAutoConfiguration.class, HealthContributorRegistryAutoConfiguration.class,
-		HealthEndpointAutoConfiguration.class, AvailabilityProbesAutoConfiguration.class,
-		WebMvcHealthEndpointExtensionAutoConfiguration.class, MetricsAutoConfiguration.class,
+		ManagementContextAutoConfiguration.class, HealthContributorAutoConfiguration.class,
+		HealthContributorRegistryAutoConfiguration.class, HealthEndpointAutoConfiguration.class,
+		AvailabilityProbesAutoConfiguration.class, MetricsAutoConfiguration.class,
 		CompositeMeterRegistryAutoConfiguration.class, SimpleMetricsExportAutoConfiguration.class,
 		PrometheusMetricsExportAutoConfiguration.class, JvmMetricsAutoConfiguration.class,
 		SystemMetricsAutoConfiguration.class })

@@ -50,8 +50,6 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.micrometer.metrics.autoconfigure.export.prometheus.PrometheusScrapeEndpoint;
-import org.springframework.boot.web.servlet.FilterRegistrationBean;
-import org.springframework.boot.webmvc.autoconfigure.DispatcherServletPath;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -374,13 +372,12 @@ class PreforkMasterConfiguration {
 	}
 
 	/**
-	 * Guards every request to the master, whichever endpoints are exposed; none without a
-	 * management server ({@code management.server.port=-1}).
+	 * Who may do what on the master's management server ({@link ControlGuard}), whichever
+	 * endpoints are exposed and whatever web stack serves them.
 	 */
 	@Bean
-	@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
-	FilterRegistrationBean<PreforkControlFilter> preforkControlFilter(Environment environment, WebEndpointProperties web,
-			PreforkProperties properties, ObjectProvider<DispatcherServletPath> dispatcherServlet,
+	@ConditionalOnWebApplication
+	ControlAccess preforkControlAccess(Environment environment, WebEndpointProperties web, PreforkProperties properties,
 			ObjectProvider<ApplicationArguments> arguments) {
 		String token = ControlToken.of(properties.getControl());
 		ManagementSecurity.check(environment, web, token != null);
@@ -398,15 +395,18 @@ class PreforkMasterConfiguration {
 					+ "it, but use prefork.control.token-file (a file only this user can read) or the "
 					+ "PREFORK_CONTROL_TOKEN environment variable instead");
 		}
-		// The filter sees the dispatcher servlet's path in every request's path (MasterEnvironment keeps it /).
-		String servletPrefix = dispatcherServlet.getIfAvailable(() -> () -> "/").getPrefix();
-		String path = servletPrefix + web.getBasePath() + "/" + web.getPathMapping().getOrDefault("prefork", "prefork");
+		String endpointPath = web.getBasePath() + "/" + web.getPathMapping().getOrDefault("prefork", "prefork");
 		AllowedHosts hosts = AllowedHosts.of(ManagementSecurity.managementAddress(environment), ProcFs.hostname(),
 				properties.getControl().getAllowedHosts());
-		FilterRegistrationBean<PreforkControlFilter> registration = new FilterRegistrationBean<>(
-				new PreforkControlFilter(path, token, hosts));
-		registration.addUrlPatterns("/*");
-		return registration;
+		return new ControlAccess(endpointPath, token, hosts);
+	}
+
+	/**
+	 * What {@link ControlGuard} needs, for the web stack's filter.
+	 * @param endpointPath the prefork endpoint's path below the base path, e.g. {@code /actuator/prefork}
+	 * @param token the bearer token, or {@code null}
+	 */
+	record ControlAccess(String endpointPath, String token, AllowedHosts hosts) {
 	}
 
 	@Bean

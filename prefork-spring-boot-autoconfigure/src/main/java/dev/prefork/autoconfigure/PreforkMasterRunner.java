@@ -30,20 +30,12 @@ final class PreforkMasterRunner {
 	private PreforkMasterRunner() {
 	}
 
-	static int run(SpringApplication userApplication, String[] args) {
-		// The starter brings no web stack of its own: the application's must be Spring MVC on Tomcat.
-		if (!ClassUtils.isPresent("org.apache.catalina.startup.Tomcat", userApplication.getClassLoader())
-				|| !ClassUtils.isPresent("org.springframework.web.servlet.DispatcherServlet",
-						userApplication.getClassLoader())) {
-			throw new PreforkStartupException(
-					"prefork needs Spring MVC on Tomcat: workers serve the master's socket through Tomcat's "
-							+ "inherited-channel connector, and the master serves its endpoints with Spring MVC.",
-					"Use spring-boot-starter-webmvc with its default Tomcat server, or set prefork.enabled=false.");
-		}
+	static int run(SpringApplication userApplication, String[] args, WebApplicationType type) {
+		Class<?> server = masterServer(userApplication.getClassLoader(), type);
 		ClassPreloader.preload(userApplication.getClassLoader());
 		SpringApplication application = new SpringApplication(userApplication.getResourceLoader(),
-				PreforkMasterApplication.class);
-		application.setWebApplicationType(WebApplicationType.SERVLET);
+				PreforkMasterApplication.class, server);
+		application.setWebApplicationType(type);
 		application.setBannerMode(Banner.Mode.OFF);
 		application.setLogStartupInfo(false);
 		application.setAdditionalProfiles(userApplication.getAdditionalProfiles().toArray(String[]::new));
@@ -87,6 +79,32 @@ final class PreforkMasterRunner {
 				}
 			}
 		}
+	}
+
+	/**
+	 * The master serves its endpoints on the application's own web stack: the starter brings
+	 * none, and workers serve the socket through the same server.
+	 * @throws PreforkStartupException if prefork has no worker for the application's stack
+	 */
+	static Class<?> masterServer(ClassLoader classLoader, WebApplicationType type) {
+		boolean tomcat = ClassUtils.isPresent("org.apache.catalina.startup.Tomcat", classLoader);
+		if (type == WebApplicationType.REACTIVE) {
+			if (ClassUtils.isPresent("reactor.netty.http.server.HttpServer", classLoader)
+					&& ClassUtils.isPresent("org.springframework.boot.reactor.netty.NettyReactiveWebServerFactory",
+							classLoader)) {
+				return ReactiveMasterServer.class;
+			}
+			throw new PreforkStartupException("prefork serves WebFlux applications on Reactor Netty only"
+					+ (tomcat ? "; this one runs on Tomcat." : "; this one runs on another server."),
+					"Use spring-boot-starter-webflux with its default Reactor Netty server, or set prefork.enabled=false.");
+		}
+		if (tomcat && ClassUtils.isPresent("org.springframework.web.servlet.DispatcherServlet", classLoader)) {
+			return ServletMasterServer.class;
+		}
+		throw new PreforkStartupException(
+				"prefork serves servlet applications with Spring MVC on Tomcat only: workers serve the master's socket "
+						+ "through Tomcat's connector, and the master serves its endpoints with Spring MVC.",
+				"Use spring-boot-starter-webmvc with its default Tomcat server, or set prefork.enabled=false.");
 	}
 
 	private static String describe(SpringApplication application) {

@@ -28,15 +28,14 @@ enum PreforkRole {
 			"org.springframework.boot.test.", "org.apache.maven.surefire.", "io.cucumber.");
 
 	/**
-	 * Decides the role. A worker is one the master started; a master is a servlet
-	 * application launched from its {@code main} method with prefork enabled; anything
+	 * Decides the role. A worker is one the master started; a master is a web (servlet or
+	 * reactive) application launched from its {@code main} method with prefork enabled; anything
 	 * else, a test context in particular, is a plain application.
 	 * @param application the application being started
 	 * @param environment its prepared environment
 	 * @param stack the stack of the thread that runs the application
 	 * @param threadName the name of that thread
 	 * @return the role
-	 * @throws PreforkStartupException if prefork cannot run this application
 	 */
 	static PreforkRole decide(SpringApplication application, Environment environment, StackTraceElement[] stack,
 			String threadName) {
@@ -49,17 +48,18 @@ enum PreforkRole {
 				|| isTest(stack)) {
 			return NONE;
 		}
-		WebApplicationType type = Binder.get(environment)
+		WebApplicationType type = webApplicationType(application, environment);
+		return (type == WebApplicationType.NONE) ? NONE : MASTER;
+	}
+
+	/**
+	 * The application's type as Spring Boot decides it: {@code spring.main.web-application-type}
+	 * if set, else what its class path holds.
+	 */
+	static WebApplicationType webApplicationType(SpringApplication application, Environment environment) {
+		return Binder.get(environment)
 			.bind("spring.main.web-application-type", WebApplicationType.class)
 			.orElse(application.getWebApplicationType());
-		if (type == WebApplicationType.REACTIVE) {
-			throw new PreforkStartupException(
-					"prefork does not support reactive (WebFlux) applications yet: workers serve the master's socket "
-							+ "through Tomcat's servlet connector.",
-					"Run this application without prefork (prefork.enabled=false), or make it a servlet (Spring MVC) "
-							+ "application on Tomcat.");
-		}
-		return (type == WebApplicationType.SERVLET) ? MASTER : NONE;
 	}
 
 	private static boolean isTest(StackTraceElement[] stack) {

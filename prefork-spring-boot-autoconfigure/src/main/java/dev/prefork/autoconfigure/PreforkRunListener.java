@@ -11,6 +11,7 @@ import dev.prefork.worker.WorkerAgent;
 import org.apache.commons.logging.LogFactory;
 
 import org.springframework.boot.SpringApplication;
+import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.SpringApplicationRunListener;
 import org.springframework.boot.bootstrap.ConfigurableBootstrapContext;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -72,7 +73,7 @@ public class PreforkRunListener implements SpringApplicationRunListener, Ordered
 			exit(PreloadBuild.run(environment, this.args));
 		}
 		if (role == PreforkRole.MASTER) {
-			exit(runMaster());
+			exit(runMaster(PreforkRole.webApplicationType(this.application, environment)));
 		}
 		if (role == PreforkRole.WORKER) {
 			if (this.worker == null) {
@@ -85,9 +86,9 @@ public class PreforkRunListener implements SpringApplicationRunListener, Ordered
 		}
 	}
 
-	private int runMaster() {
+	private int runMaster(WebApplicationType type) {
 		try {
-			return PreforkMasterRunner.run(this.application, this.args);
+			return PreforkMasterRunner.run(this.application, this.args, type);
 		}
 		catch (PreforkStartupException ex) {
 			throw ex; // reported by the failure analyzer

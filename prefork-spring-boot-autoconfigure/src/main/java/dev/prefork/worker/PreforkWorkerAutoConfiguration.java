@@ -13,12 +13,13 @@ import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
+import org.springframework.web.server.WebFilter;
 
 /**
  * Worker side of prefork that every web server shares, active only in workers the master
  * started ({@code PREFORK_ROLE=worker}): drains keep-alive connections before a graceful
  * stop, counts requests for the heartbeat and records the paths answered for later workers'
- * warm-up. What is a server's own comes from its package ({@code worker.tomcat}) through a
+ * warm-up. What is a server's own comes from its package ({@code worker.tomcat}, {@code worker.netty}) through a
  * {@link WorkerServer.Finder}.
  */
 @AutoConfiguration
@@ -54,6 +55,19 @@ public final class PreforkWorkerAutoConfiguration {
 			registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
 			registration.setName("preforkRequestCountingFilter");
 			return registration;
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(WebFilter.class)
+	@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
+	static class ReactiveRequestCounting {
+
+		@Bean
+		ReactiveRequestCountingFilter preforkRequestCountingFilter(WorkerRequestStats stats,
+				ObjectProvider<ServedPaths> paths) {
+			return new ReactiveRequestCountingFilter(stats, paths.getIfAvailable());
 		}
 
 	}

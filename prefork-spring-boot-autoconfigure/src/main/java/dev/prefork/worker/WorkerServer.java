@@ -14,7 +14,10 @@ import org.springframework.boot.web.server.WebServer;
  */
 public interface WorkerServer {
 
-	/** Request attribute a server sets on the warm-up's requests: not counted as served, not recorded. */
+	/**
+	 * Request attribute (servlet) or Reactor context key (WebFlux) a server sets on the warm-up's
+	 * requests: not counted as served, not recorded.
+	 */
 	String WARMUP_ATTRIBUTE = "dev.prefork.warmup";
 
 	/**

@@ -27,7 +27,7 @@ class PreforkMasterConfigurationTests {
 		.withInitializer((context) -> context.getEnvironment()
 			.setConversionService((ConfigurableConversionService) ApplicationConversionService.getSharedInstance()))
 		.withConfiguration(AutoConfigurations.of(EndpointAutoConfiguration.class, WebEndpointAutoConfiguration.class))
-		.withUserConfiguration(PreforkMasterConfiguration.class)
+		.withUserConfiguration(PreforkMasterConfiguration.class, ServletMasterServer.class)
 		.withBean("preforkSettingsLoader", SettingsLoader.class, () -> () -> {
 			throw new SettingsLoader.InvalidSettingsException("not in this test", null);
 		})
@@ -50,7 +50,7 @@ class PreforkMasterConfigurationTests {
 	void withoutAManagementServerTheMasterStartsWithoutItsFilter() {
 		new org.springframework.boot.test.context.runner.ApplicationContextRunner()
 			.withConfiguration(AutoConfigurations.of(EndpointAutoConfiguration.class))
-			.withUserConfiguration(PreforkMasterConfiguration.class)
+			.withUserConfiguration(PreforkMasterConfiguration.class, ServletMasterServer.class)
 			.withBean("preforkSettingsLoader", SettingsLoader.class, () -> () -> {
 				throw new SettingsLoader.InvalidSettingsException("not in this test", null);
 			})

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.mock.env.MockEnvironment;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -55,11 +56,25 @@ class PreforkRoleTests {
 	}
 
 	@Test
-	void reactiveApplicationIsRefusedWithAClearMessage() {
+	void aReactiveApplicationIsAMasterToo() {
 		this.application.setWebApplicationType(WebApplicationType.REACTIVE);
-		assertThatExceptionOfType(PreforkStartupException.class).isThrownBy(() -> decide(LAUNCHED, "main"))
-			.withMessageContaining("does not support reactive (WebFlux) applications yet")
+		assertThat(decide(LAUNCHED, "main")).isEqualTo(PreforkRole.MASTER);
+	}
+
+	@Test
+	void theMasterServesOnTheApplicationsStackAndNamesWhatItCannotServe() {
+		ClassLoader loader = getClass().getClassLoader();
+		assertThat(PreforkMasterRunner.masterServer(loader, WebApplicationType.SERVLET)).isEqualTo(ServletMasterServer.class);
+		assertThat(PreforkMasterRunner.masterServer(loader, WebApplicationType.REACTIVE)).isEqualTo(ReactiveMasterServer.class);
+		ClassLoader withoutTomcat = new FilteredClassLoader("org.apache.catalina");
+		assertThatExceptionOfType(PreforkStartupException.class)
+			.isThrownBy(() -> PreforkMasterRunner.masterServer(withoutTomcat, WebApplicationType.SERVLET))
+			.withMessageContaining("Spring MVC on Tomcat only")
 			.satisfies((ex) -> assertThat(ex.getAction()).contains("prefork.enabled=false"));
+		ClassLoader withoutNetty = new FilteredClassLoader("reactor.netty");
+		assertThatExceptionOfType(PreforkStartupException.class)
+			.isThrownBy(() -> PreforkMasterRunner.masterServer(withoutNetty, WebApplicationType.REACTIVE))
+			.withMessageContaining("WebFlux applications on Reactor Netty only; this one runs on Tomcat");
 	}
 
 	@Test

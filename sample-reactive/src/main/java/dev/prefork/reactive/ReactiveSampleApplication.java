@@ -1,25 +1,53 @@
 package dev.prefork.reactive;
 
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.internal.ThreadExecutorMap;
 import reactor.core.publisher.Mono;
 
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.context.annotation.Bean;
+import org.springframework.http.HttpStatus;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.RouterFunctions;
 import org.springframework.web.reactive.function.server.ServerResponse;
+import org.springframework.web.server.ResponseStatusException;
 
 /**
  * A WebFlux application on Reactor Netty, as a user has one, with the prefork starter added:
- * a functional route ({@code /hello}) and an annotated controller ({@code /whoami}). Adding
- * the starter must leave it a WebFlux application: a servlet stack on its class path would
- * answer the functional route with 404.
+ * a functional route ({@code /hello}) and annotated endpoints ({@code /whoami}, {@code /sleep})
+ * that answer as the servlet sample's do. Adding the starter must leave it a WebFlux
+ * application: a servlet stack on its class path would answer the functional route with 404.
  */
 @SpringBootApplication
 @RestController
 public class ReactiveSampleApplication {
+
+	static final long MAX_SLEEP_MILLIS = 60_000;
+
+	private final int slot;
+
+	private final int generation;
+
+	/** Requests /whoami served in this JVM, warm-up included. */
+	private final AtomicLong whoamiServed = new AtomicLong();
+
+	ReactiveSampleApplication(@Value("${prefork.worker.slot:-1}") int slot,
+			@Value("${prefork.worker.generation:0}") int generation) {
+		this.slot = slot;
+		this.generation = generation;
+	}
 
 	public static void main(String[] args) {
 		SpringApplication.run(ReactiveSampleApplication.class, args);
@@ -30,9 +58,47 @@ public class ReactiveSampleApplication {
 		return RouterFunctions.route().GET("/hello", (request) -> ServerResponse.ok().bodyValue("hello")).build();
 	}
 
+	/** Which worker answered, and how many /whoami requests it served before this one. */
 	@GetMapping("/whoami")
-	Mono<String> whoami() {
-		return Mono.just("{\"pid\":" + ProcessHandle.current().pid() + "}");
+	Mono<Map<String, Object>> whoami() {
+		return Mono.fromSupplier(() -> Map.of("pid", ProcessHandle.current().pid(), "worker", this.slot, "generation",
+				this.generation, "servedBefore", this.whoamiServed.getAndIncrement()));
+	}
+
+	/** Answers after a delay that blocks no thread: a request in flight for that long. */
+	@GetMapping("/sleep")
+	Mono<Map<String, Object>> sleep(@RequestParam long ms) {
+		if (ms < 0 || ms > MAX_SLEEP_MILLIS) {
+			throw new ResponseStatusException(HttpStatus.BAD_REQUEST, "ms must be between 0 and " + MAX_SLEEP_MILLIS);
+		}
+		return Mono.delay(Duration.ofMillis(ms))
+			.map((tick) -> Map.of("pid", ProcessHandle.current().pid(), "worker", this.slot, "slept", ms));
+	}
+
+	/** Endpoints the integration tests need; off unless {@code sample.test-endpoints=true}. */
+	@RestController
+	@ConditionalOnBooleanProperty("sample.test-endpoints")
+	static class TestEndpoints {
+
+		/**
+		 * Hangs the event loop that serves this request, once the answer is written: as if
+		 * the application called a blocking service on it. Its connections, and the
+		 * worker's heartbeat, never run again.
+		 */
+		@PostMapping("/hang")
+		Mono<Map<String, Object>> hang() {
+			EventExecutor loop = ThreadExecutorMap.currentExecutor();
+			if (loop == null) {
+				throw new ResponseStatusException(HttpStatus.NOT_IMPLEMENTED, "not on a Netty event loop");
+			}
+			loop.schedule(() -> {
+				while (true) {
+					Thread.onSpinWait();
+				}
+			}, 200, TimeUnit.MILLISECONDS);
+			return Mono.just(Map.of("pid", ProcessHandle.current().pid(), "hung", loop.toString()));
+		}
+
 	}
 
 }

@@ -1,0 +1,48 @@
+package dev.prefork.autoconfigure;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.http.converter.autoconfigure.HttpMessageConvertersAutoConfiguration;
+import org.springframework.boot.servlet.autoconfigure.HttpEncodingAutoConfiguration;
+import org.springframework.boot.servlet.autoconfigure.actuate.web.ServletManagementContextAutoConfiguration;
+import org.springframework.boot.tomcat.TomcatWebServerFactory;
+import org.springframework.boot.tomcat.autoconfigure.servlet.TomcatServletWebServerAutoConfiguration;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.boot.webmvc.autoconfigure.DispatcherServletAutoConfiguration;
+import org.springframework.boot.webmvc.autoconfigure.DispatcherServletPath;
+import org.springframework.boot.webmvc.autoconfigure.WebMvcAutoConfiguration;
+import org.springframework.boot.webmvc.autoconfigure.actuate.endpoint.web.WebMvcHealthEndpointExtensionAutoConfiguration;
+import org.springframework.boot.webmvc.autoconfigure.error.ErrorMvcAutoConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * The master's management server for a servlet application: Spring MVC on Tomcat, the stack
+ * the application has.
+ */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+@ImportAutoConfiguration({ HttpMessageConvertersAutoConfiguration.class, TomcatServletWebServerAutoConfiguration.class, HttpEncodingAutoConfiguration.class,
+		DispatcherServletAutoConfiguration.class, WebMvcAutoConfiguration.class, ErrorMvcAutoConfiguration.class,
+		ServletManagementContextAutoConfiguration.class, WebMvcHealthEndpointExtensionAutoConfiguration.class })
+class ServletMasterServer {
+
+	/** Guards every request to the master; none without a management server ({@code management.server.port=-1}). */
+	@Bean
+	FilterRegistrationBean<PreforkControlFilter> preforkControlFilter(PreforkMasterConfiguration.ControlAccess access,
+			ObjectProvider<DispatcherServletPath> dispatcherServlet) {
+		// The filter sees the dispatcher servlet's path in every request's path (MasterEnvironment keeps it /).
+		String servletPrefix = dispatcherServlet.getIfAvailable(() -> () -> "/").getPrefix();
+		FilterRegistrationBean<PreforkControlFilter> registration = new FilterRegistrationBean<>(
+				new PreforkControlFilter(servletPrefix + access.endpointPath(), access.token(), access.hosts()));
+		registration.addUrlPatterns("/*");
+		return registration;
+	}
+
+	@Bean
+	ManagementPort preforkManagementPort(ObjectProvider<TomcatWebServerFactory> factory) {
+		return new TomcatManagementPort(factory.getIfAvailable());
+	}
+
+}
