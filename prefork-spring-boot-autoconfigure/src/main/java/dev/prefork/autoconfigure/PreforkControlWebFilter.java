@@ -1,5 +1,6 @@
 package dev.prefork.autoconfigure;
 
+import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.stream.Collectors;
@@ -52,7 +53,7 @@ final class PreforkControlWebFilter implements WebFilter, Ordered {
 		String method = request.getMethod().name();
 		ControlGuard.Check check = this.guard.check(method, routedPath(request), request.getURI().getRawQuery(),
 				request.getHeaders()::getFirst,
-				() -> method + " " + request.getURI().getRawPath() + " from " + request.getRemoteAddress());
+				() -> method + " " + request.getURI().getRawPath() + " from " + client(request));
 		if (check.refusal() != null) {
 			return refuse(exchange.getResponse(), check.refusal());
 		}
@@ -71,6 +72,12 @@ final class PreforkControlWebFilter implements WebFilter, Ordered {
 				}
 				return chain.filter(exchange.mutate().request(new BodyRequest(request, checked.body())).build());
 			});
+	}
+
+	private static String client(ServerHttpRequest request) {
+		InetSocketAddress remote = request.getRemoteAddress();
+		return (remote == null) ? "?" : (remote.getAddress() != null) ? remote.getAddress().getHostAddress()
+				: remote.getHostString();
 	}
 
 	/** The path within the application as the handler mappings see it: decoded segments without parameters. */
@@ -140,7 +147,10 @@ final class PreforkControlWebFilter implements WebFilter, Ordered {
 
 		@Override
 		public Flux<DataBuffer> getBody() {
-			return Flux.defer(() -> Flux.just(DefaultDataBufferFactory.sharedInstance.wrap(this.body)));
+			// No body at all for an empty one: a JSON decoder fails on an empty buffer, and the
+			// endpoint reads no body as a command without fields.
+			return (this.body.length == 0) ? Flux.empty()
+					: Flux.defer(() -> Flux.just(DefaultDataBufferFactory.sharedInstance.wrap(this.body)));
 		}
 
 	}

@@ -18,6 +18,7 @@ import org.apache.commons.logging.LogFactory;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
 import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.Environment;
+import org.springframework.util.ClassUtils;
 import org.springframework.core.env.PropertySource;
 
 /**
@@ -90,7 +91,8 @@ final class WorkerBudgets {
 					heapOption, (heapOption != null) ? maxHeapBytes(heapOption) : -1);
 		}
 		CpuShare cpu = new CpuShare(processors, properties.getWorker().isShareCpus(),
-				last(options, List.of("-XX:ActiveProcessorCount=")), userSetsTomcatThreads(environment),
+				last(options, List.of("-XX:ActiveProcessorCount=")),
+				userSetsTomcatThreads(environment) || !hasTomcat(environment),
 				last(options, List.of("-Djdk.virtualThreadScheduler.parallelism=")) != null);
 		return new WorkerBudget(memoryBudget, cpu, bytes(properties.getMaxWorkerMemory()),
 				bytes(properties.getMaxWorkerMemoryKill()));
@@ -144,6 +146,14 @@ final class WorkerBudgets {
 		catch (NumberFormatException ex) {
 			return -1;
 		}
+	}
+
+	/** Whether the application's workers run Tomcat: a WebFlux application on Netty has no pool to share. */
+	private static boolean hasTomcat(Environment environment) {
+		return ClassUtils.isPresent("org.apache.catalina.startup.Tomcat", WorkerBudgets.class.getClassLoader())
+				&& !"reactive".equalsIgnoreCase(environment.getProperty("spring.main.web-application-type", ""))
+				&& ClassUtils.isPresent("org.springframework.web.servlet.DispatcherServlet",
+						WorkerBudgets.class.getClassLoader());
 	}
 
 	/** server.tomcat.threads.max in any source but the master's own (which runs 8 threads). */

@@ -9,8 +9,11 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
+import dev.prefork.sample.MasterProcess.Stack;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
@@ -38,9 +41,10 @@ class ControlIT {
 	@TempDir
 	Path temp;
 
-	@Test
-	void endpointsChangeTheWorkersAsTheSignalsDoAndBadRequestsChangeNothing() throws Exception {
-		try (MasterProcess master = MasterProcess.start(NO_SIZING, "--prefork.workers=1")) {
+	@ParameterizedTest
+	@EnumSource(Stack.class)
+	void endpointsChangeTheWorkersAsTheSignalsDoAndBadRequestsChangeNothing(Stack stack) throws Exception {
+		try (MasterProcess master = MasterProcess.start(stack, NO_SIZING, "--prefork.workers=1")) {
 			Set<Long> first = pids(master.awaitReady(1));
 			assertRefused(master, "scale", "{\"workers\":0}", 400, "cannot scale to 0 workers: the range is 1 to 64");
 			assertRefused(master, "scale", "{\"workers\":65}", 400, "(prefork.max-workers)");
@@ -244,9 +248,10 @@ class ControlIT {
 		}
 	}
 
-	@Test
-	void browserPagesCannotSendCommandsToALoopbackMaster() throws Exception {
-		try (MasterProcess master = MasterProcess.start(NO_SIZING, "--prefork.workers=1",
+	@ParameterizedTest
+	@EnumSource(Stack.class)
+	void browserPagesCannotSendCommandsToALoopbackMaster(Stack stack) throws Exception {
+		try (MasterProcess master = MasterProcess.start(stack, NO_SIZING, "--prefork.workers=1",
 				"--prefork.control.allowed-hosts=admin.example")) {
 			Set<Long> first = pids(master.awaitReady(1));
 			String scale = "{\"workers\":2}";

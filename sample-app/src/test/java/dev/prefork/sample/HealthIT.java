@@ -8,8 +8,10 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.Test;
+import dev.prefork.sample.MasterProcess.Stack;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import tools.jackson.databind.JsonNode;
 
 import static dev.prefork.sample.MasterProcess.await;
@@ -26,9 +28,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
 class HealthIT {
 
-	@Test
-	void readinessFollowsTheReadyWorkersAndLivenessTheMaster() throws Exception {
-		try (MasterProcess master = MasterProcess.start("--prefork.workers=2", "--prefork.min-ready-workers=2")) {
+	@ParameterizedTest
+	@EnumSource(Stack.class)
+	void readinessFollowsTheReadyWorkersAndLivenessTheMaster(Stack stack) throws Exception {
+		try (MasterProcess master = MasterProcess.start(stack, "--prefork.workers=2", "--prefork.min-ready-workers=2")) {
 			JsonNode status = master.awaitReady(2);
 			assertThat(health(master, "")).isEqualTo("200 UP");
 			assertThat(health(master, "/readiness")).isEqualTo("200 UP");
@@ -65,10 +68,11 @@ class HealthIT {
 		}
 	}
 
-	@Test
-	void aGracefulStopIsOutOfServiceWhileTheWorkersDrain() throws Exception {
+	@ParameterizedTest
+	@EnumSource(Stack.class)
+	void aGracefulStopIsOutOfServiceWhileTheWorkersDrain(Stack stack) throws Exception {
 		// Heartbeats (which report requests in flight) every 3 s.
-		try (MasterProcess master = MasterProcess.start("--prefork.workers=1", "--prefork.timeout=12s")) {
+		try (MasterProcess master = MasterProcess.start(stack, "--prefork.workers=1", "--prefork.timeout=12s")) {
 			master.awaitReady(1);
 			CompletableFuture<Integer> slow = CompletableFuture
 				.supplyAsync(() -> call(() -> master.get("/sleep?ms=10000").status()));

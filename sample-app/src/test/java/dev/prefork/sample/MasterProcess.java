@@ -34,6 +34,30 @@ final class MasterProcess implements AutoCloseable {
 
 	static final Path JAR = Path.of(System.getProperty("sample.jar", "target/sample-app.jar")).toAbsolutePath();
 
+	/** The WebFlux sample ({@code sample-reactive}): the same endpoints on Reactor Netty. */
+	static final Path REACTIVE_JAR = Path.of(System.getProperty("reactive.jar", "../sample-reactive/target/sample-reactive.jar"))
+		.toAbsolutePath();
+
+	/**
+	 * The web stacks a test that concerns workers runs on (a {@code @ParameterizedTest} over
+	 * this enum): a sample application of each, with the same endpoints.
+	 */
+	enum Stack {
+
+		/** Spring MVC on Tomcat: {@code sample-app}. */
+		MVC_TOMCAT(JAR),
+
+		/** WebFlux on Reactor Netty: {@code sample-reactive}. */
+		WEBFLUX_NETTY(REACTIVE_JAR);
+
+		final Path jar;
+
+		Stack(Path jar) {
+			this.jar = jar;
+		}
+
+	}
+
 	static final String JAVA = System.getProperty("prefork.test.java",
 			Path.of(System.getProperty("java.home"), "bin", "java").toString());
 
@@ -157,6 +181,11 @@ final class MasterProcess implements AutoCloseable {
 	 */
 	static MasterProcess start(List<String> prefix, String... args) throws IOException {
 		return start(prefix, JAR, Map.of(), args);
+	}
+
+	/** Starts {@code java -jar} of the stack's sample on free ports. */
+	static MasterProcess start(Stack stack, String... args) throws IOException {
+		return start(List.of(), stack.jar, Map.of(), args);
 	}
 
 	/** Starts the master with more environment variables. */

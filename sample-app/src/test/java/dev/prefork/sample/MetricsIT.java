@@ -23,8 +23,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.prefork.sample.MasterProcess.Stack;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -79,9 +82,10 @@ class MetricsIT {
 	@TempDir
 	Path temp;
 
-	@Test
-	void scrapeHasEveryWorkersMetersBySlotAsValidPrometheusText() throws Exception {
-		try (MasterProcess master = MasterProcess.start("--prefork.workers=2")) {
+	@ParameterizedTest
+	@EnumSource(Stack.class)
+	void scrapeHasEveryWorkersMetersBySlotAsValidPrometheusText(Stack stack) throws Exception {
+		try (MasterProcess master = MasterProcess.start(stack, "--prefork.workers=2")) {
 			JsonNode status = master.awaitReady(2);
 			for (int i = 0; i < 10; i++) {
 				master.get("/whoami");

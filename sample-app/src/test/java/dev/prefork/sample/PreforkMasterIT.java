@@ -12,9 +12,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
+import dev.prefork.sample.MasterProcess.Stack;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
@@ -35,11 +38,12 @@ class PreforkMasterIT {
 	@TempDir
 	Path temp;
 
-	@Test
-	void servesFromWorkersReplacesAKilledOneAndStopsGracefully() throws Exception {
+	@ParameterizedTest
+	@EnumSource(Stack.class)
+	void servesFromWorkersReplacesAKilledOneAndStopsGracefully(Stack stack) throws Exception {
 		Path creations = this.temp.resolve("creations");
 		Path pidfile = this.temp.resolve("run/master.pid");
-		try (MasterProcess master = MasterProcess.start("--prefork.workers=3", "--sample.creation-log=" + creations,
+		try (MasterProcess master = MasterProcess.start(stack, "--prefork.workers=3", "--sample.creation-log=" + creations,
 				"--prefork.pidfile=" + pidfile, "--prefork.timeout=10s")) {
 			JsonNode status = master.awaitReady(3);
 			Set<Long> workers = pids(status);
@@ -87,9 +91,10 @@ class PreforkMasterIT {
 		}
 	}
 
-	@Test
-	void intStopsQuickly() throws Exception {
-		try (MasterProcess master = MasterProcess.start("--prefork.workers=1", "--prefork.graceful-timeout=60s",
+	@ParameterizedTest
+	@EnumSource(Stack.class)
+	void intStopsQuickly(Stack stack) throws Exception {
+		try (MasterProcess master = MasterProcess.start(stack, "--prefork.workers=1", "--prefork.graceful-timeout=60s",
 				"--prefork.timeout=10s")) {
 			long worker = pidOfSlot(master.awaitReady(1), 0);
 			CompletableFuture.runAsync(() -> call(() -> master.get("/sleep?ms=30000")));
@@ -104,9 +109,10 @@ class PreforkMasterIT {
 		}
 	}
 
-	@Test
-	void workersExitWhenTheMasterIsKilled() throws Exception {
-		try (MasterProcess master = MasterProcess.start("--prefork.graceful-timeout=10s")) {
+	@ParameterizedTest
+	@EnumSource(Stack.class)
+	void workersExitWhenTheMasterIsKilled(Stack stack) throws Exception {
+		try (MasterProcess master = MasterProcess.start(stack, "--prefork.graceful-timeout=10s")) {
 			Set<Long> workers = pids(master.awaitReady(2));
 			master.signal("KILL");
 			master.awaitExit(Duration.ofSeconds(10));
@@ -116,9 +122,10 @@ class PreforkMasterIT {
 		}
 	}
 
-	@Test
-	void hungWorkerIsDumpedKilledAndReplaced() throws Exception {
-		try (MasterProcess master = MasterProcess.start("--prefork.workers=2", "--prefork.timeout=10s",
+	@ParameterizedTest
+	@EnumSource(Stack.class)
+	void hungWorkerIsDumpedKilledAndReplaced(Stack stack) throws Exception {
+		try (MasterProcess master = MasterProcess.start(stack, "--prefork.workers=2", "--prefork.timeout=10s",
 				MasterProcess.TEST_ENDPOINTS)) {
 			master.awaitReady(2);
 			JsonNode hung = hangAndAwaitItsReplacement(master);

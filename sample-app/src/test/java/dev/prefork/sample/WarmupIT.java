@@ -12,8 +12,11 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import dev.prefork.sample.MasterProcess.Stack;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
@@ -31,10 +34,11 @@ class WarmupIT {
 	@TempDir
 	Path temp;
 
-	@Test
-	void aWorkerServesItsWarmUpBeforeItsFirstClientAndNoClientReachesTheWarmUpPort() throws Exception {
+	@ParameterizedTest
+	@EnumSource(Stack.class)
+	void aWorkerServesItsWarmUpBeforeItsFirstClientAndNoClientReachesTheWarmUpPort(Stack stack) throws Exception {
 		// A long warm-up (the JIT decides when it ends), so that the test sees it in progress.
-		try (MasterProcess master = MasterProcess.start("--prefork.workers=1", "--prefork.warmup.max-requests=100000",
+		try (MasterProcess master = MasterProcess.start(stack, "--prefork.workers=1", "--prefork.warmup.max-requests=100000",
 				"--prefork.warmup.start-duration=8s", "--prefork.warmup.duration=8s")) {
 			JsonNode warming = master.awaitStatus("a warming worker",
 					(s) -> s.get("workers").size() == 1 && state(s, 0).equals("warming"));

@@ -4,8 +4,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.Test;
+import dev.prefork.sample.MasterProcess.Stack;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
@@ -30,10 +32,11 @@ class ZeroDowntimeIT {
 	@TempDir
 	Path temp;
 
-	@Test
-	void noRequestFailsAcrossReloadsScalingRecyclingAndAnUpgrade() throws Exception {
+	@ParameterizedTest
+	@EnumSource(Stack.class)
+	void noRequestFailsAcrossReloadsScalingRecyclingAndAnUpgrade(Stack stack) throws Exception {
 		Path pidfile = this.temp.resolve("master.pid");
-		try (MasterProcess master = MasterProcess.start("--prefork.workers=2", "--prefork.max-requests=40000",
+		try (MasterProcess master = MasterProcess.start(stack, "--prefork.workers=2", "--prefork.max-requests=40000",
 				"--prefork.max-requests-jitter=10000", "--prefork.pidfile=" + pidfile, "--prefork.timeout=12s")) {
 			master.awaitReady(2);
 			try (KeepAliveLoad load = KeepAliveLoad.start(master.port(), CONNECTIONS)) {
@@ -78,9 +81,10 @@ class ZeroDowntimeIT {
 		assertThat(load.failures()).as("failed requests out of " + load.answered()).isEmpty();
 	}
 
-	@Test
-	void aKilledWorkerLosesAtMostTheRequestsItHadInFlight() throws Exception {
-		try (MasterProcess master = MasterProcess.start("--prefork.workers=2")) {
+	@ParameterizedTest
+	@EnumSource(Stack.class)
+	void aKilledWorkerLosesAtMostTheRequestsItHadInFlight(Stack stack) throws Exception {
+		try (MasterProcess master = MasterProcess.start(stack, "--prefork.workers=2")) {
 			JsonNode status = master.awaitReady(2);
 			try (KeepAliveLoad load = KeepAliveLoad.start(master.port(), CONNECTIONS)) {
 				awaitMore(load, 500);

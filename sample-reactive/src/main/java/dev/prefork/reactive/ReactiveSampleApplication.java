@@ -1,5 +1,9 @@
 package dev.prefork.reactive;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -43,10 +47,19 @@ public class ReactiveSampleApplication {
 	/** Requests /whoami served in this JVM, warm-up included. */
 	private final AtomicLong whoamiServed = new AtomicLong();
 
+	/**
+	 * @param creationLog a file to which every process that creates this bean appends its pid
+	 * (the prefork master must never create it)
+	 */
 	ReactiveSampleApplication(@Value("${prefork.worker.slot:-1}") int slot,
-			@Value("${prefork.worker.generation:0}") int generation) {
+			@Value("${prefork.worker.generation:0}") int generation, @Value("${sample.creation-log:}") String creationLog)
+			throws IOException {
 		this.slot = slot;
 		this.generation = generation;
+		if (!creationLog.isEmpty()) {
+			Files.writeString(Path.of(creationLog), ProcessHandle.current().pid() + "\n", StandardOpenOption.CREATE,
+					StandardOpenOption.APPEND);
+		}
 	}
 
 	public static void main(String[] args) {
@@ -80,6 +93,12 @@ public class ReactiveSampleApplication {
 	@ConditionalOnBooleanProperty("sample.test-endpoints")
 	static class TestEndpoints {
 
+		private final int slot;
+
+		TestEndpoints(@Value("${prefork.worker.slot:-1}") int slot) {
+			this.slot = slot;
+		}
+
 		/**
 		 * Hangs the event loop that serves this request, once the answer is written: as if
 		 * the application called a blocking service on it. Its connections, and the
@@ -96,7 +115,7 @@ public class ReactiveSampleApplication {
 					Thread.onSpinWait();
 				}
 			}, 200, TimeUnit.MILLISECONDS);
-			return Mono.just(Map.of("pid", ProcessHandle.current().pid(), "hung", loop.toString()));
+			return Mono.just(Map.of("pid", ProcessHandle.current().pid(), "worker", this.slot, "hung", loop.toString()));
 		}
 
 	}
