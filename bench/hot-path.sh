@@ -7,7 +7,9 @@
 # then measured; the order alternates (A B, B A, A B ...); prints each run and the ratio of the
 # medians (prefork / plain).
 #
-# Usage: bench/hot-path.sh   Environment: JAVA (default java), RUNS (pairs, default 3),
+# Usage: bench/hot-path.sh   Environment: JAR (default the sample; sample-reactive/target/
+#   sample-reactive.jar for WebFlux on Reactor Netty, whose event loops need no thread setting),
+#   JAVA (default java), RUNS (pairs, default 3),
 #   WARMUP (most seconds of warm-up, default 240) and MEASURE seconds (default 30)
 set -euo pipefail
 PORT=${PORT:-18680}
@@ -43,7 +45,7 @@ prefork() {
   await_answers
 }
 
-echo "# $(nproc) cores, $("$JAVA" -version 2>&1 | head -1), wrk -t2 -c32, warm-up until steady (60-${WARMUP:-240} s), measured ${MEASURE}s, commit $(git rev-parse --short HEAD)"
+echo "# $JAR, $(nproc) cores, $("$JAVA" -version 2>&1 | head -1), wrk -t2 -c32, warm-up until steady (60-${WARMUP:-240} s), measured ${MEASURE}s, commit $(git rev-parse --short HEAD)"
 echo "# plain JVM: $JAVA ${PLAIN_JVM[*]}"
 : > "$WORK/plain"; : > "$WORK/prefork"
 for run in $(seq "$RUNS"); do

@@ -6,8 +6,8 @@
 # timeouts) and non-2xx, and draws requests/s per 100 ms into
 # bench/results/reload-<app>-warmup-<on|off>-N<n>.png.
 #
-# Usage: bench/reload.sh   Environment: APP sample (default: /whoami) or realistic (templates
-#   + JPA, the shop.lua page mix), JAVA (default java), COUNTS (default "2"), MODES (default
+# Usage: bench/reload.sh   Environment: APP sample (default: /whoami), reactive (the WebFlux
+#   sample on Reactor Netty, /whoami) or realistic (templates + JPA, the shop.lua page mix), JAVA (default java), COUNTS (default "2"), MODES (default
 #   "off on": prefork.warmup.enabled), LOAD seconds of load before the HUP (default 90),
 #   LAST (30), THEN (30), PRELOAD (default auto)
 set -euo pipefail
@@ -25,6 +25,9 @@ THEN=${THEN:-30}
 PRELOAD=${PRELOAD:-auto}
 if [ "$APP" = realistic ]; then
   JAR=$(build_realistic_app); URL="http://127.0.0.1:$PORT/"; SCRIPT=bench/lua/shop-per-100ms.lua
+elif [ "$APP" = reactive ]; then
+  [ -f sample-reactive/target/sample-reactive.jar ] || mvn -B -q -DskipTests package
+  JAR=sample-reactive/target/sample-reactive.jar; URL="http://127.0.0.1:$PORT/whoami"; SCRIPT=bench/lua/per-100ms.lua
 else
   URL="http://127.0.0.1:$PORT/whoami"; SCRIPT=bench/lua/per-100ms.lua
 fi

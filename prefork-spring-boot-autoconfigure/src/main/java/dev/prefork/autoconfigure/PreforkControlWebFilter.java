@@ -55,7 +55,12 @@ final class PreforkControlWebFilter implements WebFilter, Ordered {
 				request.getHeaders()::getFirst,
 				() -> method + " " + request.getURI().getRawPath() + " from " + client(request));
 		if (check.refusal() != null) {
-			return refuse(exchange.getResponse(), check.refusal());
+			// Read what the client sent first (as Tomcat swallows it): a connection closed with
+			// unread bytes is reset, and the client may lose the answer.
+			return DataBufferUtils.join(request.getBody(), ControlGuard.MAX_BODY_BYTES)
+				.doOnNext(DataBufferUtils::release)
+				.onErrorResume(DataBufferLimitException.class, (tooLarge) -> Mono.empty())
+				.then(refuse(exchange.getResponse(), check.refusal()));
 		}
 		if (!check.needsBody()) {
 			return chain.filter(exchange);
