@@ -102,6 +102,8 @@ class MasterEnvironment implements ApplicationListener<ApplicationEnvironmentPre
 		master.putAll(managementSsl(environment));
 		master.put("server.tomcat.threads.max", MAX_THREADS);
 		master.put("server.tomcat.threads.min-spare", "1");
+		master.put("server.jetty.threads.max", MAX_THREADS);
+		master.put("server.jetty.threads.min", "2");
 		environment.getPropertySources().addFirst(new MapPropertySource(SOURCE_NAME, master));
 		hideManagementAddress(environment);
 	}

@@ -1,5 +1,6 @@
 package dev.prefork.autoconfigure;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -31,10 +32,12 @@ final class PreforkMasterRunner {
 	}
 
 	static int run(SpringApplication userApplication, String[] args, WebApplicationType type) {
-		Class<?> server = masterServer(userApplication.getClassLoader(), type);
+		Class<?>[] server = masterServer(userApplication.getClassLoader(), type);
 		ClassPreloader.preload(userApplication.getClassLoader());
+		List<Class<?>> sources = new ArrayList<>(List.of(server));
+		sources.add(0, PreforkMasterApplication.class);
 		SpringApplication application = new SpringApplication(userApplication.getResourceLoader(),
-				PreforkMasterApplication.class, server);
+				sources.toArray(Class<?>[]::new));
 		application.setWebApplicationType(type);
 		application.setBannerMode(Banner.Mode.OFF);
 		application.setLogStartupInfo(false);
@@ -84,27 +87,36 @@ final class PreforkMasterRunner {
 	/**
 	 * The master serves its endpoints on the application's own web stack: the starter brings
 	 * none, and workers serve the socket through the same server.
+	 * @return the master application's configurations for that stack
 	 * @throws PreforkStartupException if prefork has no worker for the application's stack
 	 */
-	static Class<?> masterServer(ClassLoader classLoader, WebApplicationType type) {
+	static Class<?>[] masterServer(ClassLoader classLoader, WebApplicationType type) {
 		boolean tomcat = ClassUtils.isPresent("org.apache.catalina.startup.Tomcat", classLoader);
+		boolean jetty = ClassUtils.isPresent("org.eclipse.jetty.server.Server", classLoader)
+				&& ClassUtils.isPresent("org.springframework.boot.jetty.JettyWebServer", classLoader);
 		if (type == WebApplicationType.REACTIVE) {
 			if (ClassUtils.isPresent("reactor.netty.http.server.HttpServer", classLoader)
 					&& ClassUtils.isPresent("org.springframework.boot.reactor.netty.NettyReactiveWebServerFactory",
 							classLoader)) {
-				return ReactiveMasterServer.class;
+				return new Class<?>[] { ReactiveMasterServer.class };
 			}
 			throw new PreforkStartupException("prefork serves WebFlux applications on Reactor Netty only"
-					+ (tomcat ? "; this one runs on Tomcat." : "; this one runs on another server."),
+					+ (tomcat ? "; this one runs on Tomcat." : jetty ? "; this one runs on Jetty." : "."),
 					"Use spring-boot-starter-webflux with its default Reactor Netty server, or set prefork.enabled=false.");
 		}
-		if (tomcat && ClassUtils.isPresent("org.springframework.web.servlet.DispatcherServlet", classLoader)) {
-			return ServletMasterServer.class;
+		if (ClassUtils.isPresent("org.springframework.web.servlet.DispatcherServlet", classLoader)) {
+			if (tomcat) {
+				return new Class<?>[] { ServletMasterServer.class, TomcatMasterServer.class };
+			}
+			if (jetty) {
+				return new Class<?>[] { ServletMasterServer.class, JettyMasterServer.class };
+			}
 		}
 		throw new PreforkStartupException(
-				"prefork serves servlet applications with Spring MVC on Tomcat only: workers serve the master's socket "
-						+ "through Tomcat's connector, and the master serves its endpoints with Spring MVC.",
-				"Use spring-boot-starter-webmvc with its default Tomcat server, or set prefork.enabled=false.");
+				"prefork serves servlet applications with Spring MVC on Tomcat or Jetty only: workers serve the "
+						+ "master's socket through the container's connector, and the master serves its endpoints "
+						+ "with Spring MVC.",
+				"Use spring-boot-starter-webmvc (with Tomcat, or Jetty), or set prefork.enabled=false.");
 	}
 
 	private static String describe(SpringApplication application) {

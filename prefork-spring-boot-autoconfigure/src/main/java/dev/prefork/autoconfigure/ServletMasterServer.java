@@ -6,8 +6,6 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplicat
 import org.springframework.boot.http.converter.autoconfigure.HttpMessageConvertersAutoConfiguration;
 import org.springframework.boot.servlet.autoconfigure.HttpEncodingAutoConfiguration;
 import org.springframework.boot.servlet.autoconfigure.actuate.web.ServletManagementContextAutoConfiguration;
-import org.springframework.boot.tomcat.TomcatWebServerFactory;
-import org.springframework.boot.tomcat.autoconfigure.servlet.TomcatServletWebServerAutoConfiguration;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.boot.webmvc.autoconfigure.DispatcherServletAutoConfiguration;
 import org.springframework.boot.webmvc.autoconfigure.DispatcherServletPath;
@@ -18,12 +16,12 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * The master's management server for a servlet application: Spring MVC on Tomcat, the stack
- * the application has.
+ * The master's management server for a servlet application: Spring MVC, on the application's
+ * servlet container ({@link TomcatMasterServer} or {@link JettyMasterServer}).
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
-@ImportAutoConfiguration({ HttpMessageConvertersAutoConfiguration.class, TomcatServletWebServerAutoConfiguration.class, HttpEncodingAutoConfiguration.class,
+@ImportAutoConfiguration({ HttpMessageConvertersAutoConfiguration.class, HttpEncodingAutoConfiguration.class,
 		DispatcherServletAutoConfiguration.class, WebMvcAutoConfiguration.class, ErrorMvcAutoConfiguration.class,
 		ServletManagementContextAutoConfiguration.class, WebMvcHealthEndpointExtensionAutoConfiguration.class })
 class ServletMasterServer {
@@ -38,11 +36,6 @@ class ServletMasterServer {
 				new PreforkControlFilter(servletPrefix + access.endpointPath(), access.token(), access.hosts()));
 		registration.addUrlPatterns("/*");
 		return registration;
-	}
-
-	@Bean
-	ManagementPort preforkManagementPort(ObjectProvider<TomcatWebServerFactory> factory) {
-		return new TomcatManagementPort(factory.getIfAvailable());
 	}
 
 }

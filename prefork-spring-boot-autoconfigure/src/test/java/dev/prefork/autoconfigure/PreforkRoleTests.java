@@ -64,12 +64,17 @@ class PreforkRoleTests {
 	@Test
 	void theMasterServesOnTheApplicationsStackAndNamesWhatItCannotServe() {
 		ClassLoader loader = getClass().getClassLoader();
-		assertThat(PreforkMasterRunner.masterServer(loader, WebApplicationType.SERVLET)).isEqualTo(ServletMasterServer.class);
-		assertThat(PreforkMasterRunner.masterServer(loader, WebApplicationType.REACTIVE)).isEqualTo(ReactiveMasterServer.class);
-		ClassLoader withoutTomcat = new FilteredClassLoader("org.apache.catalina");
+		assertThat(PreforkMasterRunner.masterServer(loader, WebApplicationType.SERVLET))
+			.containsExactly(ServletMasterServer.class, TomcatMasterServer.class);
+		assertThat(PreforkMasterRunner.masterServer(new FilteredClassLoader("org.apache.catalina"),
+				WebApplicationType.SERVLET))
+			.containsExactly(ServletMasterServer.class, JettyMasterServer.class);
+		assertThat(PreforkMasterRunner.masterServer(loader, WebApplicationType.REACTIVE))
+			.containsExactly(ReactiveMasterServer.class);
+		ClassLoader noContainer = new FilteredClassLoader("org.apache.catalina", "org.eclipse.jetty");
 		assertThatExceptionOfType(PreforkStartupException.class)
-			.isThrownBy(() -> PreforkMasterRunner.masterServer(withoutTomcat, WebApplicationType.SERVLET))
-			.withMessageContaining("Spring MVC on Tomcat only")
+			.isThrownBy(() -> PreforkMasterRunner.masterServer(noContainer, WebApplicationType.SERVLET))
+			.withMessageContaining("Spring MVC on Tomcat or Jetty only")
 			.satisfies((ex) -> assertThat(ex.getAction()).contains("prefork.enabled=false"));
 		ClassLoader withoutNetty = new FilteredClassLoader("reactor.netty");
 		assertThatExceptionOfType(PreforkStartupException.class)

@@ -13,7 +13,7 @@ import dev.prefork.sample.MasterProcess.Stack;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
@@ -42,7 +42,7 @@ class ControlIT {
 	Path temp;
 
 	@ParameterizedTest
-	@EnumSource(Stack.class)
+	@MethodSource("dev.prefork.sample.MasterProcess#matrix")
 	void endpointsChangeTheWorkersAsTheSignalsDoAndBadRequestsChangeNothing(Stack stack) throws Exception {
 		try (MasterProcess master = MasterProcess.start(stack, NO_SIZING, "--prefork.workers=1")) {
 			Set<Long> first = pids(master.awaitReady(1));
@@ -249,7 +249,7 @@ class ControlIT {
 	}
 
 	@ParameterizedTest
-	@EnumSource(Stack.class)
+	@MethodSource("dev.prefork.sample.MasterProcess#matrix")
 	void browserPagesCannotSendCommandsToALoopbackMaster(Stack stack) throws Exception {
 		try (MasterProcess master = MasterProcess.start(stack, NO_SIZING, "--prefork.workers=1",
 				"--prefork.control.allowed-hosts=admin.example")) {

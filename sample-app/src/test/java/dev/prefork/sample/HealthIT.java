@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
 import dev.prefork.sample.MasterProcess.Stack;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import tools.jackson.databind.JsonNode;
 
 import static dev.prefork.sample.MasterProcess.await;
@@ -29,7 +29,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class HealthIT {
 
 	@ParameterizedTest
-	@EnumSource(Stack.class)
+	@MethodSource("dev.prefork.sample.MasterProcess#matrix")
 	void readinessFollowsTheReadyWorkersAndLivenessTheMaster(Stack stack) throws Exception {
 		try (MasterProcess master = MasterProcess.start(stack, "--prefork.workers=2", "--prefork.min-ready-workers=2")) {
 			JsonNode status = master.awaitReady(2);
@@ -69,7 +69,7 @@ class HealthIT {
 	}
 
 	@ParameterizedTest
-	@EnumSource(Stack.class)
+	@MethodSource("dev.prefork.sample.MasterProcess#matrix")
 	void aGracefulStopIsOutOfServiceWhileTheWorkersDrain(Stack stack) throws Exception {
 		// Heartbeats (which report requests in flight) every 3 s.
 		try (MasterProcess master = MasterProcess.start(stack, "--prefork.workers=1", "--prefork.timeout=12s")) {

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.stream.Stream;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -38,9 +39,14 @@ final class MasterProcess implements AutoCloseable {
 	static final Path REACTIVE_JAR = Path.of(System.getProperty("reactive.jar", "../sample-reactive/target/sample-reactive.jar"))
 		.toAbsolutePath();
 
+	/** Spring MVC on Jetty ({@code sample-jetty}): the same endpoints. */
+	static final Path JETTY_JAR = Path.of(System.getProperty("jetty.jar", "../sample-jetty/target/sample-jetty.jar"))
+		.toAbsolutePath();
+
 	/**
-	 * The web stacks a test that concerns workers runs on (a {@code @ParameterizedTest} over
-	 * this enum): a sample application of each, with the same endpoints.
+	 * The web stacks a test that concerns workers runs on (a {@code @ParameterizedTest} with
+	 * {@code @MethodSource} {@link #matrix()} or {@link #stacks()}): a sample application of
+	 * each, with the same endpoints.
 	 */
 	enum Stack {
 
@@ -48,7 +54,10 @@ final class MasterProcess implements AutoCloseable {
 		MVC_TOMCAT(JAR),
 
 		/** WebFlux on Reactor Netty: {@code sample-reactive}. */
-		WEBFLUX_NETTY(REACTIVE_JAR);
+		WEBFLUX_NETTY(REACTIVE_JAR),
+
+		/** Spring MVC on Jetty: {@code sample-jetty}. */
+		MVC_JETTY(JETTY_JAR);
 
 		final Path jar;
 
@@ -56,6 +65,21 @@ final class MasterProcess implements AutoCloseable {
 			this.jar = jar;
 		}
 
+	}
+
+	/**
+	 * Tomcat and Netty, for the whole matrix of worker tests; {@code -Dprefork.it.stacks=A,B}
+	 * narrows it (the JDK 25 run takes Tomcat only).
+	 */
+	static Stream<Stack> matrix() {
+		return stacks().filter((stack) -> stack != Stack.MVC_JETTY);
+	}
+
+	/** Every stack, for the shared-socket, drain and warm-up tests; narrowed as {@link #matrix()}. */
+	static Stream<Stack> stacks() {
+		String only = System.getProperty("prefork.it.stacks", "");
+		return Stream.of(Stack.values())
+			.filter((stack) -> only.isBlank() || List.of(only.split(",")).contains(stack.name()));
 	}
 
 	static final String JAVA = System.getProperty("prefork.test.java",

@@ -27,7 +27,7 @@ import dev.prefork.sample.MasterProcess.Stack;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -83,7 +83,7 @@ class MetricsIT {
 	Path temp;
 
 	@ParameterizedTest
-	@EnumSource(Stack.class)
+	@MethodSource("dev.prefork.sample.MasterProcess#matrix")
 	void scrapeHasEveryWorkersMetersBySlotAsValidPrometheusText(Stack stack) throws Exception {
 		try (MasterProcess master = MasterProcess.start(stack, "--prefork.workers=2")) {
 			JsonNode status = master.awaitReady(2);

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
@@ -39,7 +39,7 @@ class PreforkMasterIT {
 	Path temp;
 
 	@ParameterizedTest
-	@EnumSource(Stack.class)
+	@MethodSource("dev.prefork.sample.MasterProcess#stacks")
 	void servesFromWorkersReplacesAKilledOneAndStopsGracefully(Stack stack) throws Exception {
 		Path creations = this.temp.resolve("creations");
 		Path pidfile = this.temp.resolve("run/master.pid");
@@ -92,7 +92,7 @@ class PreforkMasterIT {
 	}
 
 	@ParameterizedTest
-	@EnumSource(Stack.class)
+	@MethodSource("dev.prefork.sample.MasterProcess#matrix")
 	void intStopsQuickly(Stack stack) throws Exception {
 		try (MasterProcess master = MasterProcess.start(stack, "--prefork.workers=1", "--prefork.graceful-timeout=60s",
 				"--prefork.timeout=10s")) {
@@ -110,7 +110,7 @@ class PreforkMasterIT {
 	}
 
 	@ParameterizedTest
-	@EnumSource(Stack.class)
+	@MethodSource("dev.prefork.sample.MasterProcess#matrix")
 	void workersExitWhenTheMasterIsKilled(Stack stack) throws Exception {
 		try (MasterProcess master = MasterProcess.start(stack, "--prefork.graceful-timeout=10s")) {
 			Set<Long> workers = pids(master.awaitReady(2));
@@ -123,7 +123,7 @@ class PreforkMasterIT {
 	}
 
 	@ParameterizedTest
-	@EnumSource(Stack.class)
+	@MethodSource("dev.prefork.sample.MasterProcess#stacks")
 	void hungWorkerIsDumpedKilledAndReplaced(Stack stack) throws Exception {
 		try (MasterProcess master = MasterProcess.start(stack, "--prefork.workers=2", "--prefork.timeout=10s",
 				MasterProcess.TEST_ENDPOINTS)) {

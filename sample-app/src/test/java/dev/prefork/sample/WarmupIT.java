@@ -16,7 +16,7 @@ import dev.prefork.sample.MasterProcess.Stack;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
@@ -35,7 +35,7 @@ class WarmupIT {
 	Path temp;
 
 	@ParameterizedTest
-	@EnumSource(Stack.class)
+	@MethodSource("dev.prefork.sample.MasterProcess#stacks")
 	void aWorkerServesItsWarmUpBeforeItsFirstClientAndNoClientReachesTheWarmUpPort(Stack stack) throws Exception {
 		// A long warm-up (the JIT decides when it ends), so that the test sees it in progress.
 		try (MasterProcess master = MasterProcess.start(stack, "--prefork.workers=1", "--prefork.warmup.max-requests=100000",

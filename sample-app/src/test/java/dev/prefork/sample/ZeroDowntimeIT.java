@@ -7,7 +7,7 @@ import java.util.concurrent.TimeUnit;
 import dev.prefork.sample.MasterProcess.Stack;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
@@ -33,7 +33,7 @@ class ZeroDowntimeIT {
 	Path temp;
 
 	@ParameterizedTest
-	@EnumSource(Stack.class)
+	@MethodSource("dev.prefork.sample.MasterProcess#stacks")
 	void noRequestFailsAcrossReloadsScalingRecyclingAndAnUpgrade(Stack stack) throws Exception {
 		Path pidfile = this.temp.resolve("master.pid");
 		try (MasterProcess master = MasterProcess.start(stack, "--prefork.workers=2", "--prefork.max-requests=40000",
@@ -82,7 +82,7 @@ class ZeroDowntimeIT {
 	}
 
 	@ParameterizedTest
-	@EnumSource(Stack.class)
+	@MethodSource("dev.prefork.sample.MasterProcess#matrix")
 	void aKilledWorkerLosesAtMostTheRequestsItHadInFlight(Stack stack) throws Exception {
 		try (MasterProcess master = MasterProcess.start(stack, "--prefork.workers=2")) {
 			JsonNode status = master.awaitReady(2);
