@@ -61,9 +61,10 @@ class StartupFailureIT {
 	}
 
 	@Test
-	void reactiveApplicationIsRefused() throws Exception {
+	void aReactiveApplicationOnTomcatIsRefused() throws Exception {
 		assertRefused(MasterProcess.runToExit("--spring.main.web-application-type=reactive"),
-				"prefork does not support reactive (WebFlux) applications yet", "prefork.enabled=false");
+				"prefork serves WebFlux applications on Reactor Netty only; this one runs on Tomcat",
+				"prefork.enabled=false");
 	}
 
 	@Test
