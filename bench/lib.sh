@@ -62,7 +62,7 @@ warm_up() {
   local start=$SECONDS previous=0 current=0
   while [ $((SECONDS - start)) -lt "${WARMUP:-240}" ]; do
     current=$(rate "$1" 10 "${2:-}")
-    if [ $((SECONDS - start)) -ge 60 ] && awk -v a="$previous" -v b="$current" 'BEGIN { exit !(a > 0 && (b - a) / a < 0.05 && (a - b) / a < 0.05) }'; then
+    if [ $((SECONDS - start)) -ge "${MIN_WARMUP:-60}" ] && awk -v a="$previous" -v b="$current" 'BEGIN { exit !(a > 0 && (b - a) / a < 0.05 && (a - b) / a < 0.05) }'; then
       break
     fi
     previous=$current

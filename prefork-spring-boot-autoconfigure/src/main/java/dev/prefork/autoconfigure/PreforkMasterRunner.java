@@ -95,14 +95,28 @@ final class PreforkMasterRunner {
 		boolean jetty = ClassUtils.isPresent("org.eclipse.jetty.server.Server", classLoader)
 				&& ClassUtils.isPresent("org.springframework.boot.jetty.JettyWebServer", classLoader);
 		if (type == WebApplicationType.REACTIVE) {
+			if (!ClassUtils.isPresent("org.springframework.web.reactive.DispatcherHandler", classLoader)) {
+				throw new PreforkStartupException(
+						"The application is reactive (spring.main.web-application-type=reactive) but WebFlux is not "
+								+ "on its class path.",
+						"Add spring-boot-starter-webflux, or remove spring.main.web-application-type=reactive.");
+			}
+			// With several servers on the class path, Reactor Netty (WebFlux's default) first.
 			if (ClassUtils.isPresent("reactor.netty.http.server.HttpServer", classLoader)
 					&& ClassUtils.isPresent("org.springframework.boot.reactor.netty.NettyReactiveWebServerFactory",
 							classLoader)) {
-				return new Class<?>[] { ReactiveMasterServer.class };
+				return new Class<?>[] { ReactiveMasterServer.class, NettyMasterServer.class };
 			}
-			throw new PreforkStartupException("prefork serves WebFlux applications on Reactor Netty only"
-					+ (tomcat ? "; this one runs on Tomcat." : jetty ? "; this one runs on Jetty." : "."),
-					"Use spring-boot-starter-webflux with its default Reactor Netty server, or set prefork.enabled=false.");
+			if (tomcat) {
+				return new Class<?>[] { ReactiveMasterServer.class, TomcatMasterServer.class };
+			}
+			if (jetty) {
+				return new Class<?>[] { ReactiveMasterServer.class, JettyMasterServer.class };
+			}
+			throw new PreforkStartupException("prefork serves WebFlux applications on Reactor Netty, Tomcat or Jetty "
+					+ "only; this one has none of them.",
+					"Add spring-boot-starter-webflux (with its default Reactor Netty server, or Tomcat, or Jetty), or set "
+							+ "prefork.enabled=false.");
 		}
 		if (ClassUtils.isPresent("org.springframework.web.servlet.DispatcherServlet", classLoader)) {
 			if (tomcat) {

@@ -686,8 +686,9 @@ public class PreforkProperties {
 
 		/**
 		 * Whether each worker sees its share of the processors (-XX:ActiveProcessorCount, at
-		 * least 1) and of Spring Boot's 200 Tomcat threads (server.tomcat.threads.max, at
-		 * least 25), unless the user set them.
+		 * least 1) and of Spring Boot's 200 request threads of Tomcat or Jetty
+		 * (server.tomcat.threads.max, server.jetty.threads.max, at least 25) for a Spring MVC
+		 * application, unless the user set them.
 		 */
 		private boolean shareCpus = true;
 

@@ -151,10 +151,11 @@ public class PreforkRunListener implements SpringApplicationRunListener, Ordered
 		environment.getPropertySources().addFirst(new MapPropertySource("preforkWorker", overrides));
 		Map<String, Object> defaults = new LinkedHashMap<>();
 		defaults.put("server.shutdown", "graceful");
-		String tomcatThreads = System.getenv(WorkerEnvironment.TOMCAT_THREADS);
-		if (tomcatThreads != null) {
-			// a default: the user's server.tomcat.threads.max, wherever it is set, wins
-			defaults.put("server.tomcat.threads.max", tomcatThreads);
+		String requestThreads = System.getenv(WorkerEnvironment.REQUEST_THREADS);
+		if (requestThreads != null) {
+			// a default: the user's own setting, wherever it is set, wins
+			defaults.put("server.tomcat.threads.max", requestThreads);
+			defaults.put("server.jetty.threads.max", requestThreads);
 		}
 		if (WorkerEnvironment.hasGracefulTimeout()) {
 			defaults.put("spring.lifecycle.timeout-per-shutdown-phase", WorkerEnvironment.gracefulTimeout());

@@ -13,7 +13,7 @@ import dev.prefork.os.JvmCommandLine;
 import dev.prefork.os.MasterSignals;
 import dev.prefork.os.Native;
 import dev.prefork.os.OwnedFiles;
-import dev.prefork.os.Pidfile;
+import dev.prefork.pidfile.Pidfile;
 import dev.prefork.os.ProcFs;
 import dev.prefork.protocol.WorkerEnvironment;
 

@@ -1,28 +1,24 @@
 package dev.prefork.autoconfigure;
 
-import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.http.codec.autoconfigure.CodecsAutoConfiguration;
 import org.springframework.boot.reactor.autoconfigure.ReactorAutoConfiguration;
-import org.springframework.boot.reactor.netty.NettyReactiveWebServerFactory;
-import org.springframework.boot.reactor.netty.autoconfigure.NettyReactiveWebServerAutoConfiguration;
 import org.springframework.boot.webflux.autoconfigure.HttpHandlerAutoConfiguration;
 import org.springframework.boot.webflux.autoconfigure.WebFluxAutoConfiguration;
 import org.springframework.boot.webflux.autoconfigure.actuate.endpoint.web.WebFluxHealthEndpointExtensionAutoConfiguration;
 import org.springframework.boot.webflux.autoconfigure.error.ErrorWebFluxAutoConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.http.server.reactive.HttpHandler;
 
 /**
- * The master's management server for a WebFlux application: WebFlux on Reactor Netty, the
- * stack the application has, so that it needs neither Tomcat nor Spring MVC.
+ * The master's management server for a WebFlux application: WebFlux, on the application's
+ * server ({@link NettyMasterServer}, {@link TomcatMasterServer} or {@link JettyMasterServer}),
+ * so that it needs no other stack.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
-@ImportAutoConfiguration({ CodecsAutoConfiguration.class, ReactorAutoConfiguration.class, NettyReactiveWebServerAutoConfiguration.class,
-		HttpHandlerAutoConfiguration.class, WebFluxAutoConfiguration.class, ErrorWebFluxAutoConfiguration.class,
+@ImportAutoConfiguration({ CodecsAutoConfiguration.class, ReactorAutoConfiguration.class, HttpHandlerAutoConfiguration.class, WebFluxAutoConfiguration.class, ErrorWebFluxAutoConfiguration.class,
 		WebFluxHealthEndpointExtensionAutoConfiguration.class })
 class ReactiveMasterServer {
 
@@ -30,12 +26,6 @@ class ReactiveMasterServer {
 	@Bean
 	PreforkControlWebFilter preforkControlFilter(PreforkMasterConfiguration.ControlAccess access) {
 		return new PreforkControlWebFilter(access.endpointPath(), access.token(), access.hosts());
-	}
-
-	@Bean
-	ManagementPort preforkManagementPort(ObjectProvider<NettyReactiveWebServerFactory> factory,
-			ObjectProvider<HttpHandler> handler) {
-		return new NettyManagementPort(factory.getObject(), handler::getObject);
 	}
 
 }

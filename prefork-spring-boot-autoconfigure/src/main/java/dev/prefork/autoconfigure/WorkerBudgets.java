@@ -92,7 +92,7 @@ final class WorkerBudgets {
 		}
 		CpuShare cpu = new CpuShare(processors, properties.getWorker().isShareCpus(),
 				last(options, List.of("-XX:ActiveProcessorCount=")),
-				userSetsTomcatThreads(environment) || !hasTomcat(environment),
+				userSetsRequestThreads(environment) || !hasServletPool(environment),
 				last(options, List.of("-Djdk.virtualThreadScheduler.parallelism=")) != null);
 		return new WorkerBudget(memoryBudget, cpu, bytes(properties.getMaxWorkerMemory()),
 				bytes(properties.getMaxWorkerMemoryKill()));
@@ -148,23 +148,30 @@ final class WorkerBudgets {
 		}
 	}
 
-	/** Whether the application's workers run Tomcat: a WebFlux application on Netty has no pool to share. */
-	private static boolean hasTomcat(Environment environment) {
-		return ClassUtils.isPresent("org.apache.catalina.startup.Tomcat", WorkerBudgets.class.getClassLoader())
+	/**
+	 * Whether the application's workers run Spring MVC on Tomcat or Jetty: a WebFlux application
+	 * has no pool of blocking request threads to share.
+	 */
+	private static boolean hasServletPool(Environment environment) {
+		ClassLoader classLoader = WorkerBudgets.class.getClassLoader();
+		return (ClassUtils.isPresent("org.apache.catalina.startup.Tomcat", classLoader)
+				|| ClassUtils.isPresent("org.eclipse.jetty.server.Server", classLoader))
 				&& !"reactive".equalsIgnoreCase(environment.getProperty("spring.main.web-application-type", ""))
-				&& ClassUtils.isPresent("org.springframework.web.servlet.DispatcherServlet",
-						WorkerBudgets.class.getClassLoader());
+				&& ClassUtils.isPresent("org.springframework.web.servlet.DispatcherServlet", classLoader);
 	}
 
-	/** server.tomcat.threads.max in any source but the master's own (which runs 8 threads). */
-	private static boolean userSetsTomcatThreads(Environment environment) {
+	private static final List<String> THREADS_PROPERTIES = List.of("server.tomcat.threads.max",
+			"server.jetty.threads.max");
+
+	/** A request threads setting in any source but the master's own (which runs 8 threads). */
+	private static boolean userSetsRequestThreads(Environment environment) {
 		if (!(environment instanceof ConfigurableEnvironment configurable)) {
-			return environment.containsProperty("server.tomcat.threads.max");
+			return THREADS_PROPERTIES.stream().anyMatch(environment::containsProperty);
 		}
 		for (PropertySource<?> source : configurable.getPropertySources()) {
 			if (!source.getName().equals(MasterEnvironment.SOURCE_NAME)
 					&& !ConfigurationPropertySources.isAttachedConfigurationPropertySource(source)
-					&& source.containsProperty("server.tomcat.threads.max")) {
+					&& THREADS_PROPERTIES.stream().anyMatch(source::containsProperty)) {
 				return true;
 			}
 		}

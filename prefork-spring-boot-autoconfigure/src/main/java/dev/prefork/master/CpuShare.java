@@ -2,11 +2,11 @@ package dev.prefork.master;
 
 /**
  * How the master divides the processors among its workers: a JVM sizes its GC and JIT
- * threads for every processor it sees, and Spring Boot's Tomcat starts up to 200 request
- * threads, so N workers left to themselves run N times that on the same cores. Each worker
- * sees its share instead ({@code -XX:ActiveProcessorCount}, at least 1) and a Tomcat pool
- * divided the same way ({@code server.tomcat.threads.max}, at least {@link #MIN_TOMCAT_THREADS}),
- * unless the user set them. The virtual-thread scheduler keeps a carrier per processor of the
+ * threads for every processor it sees, and Spring Boot's Tomcat and Jetty start up to 200
+ * request threads, so N workers left to themselves run N times that on the same cores. Each
+ * worker sees its share instead ({@code -XX:ActiveProcessorCount}, at least 1) and a request
+ * pool divided the same way ({@code server.tomcat.threads.max} or {@code server.jetty.threads.max},
+ * at least {@link #MIN_REQUEST_THREADS}), unless the user set them. The virtual-thread scheduler keeps a carrier per processor of the
  * machine ({@code jdk.virtualThreadScheduler.parallelism}): it sizes itself by the processors
  * the JVM sees, and a worker that saw one would run every virtual thread, its requests and its
  * heartbeat, on a single carrier, where one pinned or busy thread stalls all the others.
@@ -14,26 +14,27 @@ package dev.prefork.master;
  * @param processors the processors the master sees (its cgroup's CPU quota included)
  * @param enabled whether to divide at all ({@code prefork.worker.share-cpus})
  * @param userProcessorOption {@code -XX:ActiveProcessorCount=...} given by the user, or null
- * @param userSetsTomcatThreads whether the user set {@code server.tomcat.threads.max}
+ * @param userSetsRequestThreads whether the user set the request threads, or the application has
+ * no request pool to share (WebFlux)
  * @param userSetsCarriers whether the user set {@code -Djdk.virtualThreadScheduler.parallelism}
  */
-public record CpuShare(int processors, boolean enabled, String userProcessorOption, boolean userSetsTomcatThreads,
+public record CpuShare(int processors, boolean enabled, String userProcessorOption, boolean userSetsRequestThreads,
 		boolean userSetsCarriers) {
 
-	/** Spring Boot's default {@code server.tomcat.threads.max}. */
-	static final int TOMCAT_THREADS = 200;
+	/** Spring Boot's default {@code server.tomcat.threads.max} and {@code server.jetty.threads.max}. */
+	static final int REQUEST_THREADS = 200;
 
 	/** Below this, a worker could not serve a few slow requests and its heartbeat at once. */
-	static final int MIN_TOMCAT_THREADS = 25;
+	static final int MIN_REQUEST_THREADS = 25;
 
 	public static final CpuShare NONE = new CpuShare(1, false, null, true, true);
 
-	/** For the master's start line: each worker's processors and Tomcat threads, or "" when unset. */
+	/** For the master's start line: each worker's processors and request threads, or "" when unset. */
 	public String describe(int workers) {
 		int processors = processorsFor(workers);
-		int threads = tomcatThreadsFor(workers);
+		int threads = requestThreadsFor(workers);
 		return ((processors > 0) ? "; " + processors + " of " + processors() + " processors each" : "")
-				+ ((threads > 0) ? ", up to " + threads + " Tomcat threads each" : "");
+				+ ((threads > 0) ? ", up to " + threads + " request threads each" : "");
 	}
 
 	/** Processors a worker of {@code workers} sees, or -1 when the master does not set it. */
@@ -51,10 +52,10 @@ public record CpuShare(int processors, boolean enabled, String userProcessorOpti
 		return (seen > 0 && seen < this.processors && !this.userSetsCarriers) ? this.processors : -1;
 	}
 
-	/** The Tomcat pool of a worker of {@code workers}, or -1 when the master does not set it. */
-	public int tomcatThreadsFor(int workers) {
-		return (this.enabled && !this.userSetsTomcatThreads)
-				? Math.max(MIN_TOMCAT_THREADS, (TOMCAT_THREADS + workers - 1) / Math.max(1, workers)) : -1;
+	/** The request pool of a worker of {@code workers}, or -1 when the master does not set it. */
+	public int requestThreadsFor(int workers) {
+		return (this.enabled && !this.userSetsRequestThreads)
+				? Math.max(MIN_REQUEST_THREADS, (REQUEST_THREADS + workers - 1) / Math.max(1, workers)) : -1;
 	}
 
 }

@@ -17,7 +17,7 @@ public record WorkerBudget(MemoryBudget memory, CpuShare cpu, long recycleAboveB
 	/** What a worker started now, while the master keeps {@code workers} workers, gets. */
 	public WorkerResources resourcesFor(int workers) {
 		return new WorkerResources(this.memory.heapOptionFor(workers), this.memory.heapFor(workers),
-				this.cpu.processorsFor(workers), this.cpu.virtualThreadCarriersFor(workers), this.cpu.tomcatThreadsFor(workers));
+				this.cpu.processorsFor(workers), this.cpu.virtualThreadCarriersFor(workers), this.cpu.requestThreadsFor(workers));
 	}
 
 	/**
@@ -27,10 +27,11 @@ public record WorkerBudget(MemoryBudget memory, CpuShare cpu, long recycleAboveB
 	 * @param maxHeapBytes the worker's max heap, the master's or the user's, or -1 if unknown
 	 * @param processors {@code -XX:ActiveProcessorCount}, or -1 for none
 	 * @param virtualThreadCarriers {@code -Djdk.virtualThreadScheduler.parallelism}, or -1 for none
-	 * @param tomcatThreads the default of {@code server.tomcat.threads.max}, or -1 for none
+	 * @param requestThreads the default of {@code server.tomcat.threads.max} and
+	 * {@code server.jetty.threads.max}, or -1 for none
 	 */
 	public record WorkerResources(String heapOption, long maxHeapBytes, int processors, int virtualThreadCarriers,
-			int tomcatThreads) {
+			int requestThreads) {
 
 		public static final WorkerResources NONE = new WorkerResources(null, -1, -1, -1, -1);
 

@@ -233,8 +233,8 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 		if (!paths.isEmpty()) {
 			environment.put(WorkerEnvironment.WARMUP_PATHS, String.join("\n", paths));
 		}
-		if (spec.resources().tomcatThreads() > 0) {
-			environment.put(WorkerEnvironment.TOMCAT_THREADS, Integer.toString(spec.resources().tomcatThreads()));
+		if (spec.resources().requestThreads() > 0) {
+			environment.put(WorkerEnvironment.REQUEST_THREADS, Integer.toString(spec.resources().requestThreads()));
 		}
 		return environment;
 	}

@@ -32,8 +32,8 @@ public final class WorkerEnvironment {
 	/** The master's pid, for log lines. */
 	public static final String MASTER_PID = "PREFORK_MASTER_PID";
 
-	/** The worker's default {@code server.tomcat.threads.max}: its share of Spring Boot's 200. */
-	public static final String TOMCAT_THREADS = "PREFORK_TOMCAT_THREADS_MAX";
+	/** The worker's default {@code server.tomcat.threads.max} and {@code server.jetty.threads.max}: its share of Spring Boot's 200. */
+	public static final String REQUEST_THREADS = "PREFORK_REQUEST_THREADS_MAX";
 
 	/** The paths the master recorded for the warm-up, most frequent first, one a line. */
 	public static final String WARMUP_PATHS = "PREFORK_WARMUP_PATHS";

@@ -1,10 +1,13 @@
 package dev.prefork.worker;
 
+import jakarta.servlet.ServletRequest;
 import reactor.core.publisher.Mono;
 
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatusCode;
+import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
+import org.springframework.util.ClassUtils;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
@@ -12,10 +15,14 @@ import org.springframework.web.server.WebFilterChain;
 /**
  * {@link RequestCountingFilter} for WebFlux applications: counts requests for the heartbeat
  * and records the paths of answered GETs. The warm-up's requests, which carry
- * {@link WorkerServer#WARMUP_ATTRIBUTE} in their Reactor context, are neither counted nor
- * recorded.
+ * {@link WorkerServer#WARMUP_ATTRIBUTE} in their Reactor context (Netty) or as an attribute of
+ * the servlet request under them (Tomcat, Jetty), are neither counted nor recorded.
  */
 final class ReactiveRequestCountingFilter implements WebFilter, Ordered {
+
+	/** WebFlux on Tomcat or Jetty: the servlet API is there (not on Netty, so looked up by name). */
+	private static final boolean SERVLET = ClassUtils.isPresent("jakarta.servlet.ServletRequest",
+			ReactiveRequestCountingFilter.class.getClassLoader());
 
 	private final WorkerRequestStats stats;
 
@@ -29,8 +36,8 @@ final class ReactiveRequestCountingFilter implements WebFilter, Ordered {
 
 	@Override
 	public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
-		return Mono.deferContextual((context) -> context.hasKey(WorkerServer.WARMUP_ATTRIBUTE) ? chain.filter(exchange)
-				: counted(exchange, chain));
+		return Mono.deferContextual((context) -> (context.hasKey(WorkerServer.WARMUP_ATTRIBUTE)
+				|| (SERVLET && ServletWarmup.marks(exchange))) ? chain.filter(exchange) : counted(exchange, chain));
 	}
 
 	private Mono<Void> counted(ServerWebExchange exchange, WebFilterChain chain) {
@@ -44,6 +51,16 @@ final class ReactiveRequestCountingFilter implements WebFilter, Ordered {
 				&& (status == null || status.is2xxSuccessful())) {
 			this.paths.record(exchange.getRequest().getPath().value());
 		}
+	}
+
+	/** Loaded only where the servlet API is. */
+	private static final class ServletWarmup {
+
+		static boolean marks(ServerWebExchange exchange) {
+			Object request = ServerHttpRequestDecorator.getNativeRequest(exchange.getRequest());
+			return request instanceof ServletRequest servlet && servlet.getAttribute(WorkerServer.WARMUP_ATTRIBUTE) != null;
+		}
+
 	}
 
 	@Override

@@ -70,16 +70,26 @@ class PreforkRoleTests {
 				WebApplicationType.SERVLET))
 			.containsExactly(ServletMasterServer.class, JettyMasterServer.class);
 		assertThat(PreforkMasterRunner.masterServer(loader, WebApplicationType.REACTIVE))
-			.containsExactly(ReactiveMasterServer.class);
+			.containsExactly(ReactiveMasterServer.class, NettyMasterServer.class);
+		assertThat(PreforkMasterRunner.masterServer(new FilteredClassLoader("reactor.netty"),
+				WebApplicationType.REACTIVE))
+			.containsExactly(ReactiveMasterServer.class, TomcatMasterServer.class);
+		assertThat(PreforkMasterRunner.masterServer(new FilteredClassLoader("reactor.netty", "org.apache.catalina"),
+				WebApplicationType.REACTIVE))
+			.containsExactly(ReactiveMasterServer.class, JettyMasterServer.class);
 		ClassLoader noContainer = new FilteredClassLoader("org.apache.catalina", "org.eclipse.jetty");
 		assertThatExceptionOfType(PreforkStartupException.class)
 			.isThrownBy(() -> PreforkMasterRunner.masterServer(noContainer, WebApplicationType.SERVLET))
 			.withMessageContaining("Spring MVC on Tomcat or Jetty only")
 			.satisfies((ex) -> assertThat(ex.getAction()).contains("prefork.enabled=false"));
-		ClassLoader withoutNetty = new FilteredClassLoader("reactor.netty");
+		ClassLoader noServer = new FilteredClassLoader("reactor.netty", "org.apache.catalina", "org.eclipse.jetty");
 		assertThatExceptionOfType(PreforkStartupException.class)
-			.isThrownBy(() -> PreforkMasterRunner.masterServer(withoutNetty, WebApplicationType.REACTIVE))
-			.withMessageContaining("WebFlux applications on Reactor Netty only; this one runs on Tomcat");
+			.isThrownBy(() -> PreforkMasterRunner.masterServer(noServer, WebApplicationType.REACTIVE))
+			.withMessageContaining("WebFlux applications on Reactor Netty, Tomcat or Jetty only");
+		ClassLoader noWebFlux = new FilteredClassLoader("org.springframework.web.reactive");
+		assertThatExceptionOfType(PreforkStartupException.class)
+			.isThrownBy(() -> PreforkMasterRunner.masterServer(noWebFlux, WebApplicationType.REACTIVE))
+			.withMessageContaining("WebFlux is not on its class path");
 	}
 
 	@Test

@@ -65,10 +65,10 @@ class WorkerBudgetsTests {
 	}
 
 	@Test
-	void tomcatThreadsOfTheUsersAreLeftAlone() {
-		assertThat(budget(List.of(), Map.of()).cpu().tomcatThreadsFor(2)).isEqualTo(100);
+	void requestThreadsOfTheUsersAreLeftAlone() {
+		assertThat(budget(List.of(), Map.of()).cpu().requestThreadsFor(2)).isEqualTo(100);
 		this.environment.setProperty("server.tomcat.threads.max", "50");
-		assertThat(budget(List.of(), Map.of()).cpu().tomcatThreadsFor(2)).isEqualTo(-1);
+		assertThat(budget(List.of(), Map.of()).cpu().requestThreadsFor(2)).isEqualTo(-1);
 	}
 
 	@Test

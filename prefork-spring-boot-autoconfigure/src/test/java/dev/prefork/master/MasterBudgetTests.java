@@ -92,10 +92,10 @@ class MasterBudgetTests {
 		CpuShare cpu = new CpuShare(4, true, null, false, false);
 		assertThat(List.of(cpu.processorsFor(1), cpu.processorsFor(2), cpu.processorsFor(3), cpu.processorsFor(8)))
 			.containsExactly(4, 2, 1, 1);
-		assertThat(List.of(cpu.tomcatThreadsFor(1), cpu.tomcatThreadsFor(2), cpu.tomcatThreadsFor(6),
-				cpu.tomcatThreadsFor(20))).containsExactly(200, 100, 34, 25);
+		assertThat(List.of(cpu.requestThreadsFor(1), cpu.requestThreadsFor(2), cpu.requestThreadsFor(6),
+				cpu.requestThreadsFor(20))).containsExactly(200, 100, 34, 25);
 		assertThat(new CpuShare(4, true, "-XX:ActiveProcessorCount=4", true, false).processorsFor(2)).isEqualTo(-1);
-		assertThat(new CpuShare(4, true, null, true, false).tomcatThreadsFor(2)).isEqualTo(-1);
+		assertThat(new CpuShare(4, true, null, true, false).requestThreadsFor(2)).isEqualTo(-1);
 		assertThat(new CpuShare(4, false, null, false, false).processorsFor(2)).isEqualTo(-1);
 	}
 

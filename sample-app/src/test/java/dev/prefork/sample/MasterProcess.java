@@ -43,6 +43,12 @@ final class MasterProcess implements AutoCloseable {
 	static final Path JETTY_JAR = Path.of(System.getProperty("jetty.jar", "../sample-jetty/target/sample-jetty.jar"))
 		.toAbsolutePath();
 
+	private static Path sampleJar(String module) {
+		return Path.of(System.getProperty(module.substring("sample-".length()) + ".jar",
+				"../" + module + "/target/" + module + ".jar"))
+			.toAbsolutePath();
+	}
+
 	/**
 	 * The web stacks a test that concerns workers runs on (a {@code @ParameterizedTest} with
 	 * {@code @MethodSource} {@link #matrix()} or {@link #stacks()}): a sample application of
@@ -51,18 +57,32 @@ final class MasterProcess implements AutoCloseable {
 	enum Stack {
 
 		/** Spring MVC on Tomcat: {@code sample-app}. */
-		MVC_TOMCAT(JAR),
+		MVC_TOMCAT(JAR, "Tomcat"),
 
 		/** WebFlux on Reactor Netty: {@code sample-reactive}. */
-		WEBFLUX_NETTY(REACTIVE_JAR),
+		WEBFLUX_NETTY(REACTIVE_JAR, "Netty"),
 
 		/** Spring MVC on Jetty: {@code sample-jetty}. */
-		MVC_JETTY(JETTY_JAR);
+		MVC_JETTY(JETTY_JAR, "Jetty"),
+
+		/** WebFlux on Tomcat: {@code sample-reactive-tomcat}, sample-reactive's sources. */
+		WEBFLUX_TOMCAT(sampleJar("sample-reactive-tomcat"), "Tomcat"),
+
+		/** WebFlux on Jetty: {@code sample-reactive-jetty}, sample-reactive's sources. */
+		WEBFLUX_JETTY(sampleJar("sample-reactive-jetty"), "Jetty");
 
 		final Path jar;
 
-		Stack(Path jar) {
+		/** As Spring Boot names it in "... started on port". */
+		final String server;
+
+		Stack(Path jar, String server) {
 			this.jar = jar;
+			this.server = server;
+		}
+
+		boolean webFlux() {
+			return name().startsWith("WEBFLUX");
 		}
 
 	}
@@ -72,7 +92,15 @@ final class MasterProcess implements AutoCloseable {
 	 * narrows it (the JDK 25 run takes Tomcat only).
 	 */
 	static Stream<Stack> matrix() {
-		return stacks().filter((stack) -> stack != Stack.MVC_JETTY);
+		return stacks().filter((stack) -> stack == Stack.MVC_TOMCAT || stack == Stack.WEBFLUX_NETTY);
+	}
+
+	/**
+	 * A server of each kind, for the tests of a hung worker (a blocked request pool, a blocked
+	 * event loop); narrowed as {@link #matrix()}.
+	 */
+	static Stream<Stack> servers() {
+		return stacks().filter((stack) -> stack != Stack.WEBFLUX_TOMCAT && stack != Stack.WEBFLUX_JETTY);
 	}
 
 	/** Every stack, for the shared-socket, drain and warm-up tests; narrowed as {@link #matrix()}. */

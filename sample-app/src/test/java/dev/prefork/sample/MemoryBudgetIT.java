@@ -42,7 +42,7 @@ class MemoryBudgetIT {
 				List<String> argv = cmdline(pid);
 				assertThat(argv).filteredOn((arg) -> arg.startsWith("-Xmx")).containsExactly("-Xmx212m");
 				assertThat(argv).contains("-XX:ActiveProcessorCount=" + Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
-				assertThat(MasterProcess.environment(pid)).contains("PREFORK_TOMCAT_THREADS_MAX=100");
+				assertThat(MasterProcess.environment(pid)).contains("PREFORK_REQUEST_THREADS_MAX=100");
 			}
 			assertThat(master.output()).contains("Sizing workers: memory limit 1024 MiB (cgroup ");
 

@@ -60,6 +60,12 @@ class PreforkMasterIT {
 			}
 			assertThat(answered).isEqualTo(workers);
 			assertThat(slots).containsExactlyInAnyOrder(0, 1, 2);
+			if (stack.webFlux()) {
+				// a functional route answers only through WebFlux: a servlet stack would answer 404
+				assertThat(master.get("/hello").body()).isEqualTo("hello");
+			}
+			assertThat(master.output()).as("the master serves on the application's server")
+				.contains(stack.server + " started on port " + master.managementPort);
 
 			long killed = pidOfSlot(status, 1);
 			MasterProcess.kill("KILL", killed);
@@ -123,7 +129,7 @@ class PreforkMasterIT {
 	}
 
 	@ParameterizedTest
-	@MethodSource("dev.prefork.sample.MasterProcess#stacks")
+	@MethodSource("dev.prefork.sample.MasterProcess#servers")
 	void hungWorkerIsDumpedKilledAndReplaced(Stack stack) throws Exception {
 		try (MasterProcess master = MasterProcess.start(stack, "--prefork.workers=2", "--prefork.timeout=10s",
 				MasterProcess.TEST_ENDPOINTS)) {

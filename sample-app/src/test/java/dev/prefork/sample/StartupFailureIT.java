@@ -61,10 +61,10 @@ class StartupFailureIT {
 	}
 
 	@Test
-	void aReactiveApplicationOnTomcatIsRefused() throws Exception {
+	void aReactiveTypeWithoutWebFluxIsRefused() throws Exception {
 		assertRefused(MasterProcess.runToExit("--spring.main.web-application-type=reactive"),
-				"prefork serves WebFlux applications on Reactor Netty only; this one runs on Tomcat",
-				"prefork.enabled=false");
+				"is reactive (spring.main.web-application-type=reactive) but WebFlux is not on its class path",
+				"Add spring-boot-starter-webflux");
 	}
 
 	@Test

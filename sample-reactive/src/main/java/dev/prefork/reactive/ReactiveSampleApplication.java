@@ -6,21 +6,16 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
-import io.netty.util.concurrent.EventExecutor;
-import io.netty.util.internal.ThreadExecutorMap;
 import reactor.core.publisher.Mono;
 
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.http.HttpStatus;
 import org.springframework.web.bind.annotation.GetMapping;
-import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.reactive.function.server.RouterFunction;
@@ -29,7 +24,8 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 import org.springframework.web.server.ResponseStatusException;
 
 /**
- * A WebFlux application on Reactor Netty, as a user has one, with the prefork starter added:
+ * A WebFlux application on Reactor Netty, as a user has one, with the prefork starter added
+ * (the same sources make {@code sample-reactive-tomcat} and {@code sample-reactive-jetty}):
  * a functional route ({@code /hello}) and annotated endpoints ({@code /whoami}, {@code /sleep})
  * that answer as the servlet sample's do. Adding the starter must leave it a WebFlux
  * application: a servlet stack on its class path would answer the functional route with 404.
@@ -86,38 +82,6 @@ public class ReactiveSampleApplication {
 		}
 		return Mono.delay(Duration.ofMillis(ms))
 			.map((tick) -> Map.of("pid", ProcessHandle.current().pid(), "worker", this.slot, "slept", ms));
-	}
-
-	/** Endpoints the integration tests need; off unless {@code sample.test-endpoints=true}. */
-	@RestController
-	@ConditionalOnBooleanProperty("sample.test-endpoints")
-	static class TestEndpoints {
-
-		private final int slot;
-
-		TestEndpoints(@Value("${prefork.worker.slot:-1}") int slot) {
-			this.slot = slot;
-		}
-
-		/**
-		 * Hangs the event loop that serves this request, once the answer is written: as if
-		 * the application called a blocking service on it. Its connections, and the
-		 * worker's heartbeat, never run again.
-		 */
-		@PostMapping("/hang")
-		Mono<Map<String, Object>> hang() {
-			EventExecutor loop = ThreadExecutorMap.currentExecutor();
-			if (loop == null) {
-				throw new ResponseStatusException(HttpStatus.NOT_IMPLEMENTED, "not on a Netty event loop");
-			}
-			loop.schedule(() -> {
-				while (true) {
-					Thread.onSpinWait();
-				}
-			}, 200, TimeUnit.MILLISECONDS);
-			return Mono.just(Map.of("pid", ProcessHandle.current().pid(), "worker", this.slot, "hung", loop.toString()));
-		}
-
 	}
 
 }

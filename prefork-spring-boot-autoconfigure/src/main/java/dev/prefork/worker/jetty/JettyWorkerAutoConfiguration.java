@@ -17,7 +17,8 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * Jetty in a worker the master started ({@code PREFORK_ROLE=worker}): its connector is
+ * Jetty in a worker the master started ({@code PREFORK_ROLE=worker}), under Spring MVC or
+ * WebFlux: its connector is
  * replaced by a {@link SharedSocketConnector} on the socket inherited on fd 0, with the same
  * connection factories (HTTP configuration, TLS), and a {@link WorkerHandler} goes in front of
  * the application; the worker reaches it through {@link JettyWorkerServer}. A training run

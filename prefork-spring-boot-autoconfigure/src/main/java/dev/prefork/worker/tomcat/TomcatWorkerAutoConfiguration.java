@@ -7,13 +7,14 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.tomcat.TomcatConnectorCustomizer;
-import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
+import org.springframework.boot.tomcat.TomcatWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * Tomcat in a worker the master started ({@code PREFORK_ROLE=worker}): it serves the socket
+ * Tomcat in a worker the master started ({@code PREFORK_ROLE=worker}), under Spring MVC or
+ * WebFlux: it serves the socket
  * inherited on fd 0 with an acceptor made for a shared socket, and the worker reaches it
  * through {@link TomcatWorkerServer}. A training run ({@code PREFORK_ROLE=training}) gets the
  * latter only, to warm up through its own Tomcat.
@@ -32,7 +33,7 @@ public final class TomcatWorkerAutoConfiguration {
 		}
 
 		@Bean
-		WebServerFactoryCustomizer<TomcatServletWebServerFactory> preforkSharedSocketProtocol() {
+		WebServerFactoryCustomizer<TomcatWebServerFactory> preforkSharedSocketProtocol() {
 			return (factory) -> factory.setProtocol(SharedSocketNioProtocol.class.getName());
 		}
 

@@ -1,7 +1,6 @@
-package dev.prefork.os;
+package dev.prefork.systemd;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
@@ -10,6 +9,7 @@ import dev.prefork.master.ExitReason;
 import dev.prefork.master.ExitStatus;
 import dev.prefork.master.MasterEvents;
 import dev.prefork.master.MasterSettings;
+import dev.prefork.os.UnixDatagram;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
@@ -25,9 +25,8 @@ public final class SystemdNotify implements MasterEvents {
 
 	static final String NOTIFY_SOCKET = "NOTIFY_SOCKET";
 
-	private final byte[] address;
-
-	private final String socketName;
+	/** Null without NOTIFY_SOCKET. */
+	private final UnixDatagram socket;
 
 	private final long pid;
 
@@ -41,8 +40,7 @@ public final class SystemdNotify implements MasterEvents {
 	private boolean failureLogged;
 
 	private SystemdNotify(String socket, long pid, boolean newMasterOfUpgrade) {
-		this.socketName = socket;
-		this.address = (socket != null) ? sockaddrUn(socket) : null;
+		this.socket = (socket != null) ? UnixDatagram.to(socket) : null;
 		this.pid = pid;
 		this.quiet = newMasterOfUpgrade;
 	}
@@ -61,7 +59,7 @@ public final class SystemdNotify implements MasterEvents {
 	}
 
 	public boolean isEnabled() {
-		return this.address != null;
+		return this.socket != null;
 	}
 
 	@Override
@@ -121,16 +119,11 @@ public final class SystemdNotify implements MasterEvents {
 
 	/** Sends one datagram. */
 	void send(String message) {
-		if (this.address == null || this.quiet) {
+		if (this.socket == null || this.quiet) {
 			return;
 		}
-		LibC libc = Native.libc();
-		int fd = libc.socket(LibC.AF_UNIX, LibC.SOCK_DGRAM | LibC.SOCK_CLOEXEC, 0);
 		try {
-			byte[] bytes = message.getBytes(StandardCharsets.UTF_8);
-			if (fd < 0 || libc.sendto(fd, bytes, bytes.length, LibC.MSG_NOSIGNAL, this.address, this.address.length) < 0) {
-				throw Native.error("sd_notify to " + this.socketName);
-			}
+			this.socket.send(message);
 		}
 		catch (IOException ex) {
 			if (!this.failureLogged) {
@@ -138,22 +131,6 @@ public final class SystemdNotify implements MasterEvents {
 				logger.warn("Cannot notify systemd (" + ex.getMessage() + "); further failures are not logged");
 			}
 		}
-		finally {
-			Native.closeQuietly(fd);
-		}
-	}
-
-	/** struct sockaddr_un for a path, or an abstract name when it starts with '@'. */
-	static byte[] sockaddrUn(String socket) {
-		byte[] path = socket.getBytes(StandardCharsets.UTF_8);
-		boolean abstractName = socket.startsWith("@");
-		byte[] address = new byte[2 + path.length + (abstractName ? 0 : 1)];
-		address[0] = (byte) LibC.AF_UNIX;
-		System.arraycopy(path, 0, address, 2, path.length);
-		if (abstractName) {
-			address[2] = 0;
-		}
-		return address;
 	}
 
 }

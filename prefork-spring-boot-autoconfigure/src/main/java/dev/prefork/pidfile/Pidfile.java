@@ -1,4 +1,4 @@
-package dev.prefork.os;
+package dev.prefork.pidfile;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
+
+import dev.prefork.os.OwnedFiles;
 
 /**
  * The master's pidfile: written atomically (temporary file, then rename), private to the

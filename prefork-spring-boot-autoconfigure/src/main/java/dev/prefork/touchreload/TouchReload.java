@@ -1,4 +1,4 @@
-package dev.prefork.os;
+package dev.prefork.touchreload;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -11,9 +11,11 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
+
 import dev.prefork.master.Command;
 import dev.prefork.master.ControlCommand;
 import dev.prefork.master.Source;
+import dev.prefork.os.OwnedFiles;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
@@ -69,7 +71,7 @@ public final class TouchReload implements Closeable {
 	 * Why another user could touch the file, create it (it need not exist yet), or replace a
 	 * directory on its path, or {@code null}.
 	 */
-	static String untrusted(Path path) {
+	public static String untrusted(Path path) {
 		return OwnedFiles.pathProblem(path, false);
 	}
 

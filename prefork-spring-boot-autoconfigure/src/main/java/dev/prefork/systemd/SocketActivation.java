@@ -1,9 +1,10 @@
-package dev.prefork.os;
+package dev.prefork.systemd;
 
 import java.io.IOException;
 import java.util.Map;
 import java.util.Optional;
 
+import dev.prefork.os.ListenSocket;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 

@@ -1,4 +1,4 @@
-package dev.prefork.os;
+package dev.prefork.pidfile;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package dev.prefork.os;
+package dev.prefork.systemd;
 
 import java.io.IOException;
 import java.util.Map;
@@ -18,17 +18,6 @@ class SystemdTests {
 		assertThatIOException()
 			.isThrownBy(() -> SocketActivation.passedSocket(Map.of("LISTEN_PID", "42", "LISTEN_FDS", "x"), 42))
 			.withMessage("LISTEN_FDS=x is not a number");
-	}
-
-	@Test
-	void notifySocketAddressesArePathsOrAbstractNames() {
-		byte[] path = SystemdNotify.sockaddrUn("/run/systemd/notify");
-		assertThat(path[0]).isEqualTo((byte) 1);
-		assertThat(new String(path, 2, path.length - 3)).isEqualTo("/run/systemd/notify");
-		assertThat(path[path.length - 1]).as("NUL-terminated").isZero();
-		byte[] abstractName = SystemdNotify.sockaddrUn("@notify");
-		assertThat(abstractName[2]).as("abstract: leading NUL").isZero();
-		assertThat(new String(abstractName, 3, abstractName.length - 3)).isEqualTo("notify");
 	}
 
 	@Test
