@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import java.util.Map;
 import java.util.Set;
@@ -93,6 +94,12 @@ final class MasterProcess implements AutoCloseable {
 	 */
 	static Stream<Stack> matrix() {
 		return stacks().filter((stack) -> stack == Stack.MVC_TOMCAT || stack == Stack.WEBFLUX_NETTY);
+	}
+
+	/** The stacks outside {@link #matrix()}, for a shorter drain test; narrowed as {@link #matrix()}. */
+	static Stream<Stack> others() {
+		Set<Stack> matrix = matrix().collect(Collectors.toSet());
+		return stacks().filter((stack) -> !matrix.contains(stack));
 	}
 
 	/**

@@ -33,7 +33,7 @@ class ZeroDowntimeIT {
 	Path temp;
 
 	@ParameterizedTest
-	@MethodSource("dev.prefork.sample.MasterProcess#stacks")
+	@MethodSource("dev.prefork.sample.MasterProcess#matrix")
 	void noRequestFailsAcrossReloadsScalingRecyclingAndAnUpgrade(Stack stack) throws Exception {
 		Path pidfile = this.temp.resolve("master.pid");
 		try (MasterProcess master = MasterProcess.start(stack, "--prefork.workers=2", "--prefork.max-requests=40000",
@@ -41,6 +41,31 @@ class ZeroDowntimeIT {
 			master.awaitReady(2);
 			try (KeepAliveLoad load = KeepAliveLoad.start(master.port(), CONNECTIONS)) {
 				underLoad(master, load);
+			}
+		}
+	}
+
+	/**
+	 * The other stacks drain through the same code as one of the matrix's (their connector, or
+	 * their server under another web framework): a rolling reload and a scale-down, where
+	 * every worker that goes drains first.
+	 */
+	@ParameterizedTest
+	@MethodSource("dev.prefork.sample.MasterProcess#others")
+	void noRequestFailsAcrossAReloadAndAScaleDown(Stack stack) throws Exception {
+		try (MasterProcess master = MasterProcess.start(stack, "--prefork.workers=2", "--prefork.timeout=12s")) {
+			master.awaitReady(2);
+			try (KeepAliveLoad load = KeepAliveLoad.start(master.port(), CONNECTIONS)) {
+				awaitMore(load, 500);
+				master.signal("HUP");
+				awaitReload(master, 2, "rolling");
+				awaitMore(load, 500);
+				master.signal("TTOU");
+				master.awaitStatus("1 worker", (s) -> s.get("targetWorkers").asInt() == 1 && s.get("workers").size() == 1
+						&& readyCount(s) == 1);
+				awaitMore(load, 500);
+				load.close();
+				assertThat(load.failures()).as("failed requests out of " + load.answered()).isEmpty();
 			}
 		}
 	}
