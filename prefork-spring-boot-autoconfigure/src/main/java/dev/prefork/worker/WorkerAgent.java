@@ -5,14 +5,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.channels.Channel;
 import java.nio.channels.ServerSocketChannel;
 import java.time.Duration;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.prefork.logging.LogFiles;
 import dev.prefork.protocol.ChannelProtocol;
@@ -34,7 +30,7 @@ import org.springframework.context.support.DefaultLifecycleProcessor;
  *
  * <p>
  * A heartbeat is a task run where the web server runs requests (Tomcat's request thread
- * pool): a worker whose request threads are all stuck sends none, and the master replaces it,
+ * pool; see {@link Heartbeat}): a worker whose request threads are all stuck sends none, and the master replaces it,
  * as a gunicorn worker stuck in a request misses its heartbeat. The agent reaches the web
  * server through {@link WorkerServer} only.
  */
@@ -53,8 +49,6 @@ public final class WorkerAgent {
 	private final String masterPid;
 
 	private static volatile boolean quickExit;
-
-	private final AtomicBoolean heartbeatPending = new AtomicBoolean();
 
 	private volatile ConfigurableApplicationContext context;
 
@@ -160,6 +154,7 @@ public final class WorkerAgent {
 		}
 		send(ChannelProtocol.READY + warmup);
 		Executor requestThreads = requestThreads(server);
+		boolean progressCounts = server != null && server.runsRequestsOnVirtualThreads();
 		WorkerRequestStats stats = context.getBeanProvider(WorkerRequestStats.class).getIfAvailable(WorkerRequestStats::new);
 		ServedPaths paths = context.getBeanProvider(ServedPaths.class).getIfAvailable();
 		ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor((task) -> {
@@ -168,8 +163,8 @@ public final class WorkerAgent {
 			return thread;
 		});
 		long interval = this.heartbeatInterval.toMillis();
-		scheduler.scheduleAtFixedRate(() -> heartbeat(requestThreads, stats, paths), 0, interval,
-				TimeUnit.MILLISECONDS);
+		scheduler.scheduleAtFixedRate(new Heartbeat(requestThreads, progressCounts, stats, paths, this::send), 0,
+				interval, TimeUnit.MILLISECONDS);
 	}
 
 	/** The warm-up's result, or null if it could not run at all. */
@@ -202,14 +197,6 @@ public final class WorkerAgent {
 		System.exit(0);
 	}
 
-	private void reportPaths(List<Map.Entry<String, Long>> top) {
-		if (!top.isEmpty()) {
-			StringBuilder line = new StringBuilder(ChannelProtocol.PATHS);
-			top.forEach((entry) -> line.append(' ').append(entry.getValue()).append(' ').append(entry.getKey()));
-			send(line.toString());
-		}
-	}
-
 	/**
 	 * The application's web server as the worker sees it, from the {@link WorkerServer.Finder}
 	 * of its server's package; null if it has no web server or none that prefork serves.
@@ -225,26 +212,6 @@ public final class WorkerAgent {
 			}
 		}
 		return null;
-	}
-
-	private void heartbeat(Executor requestThreads, WorkerRequestStats stats, ServedPaths paths) {
-		// One probe at a time: a hung pool must not fill up with heartbeats.
-		if (!this.heartbeatPending.compareAndSet(false, true)) {
-			return;
-		}
-		try {
-			requestThreads.execute(() -> {
-				this.heartbeatPending.set(false);
-				// Paths before the count: a request is counted served before its path is recorded, so
-				// the heartbeat covers every request of the report that follows it (the master checks).
-				List<Map.Entry<String, Long>> top = (paths != null) ? paths.drain() : List.of();
-				send(ChannelProtocol.heartbeat(stats.served(), stats.inflight()));
-				reportPaths(top);
-			});
-		}
-		catch (RejectedExecutionException ex) {
-			this.heartbeatPending.set(false);
-		}
 	}
 
 	private static Executor requestThreads(WorkerServer server) {

@@ -42,6 +42,15 @@ public interface WorkerServer {
 	Executor requestExecutor();
 
 	/**
+	 * Whether requests run on virtual threads ({@code spring.threads.virtual.enabled}): then
+	 * requests that finish prove the worker serves while the heartbeat's probe waits its turn
+	 * (see {@link Heartbeat}).
+	 */
+	default boolean runsRequestsOnVirtualThreads() {
+		return false;
+	}
+
+	/**
 	 * Opens a private entrance on a loopback port through the server's own handler chain,
 	 * for the warm-up.
 	 * @return the open entrance

@@ -6,6 +6,7 @@ import java.util.concurrent.Executor;
 import dev.prefork.worker.WorkerServer;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.util.thread.VirtualThreadPool;
 
 import org.springframework.boot.jetty.JettyWebServer;
 import org.springframework.boot.web.server.WebServer;
@@ -76,6 +77,11 @@ final class JettyWorkerServer implements WorkerServer {
 	@Override
 	public Executor requestExecutor() {
 		return this.server.getThreadPool();
+	}
+
+	@Override
+	public boolean runsRequestsOnVirtualThreads() {
+		return this.server.getThreadPool() instanceof VirtualThreadPool;
 	}
 
 	@Override

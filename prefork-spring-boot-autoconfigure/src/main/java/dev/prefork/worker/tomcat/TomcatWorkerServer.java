@@ -7,6 +7,7 @@ import dev.prefork.worker.WorkerServer;
 import org.apache.catalina.startup.Tomcat;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.apache.tomcat.util.threads.VirtualThreadExecutor;
 
 import org.springframework.boot.tomcat.TomcatWebServer;
 import org.springframework.boot.web.server.WebServer;
@@ -68,6 +69,11 @@ final class TomcatWorkerServer implements WorkerServer {
 		}
 		logger.warn("Tomcat's request thread pool not found; heartbeats only show that the JVM is alive");
 		return Runnable::run;
+	}
+
+	@Override
+	public boolean runsRequestsOnVirtualThreads() {
+		return this.tomcat.getConnector().getProtocolHandler().getExecutor() instanceof VirtualThreadExecutor;
 	}
 
 	@Override
