@@ -6,11 +6,15 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -260,6 +264,9 @@ final class MasterProcess implements AutoCloseable {
 	private static MasterProcess start(List<String> prefix, Path jar, Map<String, String> environment, String... args)
 			throws IOException {
 		requireJava();
+		if (argument(args, "--prefork.preload") == null && argument(args, "--prefork.enabled=false") == null) {
+			buildArchiveAhead(jar);
+		}
 		int port = portArgument(args, "--server.port=");
 		int managementPort = portArgument(args, "--management.server.port=");
 		List<String> command = new ArrayList<>(prefix);
@@ -284,6 +291,38 @@ final class MasterProcess implements AutoCloseable {
 			.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
 			.start();
 		return new MasterProcess(process, port, managementPort, log, args);
+	}
+
+	/** The sample jars whose class-data archive this JVM made sure of (for {@link #JAVA}). */
+	private static final Set<Path> archived = new HashSet<>();
+
+	/**
+	 * Builds the class-data archive of a sample jar in its default place once, before its first
+	 * master starts, as a deploy would ({@code --prefork.preload=build}): otherwise every test's
+	 * workers start cold (a WebFlux worker took 56 s to start on a busy machine) while their
+	 * master builds the archive in the background, and the test stops it before it is done.
+	 * Test forks take turns through a lock file. A copy of a jar a test makes is left alone.
+	 */
+	private static synchronized void buildArchiveAhead(Path jar) throws IOException {
+		boolean sample = jar.equals(JAR) || Stream.of(Stack.values()).anyMatch((stack) -> stack.jar.equals(jar));
+		if (!sample || !archived.add(jar)) {
+			return;
+		}
+		Path lock = jar.resolveSibling(".prefork-build.lock");
+		try (FileChannel channel = FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+				FileLock held = channel.lock()) {
+			try (MasterProcess build = startJar(jar, "--prefork.preload=build")) {
+				assertThat(build.awaitExit(Duration.ofMinutes(5)))
+					.as("building the class-data archive of " + jar + ":\n" + build.output())
+					.isZero();
+			}
+		}
+		catch (IOException ex) {
+			throw ex;
+		}
+		catch (Exception ex) {
+			throw new IOException("building the class-data archive of " + jar, ex);
+		}
 	}
 
 	/**
