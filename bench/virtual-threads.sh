@@ -12,7 +12,10 @@
 #
 # Usage: bench/virtual-threads.sh   Environment: JAVA (default Temurin 25), LOAD (default 60),
 #   STEADY (default 60), SETUPS (default "plain one-carrier carriers all-cpus plain"),
-#   UNTIL_STEADY=1 (load until the JIT settles, at most WARMUP s, before the second window)
+#   UNTIL_STEADY=1 (load until the JIT settles, at most WARMUP s, before the second window),
+#   CURVE=N (instead: N windows of 30 s of load from ready, requests/s of each: how long each
+#   setup takes to reach its speed, and whether the workers ever reach the plain JVM's),
+#   VIRTUAL=false (the same setups on platform threads, to tell what is the virtual threads' doing)
 set -euo pipefail
 PORT=${PORT:-18980}
 MPORT=${MPORT:-18981}
@@ -23,6 +26,7 @@ SHOP=$(build_realistic_app)
 LOAD=${LOAD:-60}
 STEADY=${STEADY:-60}
 URL="http://127.0.0.1:$PORT/"
+VIRTUAL=${VIRTUAL:-true}
 
 # wrk for $1 seconds; prints "requests/s failed": socket errors (connect, read, write, timeout) and non-2xx.
 load() {
@@ -42,7 +46,7 @@ await_answer() {
 }
 
 plain() {
-  "$JAVA" -jar "$SHOP" --prefork.enabled=false --spring.threads.virtual.enabled=true --server.port="$PORT" \
+  "$JAVA" -jar "$SHOP" --prefork.enabled=false --spring.threads.virtual.enabled="$VIRTUAL" --server.port="$PORT" \
     > "$WORK/master.log" 2>&1 &
   MASTER=$!
   await_answer
@@ -50,12 +54,12 @@ plain() {
 
 prefork() {
   : > "$WORK/master.log"
-  JAR=$SHOP start_master --prefork.workers=2 --spring.threads.virtual.enabled=true --prefork.preload=off \
+  JAR=$SHOP start_master --prefork.workers=2 --spring.threads.virtual.enabled="$VIRTUAL" --prefork.preload=off \
     --prefork.boot-timeout=300s "$@"
   await_ready 2 600
 }
 
-echo "# $(nproc) cores, $("$JAVA" -version 2>&1 | head -1), realistic app, spring.threads.virtual.enabled=true, wrk -t2 -c32 --timeout 2s for ${LOAD}s from ready, commit $(git rev-parse --short HEAD)"
+echo "# $(nproc) cores, $("$JAVA" -version 2>&1 | head -1), realistic app, spring.threads.virtual.enabled=$VIRTUAL, wrk -t2 -c32 --timeout 2s for ${LOAD}s from ready, commit $(git rev-parse --short HEAD)"
 echo "| setup | requests/s, first ${LOAD} s | requests/s, next ${STEADY} s | failed requests | workers killed as hung |"
 echo "|---|---|---|---|---|"
 for setup in ${SETUPS:-plain one-carrier carriers all-cpus plain}; do
@@ -65,6 +69,14 @@ for setup in ${SETUPS:-plain one-carrier carriers all-cpus plain}; do
     carriers) prefork; label="2 workers, a carrier per processor (now)" ;;
     all-cpus) prefork --prefork.worker.share-cpus=false; label="2 workers seeing every processor (share-cpus=false)" ;;
   esac
+  if [ -n "${CURVE:-}" ]; then
+    curve=""
+    for _ in $(seq "$CURVE"); do curve="$curve $(rate "$URL" 30 bench/lua/shop.lua)"; done
+    killed=$(grep -c 'sent no heartbeat' "$WORK/master.log" || true)
+    stop_master
+    echo "| $label |$curve | $( [ "$setup" = plain ] && echo - || echo "$killed") |"
+    continue
+  fi
   read -r first failed_first <<< "$(load "$LOAD")"
   # UNTIL_STEADY=1: more load until the JIT settles (lib.sh's warm_up) before the second window
   [ -z "${UNTIL_STEADY:-}" ] || warm_up "$URL" bench/lua/shop.lua
