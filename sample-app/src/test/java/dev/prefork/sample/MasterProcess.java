@@ -153,6 +153,15 @@ final class MasterProcess implements AutoCloseable {
 
 	static final String WARMUP_REQUESTS = "--prefork.warmup.max-requests=";
 
+	private static final String WORKER_JVM_ARGS = "--prefork.worker.jvm-args=";
+
+	/**
+	 * The masters and workers of tests compile with C1 only: no test measures speed, and C2's
+	 * compiler threads took a large share of the 2 CPUs that booting JVMs of two test classes
+	 * share (see DEVELOPERS.md, the suite's time budget).
+	 */
+	static final String QUICK_JIT = "-XX:TieredStopAtLevel=1";
+
 	/** Turns on the sample's endpoints that harm a worker on purpose ({@code /hang}, {@code /allocate}, ...). */
 	static final String TEST_ENDPOINTS = "--sample.test-endpoints=true";
 
@@ -270,11 +279,19 @@ final class MasterProcess implements AutoCloseable {
 		int port = portArgument(args, "--server.port=");
 		int managementPort = portArgument(args, "--management.server.port=");
 		List<String> command = new ArrayList<>(prefix);
-		command.addAll(List.of(JAVA, "-jar", jar.toString()));
+		command.addAll(List.of(JAVA, QUICK_JIT, "-jar", jar.toString()));
+		boolean workerOptions = false;
 		for (String arg : args) {
-			if (!arg.startsWith("--server.port=") && !arg.startsWith("--management.server.port=")) {
+			if (arg.startsWith(WORKER_JVM_ARGS)) {
+				command.add(WORKER_JVM_ARGS + QUICK_JIT + " " + arg.substring(WORKER_JVM_ARGS.length()));
+				workerOptions = true;
+			}
+			else if (!arg.startsWith("--server.port=") && !arg.startsWith("--management.server.port=")) {
 				command.add(arg);
 			}
+		}
+		if (!workerOptions) {
+			command.add(WORKER_JVM_ARGS + QUICK_JIT);
 		}
 		if (argument(args, WARMUP_REQUESTS) == null) {
 			// A short warm-up, still on every worker: most tests are about something else.
