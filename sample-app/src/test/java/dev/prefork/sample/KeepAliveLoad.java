@@ -20,8 +20,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * A strict keep-alive HTTP/1.1 load on {@code GET /whoami}, as wrk makes it: a few
  * connections, each sending its next request as soon as the last answer is read, and
  * reconnecting only after an answer that said {@code Connection: close}. A request fails
- * when its answer is not 200, or when the connection breaks before the whole answer came:
- * nothing is retried, so a dropped request counts.
+ * when its answer is not 200, is not HTTP a parser can read, or when the connection breaks
+ * before the whole answer came: nothing is retried, so a dropped request counts. A load
+ * thread that died or did not end by {@link #close()} is a failure too, so "no failure" always
+ * means every connection ran to the end.
  */
 final class KeepAliveLoad implements AutoCloseable {
 
@@ -44,6 +46,7 @@ final class KeepAliveLoad implements AutoCloseable {
 		for (int i = 0; i < connections; i++) {
 			Thread thread = new Thread(load::run, "keep-alive-load-" + i);
 			thread.setDaemon(true);
+			thread.setUncaughtExceptionHandler((dead, ex) -> load.failures.add(dead.getName() + " died: " + ex));
 			thread.start();
 			load.threads.add(thread);
 		}
@@ -76,6 +79,10 @@ final class KeepAliveLoad implements AutoCloseable {
 				if (!this.stop.get()) {
 					this.failures.add(ex.toString());
 				}
+			}
+			catch (RuntimeException ex) {
+				// a status line, length or chunk size that is not HTTP: a failed request, never a lost thread
+				this.failures.add("malformed answer: " + ex);
 			}
 		}
 	}
@@ -150,6 +157,9 @@ final class KeepAliveLoad implements AutoCloseable {
 		this.stop.set(true);
 		for (Thread thread : this.threads) {
 			thread.join(35_000);
+			if (thread.isAlive()) {
+				this.failures.add(thread.getName() + " still running 35 s after the load stopped");
+			}
 		}
 	}
 

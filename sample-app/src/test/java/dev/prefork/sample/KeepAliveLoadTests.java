@@ -1,0 +1,66 @@
+package dev.prefork.sample;
+
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+
+import static dev.prefork.sample.MasterProcess.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The load client of the zero-downtime tests counts every answer it cannot read as a failure. */
+class KeepAliveLoadTests {
+
+	@Test
+	void anAnswerThatIsNotHttpIsAFailureAndTheThreadGoesOn() throws Exception {
+		assertThat(failuresAgainst("HTTP/1.1 abc OK\r\nContent-Length: 0\r\n\r\n")).isNotEmpty()
+			.allMatch((failure) -> failure.startsWith("malformed answer: java.lang.NumberFormatException"));
+		assertThat(failuresAgainst("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"))
+			.isNotEmpty()
+			.allMatch((failure) -> failure.startsWith("malformed answer: java.lang.NumberFormatException"));
+		assertThat(failuresAgainst("garbage\r\n\r\n")).isNotEmpty()
+			.allMatch((failure) -> failure.startsWith("malformed answer: java.lang.ArrayIndexOutOfBoundsException"));
+	}
+
+	@Test
+	void wellFormedAnswersAreNoFailure() throws Exception {
+		assertThat(failuresAgainst("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")).isEmpty();
+	}
+
+	/** One load connection against a server that gives every request the same answer, until 3 answers or failures. */
+	private static java.util.List<String> failuresAgainst(String answer) throws Exception {
+		try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+			Thread serving = new Thread(() -> serve(server, answer));
+			serving.setDaemon(true);
+			serving.start();
+			KeepAliveLoad load = KeepAliveLoad.start(server.getLocalPort(), 1);
+			await("3 answers or failures", Duration.ofSeconds(10),
+					() -> load.answered() + load.failures().size() >= 3);
+			load.close();
+			return load.failures();
+		}
+	}
+
+	private static void serve(ServerSocket server, String answer) {
+		while (!server.isClosed()) {
+			try (Socket socket = server.accept()) {
+				byte[] bytes = answer.getBytes(StandardCharsets.US_ASCII);
+				OutputStream out = socket.getOutputStream();
+				var in = socket.getInputStream();
+				byte[] buffer = new byte[4096];
+				while (in.read(buffer) > 0) {
+					out.write(bytes);
+					out.flush();
+				}
+			}
+			catch (java.io.IOException ex) {
+				// the server socket closed: the test is over
+			}
+		}
+	}
+
+}
