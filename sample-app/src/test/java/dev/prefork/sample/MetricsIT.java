@@ -335,12 +335,18 @@ class MetricsIT {
 		HttpClient client = HttpClient.newHttpClient();
 		Set<String> missing = new LinkedHashSet<>(queries);
 		long deadline = System.nanoTime() + timeout.toNanos();
+		String lastRefusal = "none";
 		while (!missing.isEmpty()) {
 			for (String query : List.copyOf(missing)) {
 				try {
 					HttpResponse<String> response = client.send(HttpRequest
 						.newBuilder(URI.create(base + "/api/v1/query?query=" + URLEncoder.encode(query, StandardCharsets.UTF_8)))
 						.build(), HttpResponse.BodyHandlers.ofString());
+					if (response.statusCode() != 200) {
+						// starting: Prometheus answers 503 "Service Unavailable" (text, not JSON) until ready
+						lastRefusal = response.statusCode() + " " + response.body().strip();
+						continue;
+					}
 					JsonNode answer = json.readTree(response.body());
 					if (answer.get("status").asString().equals("success") && !answer.get("data").get("result").isEmpty()) {
 						missing.remove(query);
@@ -351,7 +357,8 @@ class MetricsIT {
 				}
 			}
 			if (!missing.isEmpty() && System.nanoTime() > deadline) {
-				fail("No data from Prometheus after " + timeout + " for:\n" + String.join("\n", missing));
+				fail("No data from Prometheus after " + timeout + " (last refusal: " + lastRefusal + ") for:\n"
+						+ String.join("\n", missing));
 			}
 			Thread.sleep(1000);
 		}
