@@ -60,8 +60,13 @@ prefork() {
 }
 
 echo "# $(nproc) cores, $("$JAVA" -version 2>&1 | head -1), realistic app, spring.threads.virtual.enabled=$VIRTUAL, wrk -t2 -c32 --timeout 2s for ${LOAD}s from ready, commit $(git rev-parse --short HEAD)"
-echo "| setup | requests/s, first ${LOAD} s | requests/s, next ${STEADY} s | failed requests | workers killed as hung |"
-echo "|---|---|---|---|---|"
+if [ -n "${CURVE:-}" ]; then
+  echo "| setup | requests/s in each 30 s window from ready | workers killed as hung |"
+  echo "|---|---|---|"
+else
+  echo "| setup | requests/s, first ${LOAD} s | requests/s, next ${STEADY} s | failed requests | workers killed as hung |"
+  echo "|---|---|---|---|---|"
+fi
 for setup in ${SETUPS:-plain one-carrier carriers all-cpus plain}; do
   case $setup in
     plain) plain; label="one plain JVM" ;;

@@ -1,11 +1,14 @@
 package dev.prefork.sample;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
@@ -32,7 +35,7 @@ class KeepAliveLoadTests {
 	}
 
 	/** One load connection against a server that gives every request the same answer, until 3 answers or failures. */
-	private static java.util.List<String> failuresAgainst(String answer) throws Exception {
+	private static List<String> failuresAgainst(String answer) throws Exception {
 		try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
 			Thread serving = new Thread(() -> serve(server, answer));
 			serving.setDaemon(true);
@@ -50,14 +53,14 @@ class KeepAliveLoadTests {
 			try (Socket socket = server.accept()) {
 				byte[] bytes = answer.getBytes(StandardCharsets.US_ASCII);
 				OutputStream out = socket.getOutputStream();
-				var in = socket.getInputStream();
+				InputStream in = socket.getInputStream();
 				byte[] buffer = new byte[4096];
 				while (in.read(buffer) > 0) {
 					out.write(bytes);
 					out.flush();
 				}
 			}
-			catch (java.io.IOException ex) {
+			catch (IOException ex) {
 				// the server socket closed: the test is over
 			}
 		}

@@ -158,7 +158,7 @@ final class MasterProcess implements AutoCloseable {
 	/**
 	 * The masters and workers of tests compile with C1 only: no test measures speed, and C2's
 	 * compiler threads took a large share of the 2 CPUs that booting JVMs of two test classes
-	 * share (see DEVELOPERS.md, the suite's time budget).
+	 * share (README, "Run all tests"; the suite's time budget is 30 minutes).
 	 */
 	static final String QUICK_JIT = "-XX:TieredStopAtLevel=1";
 
