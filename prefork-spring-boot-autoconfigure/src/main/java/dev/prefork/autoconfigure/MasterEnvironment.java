@@ -4,13 +4,21 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 import dev.prefork.protocol.MasterOnlyEnvironment;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 
 import org.springframework.boot.context.event.ApplicationEnvironmentPreparedEvent;
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySource;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
@@ -30,6 +38,8 @@ import org.springframework.core.env.SystemEnvironmentPropertySource;
  * master's own web server runs on the management address and port, with Actuator on it.
  */
 class MasterEnvironment implements ApplicationListener<ApplicationEnvironmentPreparedEvent> {
+
+	private static final Log logger = LogFactory.getLog(MasterEnvironment.class);
 
 	/** The property source of the master's own server settings. */
 	static final String SOURCE_NAME = "preforkMaster";
@@ -52,14 +62,27 @@ class MasterEnvironment implements ApplicationListener<ApplicationEnvironmentPre
 	/** The master's request threads: probes, scrapes and commands share them. */
 	static final int MAX_THREADS = 8;
 
+	private static final String EXPOSURE_INCLUDE = "management.endpoints.web.exposure.include";
+
+	/** An endpoint id as Actuator compares them: case, dots and dashes aside. */
+	private static String endpointId(String id) {
+		return id.trim().toLowerCase(Locale.ROOT).replace("-", "").replace(".", "");
+	}
+
+	/** The endpoints the master serves for prefork itself, exposed unless excluded by name. */
+	static final List<String> MASTER_ENDPOINTS = List.of("prefork", "prometheus");
+
 	/** Defaults of the master that a user may override in the usual places. */
 	static Map<String, Object> defaults() {
 		Map<String, Object> defaults = new LinkedHashMap<>();
-		defaults.put("management.endpoints.web.exposure.include", "health,prefork,prometheus");
+		defaults.put(EXPOSURE_INCLUDE, "health,prefork,prometheus");
 		defaults.put("management.endpoint.health.probes.enabled", "true");
 		// Kubernetes: ready while enough workers are; live while the master runs.
 		defaults.put("management.endpoint.health.group.readiness.include", "readinessState,prefork");
 		defaults.put("management.endpoint.health.show-details", "always");
+		// A group may name the application's components (db, its own indicators), which the
+		// master shows only once a worker has reported them (WorkersHealth).
+		defaults.put("management.endpoint.health.validate-group-membership", "false");
 		defaults.put("spring.jmx.enabled", "false");
 		return defaults;
 	}
@@ -104,8 +127,39 @@ class MasterEnvironment implements ApplicationListener<ApplicationEnvironmentPre
 		master.put("server.tomcat.threads.min-spare", "1");
 		master.put("server.jetty.threads.max", MAX_THREADS);
 		master.put("server.jetty.threads.min", "2");
+		master.putAll(exposure(environment));
 		environment.getPropertySources().addFirst(new MapPropertySource(SOURCE_NAME, master));
 		hideManagementAddress(environment);
+	}
+
+	/**
+	 * The master's own endpoints stay exposed when the user's
+	 * {@code management.endpoints.web.exposure.include} names others only (a common
+	 * {@code health,info}): only naming them in {@code exclude} hides them.
+	 */
+	static Map<String, Object> exposure(ConfigurableEnvironment environment) {
+		Binder binder = Binder.get(environment);
+		Set<String> include = binder.bind(EXPOSURE_INCLUDE, Bindable.setOf(String.class)).orElse(Set.of());
+		Set<String> exclude = binder.bind("management.endpoints.web.exposure.exclude", Bindable.setOf(String.class))
+			.orElse(Set.of());
+		if (include.isEmpty() || include.contains("*")) {
+			return Map.of();
+		}
+		Set<String> named = new HashSet<>();
+		include.forEach((id) -> named.add(endpointId(id)));
+		exclude.forEach((id) -> named.add(endpointId(id)));
+		List<String> added = MASTER_ENDPOINTS.stream()
+			.filter((id) -> !named.contains(id))
+			.toList();
+		if (added.isEmpty()) {
+			return Map.of();
+		}
+		Set<String> exposed = new LinkedHashSet<>(include);
+		exposed.addAll(added);
+		logger.info("Exposing the master's own " + String.join(" and ", added) + " endpoint"
+				+ ((added.size() > 1) ? "s" : "") + " as well as " + EXPOSURE_INCLUDE + "=" + String.join(",", include)
+				+ " (to hide one, name it in management.endpoints.web.exposure.exclude)");
+		return Map.of(EXPOSURE_INCLUDE, String.join(",", exposed));
 	}
 
 	/** {@code management.server.ssl.*} as the master's {@code server.ssl.*}, first source first. */

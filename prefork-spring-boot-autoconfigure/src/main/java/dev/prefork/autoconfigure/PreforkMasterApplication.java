@@ -41,7 +41,7 @@ import org.springframework.context.annotation.Import;
 		AvailabilityProbesAutoConfiguration.class, MetricsAutoConfiguration.class,
 		CompositeMeterRegistryAutoConfiguration.class, SimpleMetricsExportAutoConfiguration.class,
 		PrometheusMetricsExportAutoConfiguration.class, JvmMetricsAutoConfiguration.class,
-		SystemMetricsAutoConfiguration.class })
+		SystemMetricsAutoConfiguration.class, WorkersHealthConfiguration.class })
 @Import(PreforkMasterConfiguration.class)
 public class PreforkMasterApplication {
 

@@ -70,7 +70,7 @@ class PreforkMasterConfiguration {
 	private static final Log logger = LogFactory.getLog(PreforkMasterConfiguration.class);
 
 	/** How long a scrape waits for the slowest worker's meters; Prometheus's own timeout is 10 s. */
-	private static final Duration WORKER_SCRAPE_TIMEOUT = Duration.ofSeconds(2);
+	static final Duration WORKER_SCRAPE_TIMEOUT = Duration.ofSeconds(2);
 
 	/** Scrapes that run at once: half the master's request threads, the other half stays for probes and commands. */
 	private static final int MAX_SCRAPES = MasterEnvironment.MAX_THREADS / 2;

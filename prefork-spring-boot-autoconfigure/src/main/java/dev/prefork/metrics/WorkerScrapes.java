@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -72,17 +73,22 @@ public final class WorkerScrapes {
 		Map<Integer, CompletableFuture<byte[]>> pending = new LinkedHashMap<>();
 		shown.forEach((slot, worker) -> {
 			if (worker.state() == WorkerState.READY) {
-				pending.put(slot, this.scrape.apply(worker.pid()).orTimeout(this.timeout.toMillis(), TimeUnit.MILLISECONDS));
+				pending.put(slot, this.scrape.apply(worker.pid()));
 			}
 		});
 		Map<Integer, String> texts = new LinkedHashMap<>();
 		Set<Integer> scraped = new HashSet<>();
+		// Waited for here, not with orTimeout: its JDK-wide timer thread outlives the
+		// master's context and Spring warns of it at every stop.
+		long deadline = System.nanoTime() + this.timeout.toNanos();
 		pending.forEach((slot, text) -> {
 			try {
-				texts.put(slot, new String(text.get(), StandardCharsets.UTF_8));
+				texts.put(slot, new String(text.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS),
+						StandardCharsets.UTF_8));
 				scraped.add(slot);
 			}
-			catch (ExecutionException ex) {
+			catch (ExecutionException | TimeoutException ex) {
+				text.cancel(false);
 				this.metrics.scrapeError(slot);
 			}
 			catch (InterruptedException ex) {

@@ -62,13 +62,13 @@ final class MasterChannel {
 
 	/**
 	 * Reads the worker's messages until end of file (the worker exited), then closes the read
-	 * end. Blocks the calling thread. A {@code METRICS} line is followed by as many bytes as it
+	 * end. Blocks the calling thread. An {@code ANSWER} line is followed by as many bytes as it
 	 * says: those go to {@code frames} with the line. A worker is the user's code, so nothing
 	 * it sends is believed: a frame header without a length from 0 to {@link #MAX_FRAME_BYTES},
 	 * or a line longer than {@link #MAX_LINE_BYTES}, breaks the channel: reading stops and
 	 * {@code broken} hears why.
 	 * @param lines receives each plain line
-	 * @param frames receives each {@code METRICS} line with its payload
+	 * @param frames receives each {@code ANSWER} line with its payload
 	 * @param broken receives why the channel cannot be read any more
 	 */
 	void read(Consumer<String> lines, BiConsumer<String, byte[]> frames, Consumer<String> broken) {
@@ -113,10 +113,10 @@ final class MasterChannel {
 					at = newline + 1;
 					String text = line.toString(StandardCharsets.UTF_8);
 					line.reset();
-					if (text.startsWith(ChannelProtocol.METRICS + " ")) {
+					if (text.startsWith(ChannelProtocol.ANSWER + " ")) {
 						int length = frameLength(text);
 						if (length < 0) {
-							broken.accept("a METRICS frame whose length is not 0 to " + MAX_FRAME_BYTES + " bytes: "
+							broken.accept("an ANSWER frame whose length is not 0 to " + MAX_FRAME_BYTES + " bytes: "
 									+ ChannelProtocol.printable(text));
 							return;
 						}
@@ -139,7 +139,7 @@ final class MasterChannel {
 		}
 	}
 
-	/** The length at the end of {@code METRICS <id> <length>}, or -1 if it is none or out of bounds. */
+	/** The length at the end of {@code ANSWER <id> <length>}, or -1 if it is none or out of bounds. */
 	static int frameLength(String header) {
 		try {
 			long length = Long.parseLong(header.substring(header.lastIndexOf(' ') + 1));

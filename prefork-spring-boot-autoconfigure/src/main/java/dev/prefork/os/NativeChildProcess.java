@@ -102,7 +102,7 @@ final class NativeChildProcess implements ChildProcess {
 
 		void line(String line);
 
-		/** A {@code METRICS} line and its payload. */
+		/** A {@code ANSWER} line and its payload. */
 		default void frame(String header, byte[] payload) {
 		}
 

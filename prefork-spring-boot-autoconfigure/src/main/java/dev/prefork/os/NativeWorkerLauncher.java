@@ -54,10 +54,10 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 
 	private RecordedPaths recordedPaths = new RecordedPaths();
 
-	/** Workers not reaped yet, by pid, for scrapes from other threads. */
+	/** Workers not reaped yet, by pid, for requests (scrapes, health) from other threads. */
 	private final Map<Long, WorkerListener> live = new ConcurrentHashMap<>();
 
-	private final AtomicLong scrapeIds = new AtomicLong();
+	private final AtomicLong requestIds = new AtomicLong();
 
 	/**
 	 * Creates a launcher.
@@ -154,21 +154,35 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 	 * caller bounds the wait
 	 */
 	public CompletableFuture<byte[]> scrape(long pid) {
+		return ask(pid, ChannelProtocol.SCRAPE);
+	}
+
+	/**
+	 * Asks a worker for the health of the application's contributors (JSON) over its channel.
+	 * Safe from any thread.
+	 * @param pid the worker
+	 * @return the document, or a failed future as for {@link #scrape}
+	 */
+	public CompletableFuture<byte[]> health(long pid) {
+		return ask(pid, ChannelProtocol.HEALTH);
+	}
+
+	private CompletableFuture<byte[]> ask(long pid, String request) {
 		WorkerListener worker = this.live.get(pid);
 		if (worker == null) {
 			return CompletableFuture.failedFuture(new IOException("no worker with pid " + pid));
 		}
-		long id = this.scrapeIds.incrementAndGet();
-		CompletableFuture<byte[]> text = new CompletableFuture<>();
-		worker.scrapes.put(id, text);
-		text.whenComplete((result, failure) -> worker.scrapes.remove(id));
+		long id = this.requestIds.incrementAndGet();
+		CompletableFuture<byte[]> answer = new CompletableFuture<>();
+		worker.answers.put(id, answer);
+		answer.whenComplete((result, failure) -> worker.answers.remove(id));
 		try {
-			worker.process.send(ChannelProtocol.SCRAPE + " " + id);
+			worker.process.send(request + " " + id);
 		}
 		catch (IOException ex) {
-			text.completeExceptionally(ex);
+			answer.completeExceptionally(ex);
 		}
-		return text;
+		return answer;
 	}
 
 	@Override
@@ -241,7 +255,7 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 
 	private static final int COMMANDS_PER_MINUTE = 10;
 
-	/** Turns a worker's lines and exit into the master's commands, and answers its scrapes. */
+	/** Turns a worker's lines and exit into the master's commands, and completes the answers to its requests. */
 	private static final class WorkerListener implements NativeChildProcess.Listener {
 
 		private final long id;
@@ -252,7 +266,7 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 
 		private final Map<Long, WorkerListener> live;
 
-		final Map<Long, CompletableFuture<byte[]>> scrapes = new ConcurrentHashMap<>();
+		final Map<Long, CompletableFuture<byte[]>> answers = new ConcurrentHashMap<>();
 
 		/** Commands from the application's code: a loop calling PreforkControl must not flood the master. */
 		private final RateLimit commands = new RateLimit(COMMANDS_PER_MINUTE, Duration.ofMinutes(1));
@@ -349,13 +363,13 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 		public void frame(String header, byte[] payload) {
 			String[] fields = header.split(" ");
 			try {
-				CompletableFuture<byte[]> scrape = (fields.length == 3) ? this.scrapes.get(Long.parseLong(fields[1])) : null;
-				if (scrape != null) {
-					scrape.complete(payload);
+				CompletableFuture<byte[]> answer = (fields.length == 3) ? this.answers.get(Long.parseLong(fields[1])) : null;
+				if (answer != null) {
+					answer.complete(payload);
 				}
 			}
 			catch (NumberFormatException ex) {
-				warn("Malformed METRICS header from pid " + this.pid + ": " + ChannelProtocol.printable(header));
+				warn("Malformed ANSWER header from pid " + this.pid + ": " + ChannelProtocol.printable(header));
 			}
 		}
 
@@ -363,7 +377,7 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 		public void exited(ExitStatus status) {
 			this.live.remove((long) this.pid);
 			IOException gone = new IOException("worker pid " + this.pid + " exited");
-			this.scrapes.values().forEach((scrape) -> scrape.completeExceptionally(gone));
+			this.answers.values().forEach((answer) -> answer.completeExceptionally(gone));
 			this.events.accept(new Command.WorkerExited(this.id, status));
 		}
 

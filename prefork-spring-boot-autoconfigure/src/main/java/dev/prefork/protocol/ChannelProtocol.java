@@ -48,14 +48,20 @@ public final class ChannelProtocol {
 	 */
 	public static final String COMMAND = "COMMAND";
 
-	/** Master → worker: {@code SCRAPE <id>}, asks for the worker's Prometheus text. */
+	/** Master → worker: {@code SCRAPE <id>}, asks for the worker's Prometheus text (format 0.0.4). */
 	public static final String SCRAPE = "SCRAPE";
 
 	/**
-	 * Worker → master: {@code METRICS <id> <length>}, followed by exactly {@code length} bytes
-	 * of Prometheus text (format 0.0.4): the answer to {@code SCRAPE <id>}.
+	 * Master → worker: {@code HEALTH <id>}, asks for the health of the application's own
+	 * contributors, a JSON document {@code {"components":{"<name>":{"status":..,"details":{..}}}}}.
 	 */
-	public static final String METRICS = "METRICS";
+	public static final String HEALTH = "HEALTH";
+
+	/**
+	 * Worker → master: {@code ANSWER <id> <length>}, followed by exactly {@code length} bytes:
+	 * the answer to the request with that id ({@link #SCRAPE}, {@link #HEALTH}).
+	 */
+	public static final String ANSWER = "ANSWER";
 
 	/** The worker's end of the master → worker pipe. */
 	public static final int WORKER_READ_FD = 3;

@@ -1,6 +1,7 @@
 package dev.prefork.worker;
 
 import dev.prefork.protocol.WorkerEnvironment;
+import io.micrometer.observation.ObservationPredicate;
 import jakarta.servlet.Filter;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -18,8 +19,9 @@ import org.springframework.web.server.WebFilter;
 /**
  * Worker side of prefork that every web server shares, active only in workers the master
  * started ({@code PREFORK_ROLE=worker}): drains keep-alive connections before a graceful
- * stop, counts requests for the heartbeat and records the paths answered for later workers'
- * warm-up. What is a server's own comes from its package ({@code worker.tomcat}, {@code worker.netty}) through a
+ * stop, counts requests for the heartbeat, records the paths answered for later workers'
+ * warm-up, and keeps the warm-up's own requests out of the application's observations
+ * ({@code http.server.requests}). What is a server's own comes from its package ({@code worker.tomcat}, {@code worker.netty}) through a
  * {@link WorkerServer.Finder}.
  */
 @AutoConfiguration
@@ -57,6 +59,11 @@ public final class PreforkWorkerAutoConfiguration {
 			return registration;
 		}
 
+		@Bean
+		ObservationPredicate preforkWithoutWarmupObservations() {
+			return RequestCountingFilter.withoutWarmup();
+		}
+
 	}
 
 	@Configuration(proxyBeanMethods = false)
@@ -68,6 +75,11 @@ public final class PreforkWorkerAutoConfiguration {
 		ReactiveRequestCountingFilter preforkRequestCountingFilter(WorkerRequestStats stats,
 				ObjectProvider<ServedPaths> paths) {
 			return new ReactiveRequestCountingFilter(stats, paths.getIfAvailable());
+		}
+
+		@Bean
+		ObservationPredicate preforkWithoutWarmupObservations() {
+			return ReactiveRequestCountingFilter.withoutWarmup();
 		}
 
 	}

@@ -1,12 +1,15 @@
 package dev.prefork.worker;
 
+import io.micrometer.observation.ObservationPredicate;
 import jakarta.servlet.ServletRequest;
 import reactor.core.publisher.Mono;
 
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatusCode;
+import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
+import org.springframework.http.server.reactive.observation.ServerRequestObservationContext;
 import org.springframework.util.ClassUtils;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
@@ -37,7 +40,27 @@ final class ReactiveRequestCountingFilter implements WebFilter, Ordered {
 	@Override
 	public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
 		return Mono.deferContextual((context) -> (context.hasKey(WorkerServer.WARMUP_ATTRIBUTE)
-				|| (SERVLET && ServletWarmup.marks(exchange))) ? chain.filter(exchange) : counted(exchange, chain));
+				|| isWarmup(exchange.getRequest())) ? chain.filter(exchange) : counted(exchange, chain));
+	}
+
+	/**
+	 * Keeps the warm-up's requests out of the application's observations
+	 * ({@code http.server.requests} and whatever else observes server requests).
+	 */
+	static ObservationPredicate withoutWarmup() {
+		return (name, context) -> !(context instanceof ServerRequestObservationContext server
+				&& server.getCarrier() != null && isWarmup(server.getCarrier()));
+	}
+
+	/** A warm-up request: marked by the private server under it ({@link WarmupRequest}, Netty) or its servlet request. */
+	private static boolean isWarmup(ServerHttpRequest request) {
+		for (ServerHttpRequest at = request; at instanceof ServerHttpRequestDecorator decorator;
+				at = decorator.getDelegate()) {
+			if (at instanceof WarmupRequest) {
+				return true;
+			}
+		}
+		return SERVLET && ServletWarmup.marks(request);
 	}
 
 	private Mono<Void> counted(ServerWebExchange exchange, WebFilterChain chain) {
@@ -56,9 +79,9 @@ final class ReactiveRequestCountingFilter implements WebFilter, Ordered {
 	/** Loaded only where the servlet API is. */
 	private static final class ServletWarmup {
 
-		static boolean marks(ServerWebExchange exchange) {
-			Object request = ServerHttpRequestDecorator.getNativeRequest(exchange.getRequest());
-			return request instanceof ServletRequest servlet && servlet.getAttribute(WorkerServer.WARMUP_ATTRIBUTE) != null;
+		static boolean marks(ServerHttpRequest request) {
+			Object found = ServerHttpRequestDecorator.getNativeRequest(request);
+			return found instanceof ServletRequest servlet && servlet.getAttribute(WorkerServer.WARMUP_ATTRIBUTE) != null;
 		}
 
 	}

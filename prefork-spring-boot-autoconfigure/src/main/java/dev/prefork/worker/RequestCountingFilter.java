@@ -2,6 +2,7 @@ package dev.prefork.worker;
 
 import java.io.IOException;
 
+import io.micrometer.observation.ObservationPredicate;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -9,6 +10,8 @@ import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+
+import org.springframework.http.server.observation.ServerRequestObservationContext;
 
 /**
  * Counts requests for the heartbeat and records the paths of answered GETs for the
@@ -25,6 +28,15 @@ final class RequestCountingFilter implements Filter {
 	RequestCountingFilter(WorkerRequestStats stats, ServedPaths paths) {
 		this.stats = stats;
 		this.paths = paths;
+	}
+
+	/**
+	 * Keeps the warm-up's requests out of the application's observations
+	 * ({@code http.server.requests} and whatever else observes server requests).
+	 */
+	static ObservationPredicate withoutWarmup() {
+		return (name, context) -> !(context instanceof ServerRequestObservationContext server
+				&& server.getCarrier() != null && server.getCarrier().getAttribute(WorkerServer.WARMUP_ATTRIBUTE) != null);
 	}
 
 	@Override

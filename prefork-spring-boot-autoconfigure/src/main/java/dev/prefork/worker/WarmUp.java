@@ -94,6 +94,11 @@ final class WarmUp {
 			return this.clientErrors + this.serverErrors + this.failed;
 		}
 
+		/** Most answers were 4xx: the warm-up asked for what the application does not serve and exercised little. */
+		boolean mostlyClientErrors() {
+			return this.requests > 0 && this.clientErrors * 2 > this.requests;
+		}
+
 		@Override
 		public String toString() {
 			return String.format(Locale.ROOT, "%d requests in %.1f s (%s): %d 2xx/3xx, %d 4xx, %d 5xx, %d failed%s",

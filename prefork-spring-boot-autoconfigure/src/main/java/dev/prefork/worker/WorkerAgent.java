@@ -5,11 +5,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.channels.Channel;
 import java.nio.channels.ServerSocketChannel;
 import java.time.Duration;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
+import dev.prefork.health.ApplicationHealth;
 import dev.prefork.logging.LogFiles;
 import dev.prefork.protocol.ChannelProtocol;
 import dev.prefork.protocol.ExitCodes;
@@ -51,6 +54,17 @@ public final class WorkerAgent {
 	private static volatile boolean quickExit;
 
 	private volatile ConfigurableApplicationContext context;
+
+	/**
+	 * Runs the application's health checks for the master, one at a time: requests beyond a
+	 * few waiting are dropped (the master times them out) rather than piling up behind a hung one.
+	 */
+	private final ThreadPoolExecutor healthChecks = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+			new ArrayBlockingQueue<>(2), (task) -> {
+				Thread thread = new Thread(task, "prefork-health");
+				thread.setDaemon(true);
+				return thread;
+			}, new ThreadPoolExecutor.DiscardPolicy());
 
 	private WorkerAgent(Thread mainThread, WorkerChannel channel, Duration heartbeatInterval, Duration gracefulTimeout,
 			String masterPid) {
@@ -147,6 +161,12 @@ public final class WorkerAgent {
 				return;
 			}
 			logger.info("Warmed up with " + result);
+			if (result.mostlyClientErrors()) {
+				logger.warn("Most warm-up requests were answered 4xx (" + result.clientErrors() + " of "
+						+ result.requests() + "): the warm-up exercised little of the application. Set "
+						+ "prefork.warmup.requests[0].path (and .method, .headers, .body) to requests the application "
+						+ "answers, or prefork.warmup.enabled=false");
+			}
 			warmup = " " + result.took().toMillis() + " " + result.requests() + " " + result.errors();
 		}
 		if (server != null) {
@@ -243,18 +263,30 @@ public final class WorkerAgent {
 
 	private void onMasterLine(String line) {
 		if (line.startsWith(ChannelProtocol.SCRAPE + " ")) {
-			byte[] text = prometheusText();
-			try {
-				this.channel.sendFrame(ChannelProtocol.METRICS + " " + line.substring(ChannelProtocol.SCRAPE.length() + 1)
-						+ " " + text.length, text);
-			}
-			catch (IOException ex) {
-				logger.debug("Cannot reach the master: " + ex.getMessage());
-			}
+			answer(line.substring(ChannelProtocol.SCRAPE.length() + 1), prometheusText());
+		}
+		else if (line.startsWith(ChannelProtocol.HEALTH + " ")) {
+			// Off the channel's thread: a slow database check must not hold up scrapes.
+			String id = line.substring(ChannelProtocol.HEALTH.length() + 1);
+			this.healthChecks.execute(() -> answer(id, ApplicationHealth.of(activeContext())));
 		}
 		else {
 			logger.debug("Ignoring message from master: " + line);
 		}
+	}
+
+	private void answer(String id, byte[] payload) {
+		try {
+			this.channel.sendFrame(ChannelProtocol.ANSWER + " " + id + " " + payload.length, payload);
+		}
+		catch (IOException ex) {
+			logger.debug("Cannot reach the master: " + ex.getMessage());
+		}
+	}
+
+	private ConfigurableApplicationContext activeContext() {
+		ConfigurableApplicationContext context = this.context;
+		return (context != null && context.isActive()) ? context : null;
 	}
 
 	/** This worker's meters in Prometheus text format 0.0.4; empty before the context is up. */

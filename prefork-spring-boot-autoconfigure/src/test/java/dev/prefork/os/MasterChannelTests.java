@@ -63,22 +63,22 @@ class MasterChannelTests {
 	@Test
 	void linesAndFramesAsTheProtocolSays() throws Exception {
 		startReading();
-		send("READY\nMETRICS 1 5\nup 1\nHEARTBEAT 3 0\nMETRICS 2 0\n");
-		send("METRICS 3 4\nab");
+		send("READY\nANSWER 1 5\nup 1\nHEARTBEAT 3 0\nANSWER 2 0\n");
+		send("ANSWER 3 4\nab");
 		send("cd");
 		Native.closeQuietly(this.fromWorker[1]);
 		this.done.get(10, TimeUnit.SECONDS);
 		assertThat(this.lines).containsExactly("READY", "HEARTBEAT 3 0");
-		assertThat(this.frames).containsExactly("METRICS 1 5|up 1\n", "METRICS 2 0|", "METRICS 3 4|abcd");
+		assertThat(this.frames).containsExactly("ANSWER 1 5|up 1\n", "ANSWER 2 0|", "ANSWER 3 4|abcd");
 		assertThat(this.broken).isNotDone();
 	}
 
 	@Test
 	void negativeFrameLengthBreaksTheChannel() throws Exception {
 		startReading();
-		send("READY\nMETRICS 1 -5\nHEARTBEAT 1 0\n");
+		send("READY\nANSWER 1 -5\nHEARTBEAT 1 0\n");
 		assertThat(this.broken.get(10, TimeUnit.SECONDS))
-			.isEqualTo("a METRICS frame whose length is not 0 to 67108864 bytes: METRICS 1 -5");
+			.isEqualTo("an ANSWER frame whose length is not 0 to 67108864 bytes: ANSWER 1 -5");
 		this.done.get(10, TimeUnit.SECONDS);
 		assertThat(this.lines).containsExactly("READY");
 	}
@@ -86,13 +86,13 @@ class MasterChannelTests {
 	@Test
 	void hugeFrameLengthBreaksTheChannelBeforeAnythingIsBuffered() throws Exception {
 		startReading();
-		send("METRICS 1 99999999999\n");
-		assertThat(this.broken.get(10, TimeUnit.SECONDS)).contains("METRICS 1 99999999999");
+		send("ANSWER 1 99999999999\n");
+		assertThat(this.broken.get(10, TimeUnit.SECONDS)).contains("ANSWER 1 99999999999");
 		this.done.get(10, TimeUnit.SECONDS);
 		assertThat(this.frames).isEmpty();
-		assertThat(MasterChannel.frameLength("METRICS 1 67108864")).isEqualTo(MasterChannel.MAX_FRAME_BYTES);
-		assertThat(MasterChannel.frameLength("METRICS 1 67108865")).isEqualTo(-1);
-		assertThat(MasterChannel.frameLength("METRICS 1 x")).isEqualTo(-1);
+		assertThat(MasterChannel.frameLength("ANSWER 1 67108864")).isEqualTo(MasterChannel.MAX_FRAME_BYTES);
+		assertThat(MasterChannel.frameLength("ANSWER 1 67108865")).isEqualTo(-1);
+		assertThat(MasterChannel.frameLength("ANSWER 1 x")).isEqualTo(-1);
 	}
 
 	@Test

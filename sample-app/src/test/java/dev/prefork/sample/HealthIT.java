@@ -1,6 +1,8 @@
 package dev.prefork.sample;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 
 import dev.prefork.sample.MasterProcess.Stack;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import tools.jackson.databind.JsonNode;
@@ -23,7 +26,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The master's health, and its liveness and readiness groups (what the Kubernetes probes in
  * deploy/ ask), follow prefork.min-ready-workers: all ready, a worker killed, a reload, a
- * graceful stop.
+ * graceful stop; and the application's own health components are the master's.
  */
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
 class HealthIT {
@@ -65,6 +68,46 @@ class HealthIT {
 			master.awaitStatus("the worker replaced", (s) -> pidOfSlot(s, 1) != killed && readyCount(s) == 2);
 			await("readiness up again", Duration.ofSeconds(30), () -> health(master, "/readiness").equals("200 UP"));
 			assertThat(liveness).containsOnly("200 UP");
+		}
+	}
+
+	/**
+	 * The application's own health indicator (the samples' {@code sample}, blocking on MVC,
+	 * reactive on WebFlux) is a component of the master's health, with each worker's details,
+	 * and a health group of the user's that names it works as in a plain application.
+	 */
+	@ParameterizedTest
+	@MethodSource("dev.prefork.sample.MasterProcess#matrix")
+	void theApplicationsOwnHealthIsOnTheMastersHealth(Stack stack, @TempDir Path temp) throws Exception {
+		Path down = temp.resolve("down");
+		try (MasterProcess master = MasterProcess.start(stack, "--prefork.workers=2", "--prefork.min-ready-workers=1",
+				"--sample.health.down-file=" + down,
+				"--management.endpoint.health.group.app.include=readinessState,sample")) {
+			JsonNode status = master.awaitReady(2);
+			await("the application's component on the master", Duration.ofSeconds(30),
+					() -> health(master, "/sample").equals("200 UP"));
+			JsonNode workers = master.management("GET", "/actuator/health/sample", Map.of(), "")
+				.json()
+				.get("details")
+				.get("workers");
+			for (int slot = 0; slot < 2; slot++) {
+				JsonNode worker = workers.get(Integer.toString(slot));
+				assertThat(worker.get("status").asString()).isEqualTo("UP");
+				assertThat(worker.get("details").get("pid").asLong()).as("the worker's own indicator answered")
+					.isEqualTo(pidOfSlot(status, slot));
+			}
+			assertThat(health(master, "/app")).isEqualTo("200 UP");
+			assertThat(health(master, "")).isEqualTo("200 UP");
+
+			Files.createFile(down);
+			await("the component down", Duration.ofSeconds(30), () -> health(master, "/sample").equals("503 DOWN"));
+			assertThat(health(master, "")).isEqualTo("503 DOWN");
+			assertThat(health(master, "/app")).as("the user's group").isEqualTo("503 DOWN");
+			assertThat(health(master, "/readiness")).as("the default readiness group does not include it")
+				.isEqualTo("200 UP");
+
+			Files.delete(down);
+			await("the component up again", Duration.ofSeconds(30), () -> health(master, "").equals("200 UP"));
 		}
 	}
 

@@ -73,6 +73,19 @@ class OptionsIT {
 	}
 
 	@Test
+	void aCommonExposureSettingKeepsTheMastersEndpointsUnlessExcludedByName() throws Exception {
+		try (MasterProcess master = MasterProcess.start("--prefork.workers=1",
+				"--management.endpoints.web.exposure.include=health,info",
+				"--management.endpoints.web.exposure.exclude=prometheus")) {
+			awaitServing(master);
+			assertThat(MasterProcess.get(master.managementPort, "/actuator/prefork").status()).isEqualTo(200);
+			assertThat(MasterProcess.get(master.managementPort, "/actuator/prometheus").status()).isEqualTo(404);
+			assertThat(master.output()).contains("Exposing the master's own prefork endpoint as well as "
+					+ "management.endpoints.web.exposure.include=health,info");
+		}
+	}
+
+	@Test
 	void masterWithoutAManagementServerServesAndTakesSignals() throws Exception {
 		try (MasterProcess master = MasterProcess.start("--prefork.workers=1", "--management.server.port=-1")) {
 			awaitServing(master);

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -11,6 +12,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import dev.prefork.sample.MasterProcess.Stack;
 import org.junit.jupiter.api.Test;
@@ -20,6 +23,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
+import static dev.prefork.sample.MasterProcess.await;
+import static dev.prefork.sample.MasterProcess.call;
 import static dev.prefork.sample.MasterProcess.pidOfSlot;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -76,7 +81,23 @@ class WarmupIT {
 				.containsPattern("prefork_worker_warmup_requests_total [1-9]")
 				.containsPattern("prefork_worker_warmup_duration_seconds_count 1(\\.0)?\\n")
 				.contains("prefork_worker_warmup_errors_total 0");
+			// The application's own metrics saw the one client request, none of the warm-up's.
+			await("the client's request in the worker's metrics", Duration.ofSeconds(30),
+					() -> whoamiRequests(master) >= 1);
+			assertThat(whoamiRequests(master)).as("http.server.requests for /whoami").isEqualTo(1);
 		}
+	}
+
+	/** {@code http.server.requests} of {@code /whoami} in the master's scrape, summed over their tags. */
+	private static long whoamiRequests(MasterProcess master) {
+		String metrics = call(() -> master.management("GET", "/actuator/prometheus", Map.of(), "").body());
+		Matcher counts = Pattern.compile("(?m)^http_server_requests_seconds_count\\{[^}]*uri=\"/whoami\"[^}]*\\} ([0-9.]+)$")
+			.matcher(metrics);
+		long sum = 0;
+		while (counts.find()) {
+			sum += (long) Double.parseDouble(counts.group(1));
+		}
+		return sum;
 	}
 
 	@Test

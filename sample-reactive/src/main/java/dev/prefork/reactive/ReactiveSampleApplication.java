@@ -13,6 +13,8 @@ import reactor.core.publisher.Mono;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.ReactiveHealthIndicator;
 import org.springframework.context.annotation.Bean;
 import org.springframework.http.HttpStatus;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -60,6 +62,18 @@ public class ReactiveSampleApplication {
 
 	public static void main(String[] args) {
 		SpringApplication.run(ReactiveSampleApplication.class, args);
+	}
+
+	/**
+	 * The application's own (reactive) health component {@code sample}: DOWN while the file
+	 * {@code sample.health.down-file} names exists.
+	 */
+	@Bean
+	ReactiveHealthIndicator sampleHealthIndicator(@Value("${sample.health.down-file:}") String downFile) {
+		return () -> Mono.fromSupplier(() -> {
+			boolean down = !downFile.isEmpty() && Files.exists(Path.of(downFile));
+			return (down ? Health.down() : Health.up()).withDetail("pid", ProcessHandle.current().pid()).build();
+		});
 	}
 
 	@Bean

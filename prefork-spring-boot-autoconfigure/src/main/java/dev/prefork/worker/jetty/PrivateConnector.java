@@ -7,6 +7,9 @@ import java.util.Map;
 import dev.prefork.worker.WorkerServer;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.RequestLog;
+import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 
@@ -19,6 +22,9 @@ import org.eclipse.jetty.server.ServerConnector;
 final class PrivateConnector implements WorkerServer.WarmupConnector {
 
 	static final String KEY_HEADER = "X-Prefork-Warmup";
+
+	/** The warm-up connector's name, by which the request log knows its requests. */
+	private static final String NAME = "prefork-warmup";
 
 	private final Server server;
 
@@ -52,6 +58,8 @@ final class PrivateConnector implements WorkerServer.WarmupConnector {
 				new ConnectionFactory[] { (http != null) ? http : new HttpConnectionFactory() });
 		connector.setHost("127.0.0.1");
 		connector.setPort(0);
+		connector.setName(NAME);
+		keepOutOfRequestLog(server);
 		handler.warmUpThrough(connector, key);
 		try {
 			server.addConnector(connector);
@@ -63,6 +71,28 @@ final class PrivateConnector implements WorkerServer.WarmupConnector {
 			throw new IllegalStateException("Cannot open a loopback port for the warm-up: " + ex.getMessage(), ex);
 		}
 		return new PrivateConnector(server, connector, handler, key);
+	}
+
+	/**
+	 * The application's request log ({@code server.jetty.accesslog.*}) leaves out the requests
+	 * of the warm-up's connector.
+	 */
+	private static void keepOutOfRequestLog(Server server) {
+		RequestLog log = server.getRequestLog();
+		if (log != null && !(log instanceof WithoutWarmup)) {
+			server.setRequestLog(new WithoutWarmup(log));
+		}
+	}
+
+	private record WithoutWarmup(RequestLog log) implements RequestLog {
+
+		@Override
+		public void log(Request request, Response response) {
+			if (!NAME.equals(request.getConnectionMetaData().getConnector().getName())) {
+				this.log.log(request, response);
+			}
+		}
+
 	}
 
 	@Override

@@ -8,6 +8,7 @@ import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Map;
 
+import dev.prefork.worker.WarmupRequest;
 import dev.prefork.worker.WorkerServer;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
@@ -50,7 +51,7 @@ final class PrivateServer implements WorkerServer.WarmupConnector {
 				response.setStatusCode(HttpStatus.FORBIDDEN);
 				return response.setComplete();
 			}
-			return application.handle(request, response)
+			return application.handle(new WarmupRequest(request), response)
 				.contextWrite((context) -> context.put(WorkerServer.WARMUP_ATTRIBUTE, Boolean.TRUE));
 		};
 		try {

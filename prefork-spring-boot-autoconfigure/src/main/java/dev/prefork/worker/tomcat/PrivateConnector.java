@@ -15,10 +15,12 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletResponse;
 import org.apache.catalina.LifecycleException;
 import org.apache.catalina.Service;
+import org.apache.catalina.Valve;
 import org.apache.catalina.connector.Connector;
 import org.apache.catalina.connector.Request;
 import org.apache.catalina.connector.Response;
 import org.apache.catalina.startup.Tomcat;
+import org.apache.catalina.valves.AbstractAccessLogValve;
 import org.apache.catalina.valves.ValveBase;
 import org.apache.coyote.http11.Http11NioProtocol;
 
@@ -60,6 +62,7 @@ final class PrivateConnector implements WorkerServer.WarmupConnector {
 		connector.setURIEncoding(main.getURIEncoding());
 		connector.setMaxPostSize(main.getMaxPostSize());
 		Guard guard = new Guard(connector, HexFormat.of().formatHex(key));
+		keepOutOfAccessLogs(tomcat);
 		tomcat.getEngine().getPipeline().addValve(guard);
 		Service service = tomcat.getService();
 		service.addConnector(connector);
@@ -69,6 +72,18 @@ final class PrivateConnector implements WorkerServer.WarmupConnector {
 			throw new IllegalStateException("Tomcat could not open a loopback connector for the warm-up");
 		}
 		return new PrivateConnector(service, connector, guard);
+	}
+
+	/**
+	 * The access logs ({@code server.tomcat.accesslog.*}) leave out requests that carry
+	 * {@link WorkerServer#WARMUP_ATTRIBUTE}, unless the user gave them a condition of their own.
+	 */
+	private static void keepOutOfAccessLogs(Tomcat tomcat) {
+		for (Valve valve : tomcat.getEngine().getPipeline().getValves()) {
+			if (valve instanceof AbstractAccessLogValve accessLog && accessLog.getConditionUnless() == null) {
+				accessLog.setConditionUnless(WorkerServer.WARMUP_ATTRIBUTE);
+			}
+		}
 	}
 
 	@Override
