@@ -22,7 +22,6 @@ import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySource;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
-import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.boot.context.properties.source.IterableConfigurationPropertySource;
 import org.springframework.context.ApplicationListener;
 import org.springframework.core.env.ConfigurableEnvironment;
@@ -90,14 +89,23 @@ class MasterEnvironment implements ApplicationListener<ApplicationEnvironmentPre
 	@Override
 	public void onApplicationEvent(ApplicationEnvironmentPreparedEvent event) {
 		ConfigurableEnvironment environment = event.getEnvironment();
+		List<String> unknown = UnknownKeys.of(environment);
+		if (!unknown.isEmpty()) {
+			logger.warn("Unknown prefork setting" + ((unknown.size() > 1) ? "s" : "") + ", ignored: "
+					+ String.join(", ", unknown) + " (the settings are listed in the README's Configuration section)");
+		}
 		int listenPort = environment.getProperty("server.port", Integer.class, DEFAULT_LISTEN_PORT);
 		int managementPort = environment.getProperty("management.server.port", Integer.class,
 				DEFAULT_MANAGEMENT_PORT);
 		String managementAddress = environment.getProperty("management.server.address", DEFAULT_MANAGEMENT_ADDRESS);
 		if (managementPort > 0 && managementPort == listenPort) {
-			throw new InvalidConfigurationPropertyValueException("management.server.port", managementPort,
-					"must differ from server.port when prefork is enabled: workers serve server.port, "
-							+ "the master serves management.server.port");
+			boolean setByUser = environment.containsProperty("management.server.port");
+			throw new PreforkStartupException("server.port=" + listenPort + " is also the prefork master's management port ("
+					+ "management.server.port" + (setByUser ? "" : ", " + DEFAULT_MANAGEMENT_PORT + " unless set")
+					+ "): the workers serve server.port, the master serves its endpoints (/actuator/health, "
+					+ "/actuator/prefork, /actuator/prometheus) on management.server.port.",
+					"Move the master's endpoints to another port (--management.server.port=" + (listenPort + 1)
+							+ ", or -1 for none), or the application to another server.port.");
 		}
 		Map<String, Object> master = new LinkedHashMap<>();
 		master.put(LISTEN_PORT, listenPort);

@@ -15,7 +15,9 @@ import org.apache.commons.logging.LogFactory;
 import org.springframework.boot.Banner;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.core.env.Environment;
 import org.springframework.util.ClassUtils;
 
 /**
@@ -58,7 +60,8 @@ final class PreforkMasterRunner {
 			return 1;
 		}
 		try {
-			logger.info("Listening on " + context.getBean(ListenSockets.class) + " for workers");
+			logger.info("Listening on " + context.getBean(ListenSockets.class).describe() + " for the workers; "
+					+ managementAt(context));
 			context.getBean(UpgradePromotion.class).start(context);
 			reloader.startedWith(context.getBean(PreforkProperties.class));
 			return runLoop(context.getBean(Master.class));
@@ -131,6 +134,21 @@ final class PreforkMasterRunner {
 						+ "master's socket through the container's connector, and the master serves its endpoints "
 						+ "with Spring MVC.",
 				"Use spring-boot-starter-webmvc (with Tomcat, or Jetty), or set prefork.enabled=false.");
+	}
+
+	/** Where the master's endpoints are, as a person would open them. */
+	private static String managementAt(ConfigurableApplicationContext context) {
+		if (!(context instanceof WebServerApplicationContext web) || web.getWebServer() == null) {
+			return "no management endpoints (management.server.port=-1)";
+		}
+		Environment environment = context.getEnvironment();
+		String host = environment.getProperty("server.address", MasterEnvironment.DEFAULT_MANAGEMENT_ADDRESS);
+		host = (host.isEmpty() || host.equals("0.0.0.0") || host.equals("::")) ? "localhost" : host;
+		host = (host.contains(":") && !host.startsWith("[")) ? "[" + host + "]" : host;
+		String scheme = environment.getProperty("server.ssl.enabled", Boolean.class, false) ? "https" : "http";
+		return "management endpoints at " + scheme + "://" + host + ":" + web.getWebServer().getPort()
+				+ environment.getProperty("management.server.base-path", "")
+				+ environment.getProperty("management.endpoints.web.base-path", "/actuator");
 	}
 
 	private static String describe(SpringApplication application) {

@@ -66,7 +66,9 @@ public class PreforkProperties {
 	private Duration gracefulTimeout = Duration.ofSeconds(30);
 
 	/**
-	 * Time a new worker may take to become ready before it is killed.
+	 * Time a new worker's application may take to start (until it begins its warm-up, or is
+	 * ready without one) before it is killed; the warm-up has its own limit
+	 * (prefork.warmup.duration).
 	 */
 	private Duration bootTimeout = Duration.ofSeconds(120);
 
@@ -426,9 +428,10 @@ public class PreforkProperties {
 			throw invalid("min-ready-workers", this.minReadyWorkers, "must be 0 or more");
 		}
 		this.memory.validate();
-		String warmupProblem = this.warmup.problem();
+		WarmupSettings.Problem warmupProblem = this.warmup.problem();
 		if (warmupProblem != null) {
-			throw new InvalidConfigurationPropertyValueException("prefork.warmup", "(see the message)", warmupProblem);
+			throw new InvalidConfigurationPropertyValueException(warmupProblem.name(), warmupProblem.value(),
+					warmupProblem.reason());
 		}
 		if (this.maxWorkerMemory != null && this.maxWorkerMemory.toBytes() <= 0) {
 			throw invalid("max-worker-memory", this.maxWorkerMemory, "must be positive, such as 512MB");
@@ -627,9 +630,10 @@ public class PreforkProperties {
 	public static class Control {
 
 		/**
-		 * Bearer token that POST /actuator/prefork/* requests must carry (Authorization:
-		 * Bearer <token>). Required when the management server listens on a non-loopback
-		 * address.
+		 * Bearer token (Authorization: Bearer <token>) that the prefork endpoint (status and
+		 * commands) and every write operation of any endpoint require; health and prometheus
+		 * stay open to probes and scrapers. Required when the management server listens on a
+		 * non-loopback address.
 		 */
 		private String token;
 
@@ -680,7 +684,9 @@ public class PreforkProperties {
 
 		/**
 		 * Extra JVM options for workers only, separated by spaces, such as "-Xmx512m
-		 * -XX:+UseSerialGC". Workers otherwise get exactly the master's JVM options.
+		 * -XX:+UseSerialGC"; a value with spaces in double or single quotes, as a shell
+		 * takes it: -Dgreeting="hello world". Workers otherwise get exactly the master's JVM
+		 * options.
 		 */
 		private String jvmArgs = "";
 
@@ -708,9 +714,46 @@ public class PreforkProperties {
 			this.jvmArgs = jvmArgs;
 		}
 
+		/**
+		 * The options, split as a shell splits words: on spaces outside quotes, the quotes
+		 * removed, a backslash keeping the next character outside single quotes.
+		 * @throws InvalidConfigurationPropertyValueException for a quote that is not closed
+		 */
 		List<String> jvmArgList() {
-			String trimmed = (this.jvmArgs != null) ? this.jvmArgs.trim() : "";
-			return trimmed.isEmpty() ? List.of() : Arrays.asList(trimmed.split("\\s+"));
+			List<String> options = new ArrayList<>();
+			StringBuilder option = null;
+			char quote = 0;
+			String text = (this.jvmArgs != null) ? this.jvmArgs : "";
+			for (int i = 0; i < text.length(); i++) {
+				char c = text.charAt(i);
+				if (quote == 0 && Character.isWhitespace(c)) {
+					if (option != null) {
+						options.add(option.toString());
+						option = null;
+					}
+					continue;
+				}
+				option = (option != null) ? option : new StringBuilder();
+				if (c == '\\' && quote != '\'' && i + 1 < text.length()) {
+					option.append(text.charAt(++i));
+				}
+				else if (quote == 0 && (c == '"' || c == '\'')) {
+					quote = c;
+				}
+				else if (c == quote) {
+					quote = 0;
+				}
+				else {
+					option.append(c);
+				}
+			}
+			if (quote != 0) {
+				throw invalid("worker.jvm-args", text, "a " + quote + " quote is not closed");
+			}
+			if (option != null) {
+				options.add(option.toString());
+			}
+			return options;
 		}
 
 	}

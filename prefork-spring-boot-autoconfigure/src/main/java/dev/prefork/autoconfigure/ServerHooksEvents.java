@@ -68,7 +68,7 @@ final class ServerHooksEvents implements MasterEvents, Consumer<WorkerLaunch> {
 
 	@Override
 	public void workerExited(int slot, long pid, ExitReason reason, ExitStatus status) {
-		this.hooks.workerExited(slot, pid, reason.toString(), status.toString());
+		this.hooks.workerExited(slot, pid, reason, status.toString());
 	}
 
 	@Override

@@ -83,8 +83,10 @@ final class WorkerBudgets {
 				source = cgroup.get().describeLimit();
 			}
 			else {
-				limit = physicalMemory;
-				source = "physical memory";
+				// A machine that is not a container is rarely the application's alone: one
+				// worker gets the heap one plain JVM would (a quarter), N share what three would.
+				limit = physicalMemory / 3;
+				source = "a third of the physical memory (" + (physicalMemory >> 20) + " MiB)";
 			}
 			memoryBudget = new MemoryBudget(limit, source, memory.getMasterReserve().toBytes(),
 					memory.getWorkerNonHeap().toBytes(), memory.getHeapFraction(), memory.getMinWorkerHeap().toBytes(),

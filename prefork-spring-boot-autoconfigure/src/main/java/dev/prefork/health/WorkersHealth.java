@@ -1,11 +1,13 @@
 package dev.prefork.health;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -168,18 +170,21 @@ public final class WorkersHealth {
 				reported.addAll(answer.components().keySet());
 			}
 		}
-		for (String name : reported) {
+		List<String> added = new ArrayList<>();
+		for (String name : new TreeSet<>(reported)) {
 			if (!this.masters.contains(name) && this.registered.add(name)) {
 				try {
 					this.registry.registerContributor(name, new Component(name));
-					logger.info("Health component '" + name + "' of the application's workers is now on the master's "
-							+ "health endpoint");
+					added.add(name);
 				}
 				catch (RuntimeException ex) {
 					logger.warn("Cannot show the workers' health component '" + name + "' on the master: "
 							+ ex.getMessage());
 				}
 			}
+		}
+		if (!added.isEmpty()) {
+			logger.info("The master's health shows the workers' own health components: " + String.join(", ", added));
 		}
 		if (wholeRound && anyAnswered) {
 			for (String name : List.copyOf(this.registered)) {

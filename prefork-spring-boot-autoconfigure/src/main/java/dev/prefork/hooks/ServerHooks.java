@@ -2,6 +2,8 @@ package dev.prefork.hooks;
 
 import java.time.Duration;
 
+import dev.prefork.master.ExitReason;
+
 /**
  * Your code at each point of the master's life, as gunicorn's server hooks. Implement the
  * methods you need and make the class a bean of the <em>master's</em> context by listing its
@@ -50,11 +52,11 @@ public interface ServerHooks {
 
 	/**
 	 * worker_exit / child_exit: a worker was reaped.
-	 * @param reason why: graceful (stopped: a stop, a reload or a recycle), scale_down,
-	 * max_requests, timeout, crash, boot_failure or killed (did not stop in time)
+	 * @param reason why (every value is documented in {@link ExitReason}; its {@code toString()}
+	 * is the lower-case name the log and the {@code reason} tag of the metrics use)
 	 * @param status its exit status, such as "exit code 143" or "signal 9"
 	 */
-	default void workerExited(int slot, long pid, String reason, String status) {
+	default void workerExited(int slot, long pid, ExitReason reason, String status) {
 	}
 
 	/** nworkers_changed: the number of workers the master keeps changed. */

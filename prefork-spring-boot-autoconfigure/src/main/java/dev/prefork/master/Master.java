@@ -148,7 +148,7 @@ public final class Master {
 	 * @return the exit code for the master process
 	 */
 	public int run() {
-		logger.info("Master (pid " + this.pid + ") starting " + this.plan.targetWorkers + " workers"
+		logger.info("Master (pid " + this.pid + ") starting " + MasterStatus.workers(this.plan.targetWorkers)
 				+ ((this.upgrade.oldMasterPid() != null)
 						? " as the new master of an upgrade from pid " + this.upgrade.oldMasterPid() : ""));
 		WorkerBudget budget = this.plan.settings.budget();
@@ -341,7 +341,7 @@ public final class Master {
 		}
 		else {
 			String change = (wanted != this.plan.targetWorkers) ? "from " + this.plan.targetWorkers + " to " + wanted
-					+ " workers" : "nothing to do: already " + wanted + " workers";
+					+ " workers" : "nothing to do: already " + MasterStatus.workers(wanted);
 			logger.info("Scaling " + change + " (source: " + scale.source() + ")");
 			this.plan.targetWorkers = wanted;
 			this.plan.workersStopped = false;
@@ -374,11 +374,11 @@ public final class Master {
 			abortReload("all workers are being stopped (source: " + command.source() + ")", now);
 		}
 		this.reload.cancelWaiting();
-		logger.info("Stopping all " + this.plan.targetWorkers + " workers gracefully (source: " + command.source()
+		logger.info("Stopping " + MasterStatus.all(this.plan.targetWorkers) + " gracefully (source: " + command.source()
 				+ "); the master keeps the listening socket. HUP or TTIN starts workers again"
 				+ (!this.upgrade.isRunning() ? ". No new master is running: nothing serves until then" : ""));
-		command.reply().send(Reply.Outcome.accepted("stopping all " + this.plan.targetWorkers
-				+ " workers gracefully; the master keeps the listening socket"));
+		command.reply().send(Reply.Outcome.accepted("stopping " + MasterStatus.all(this.plan.targetWorkers)
+				+ " gracefully; the master keeps the listening socket"));
 		this.plan.targetWorkers = 0;
 		this.plan.workersStopped = true;
 		this.workers.active().forEach((worker) -> this.workers.retireGracefully(worker, ExitReason.GRACEFUL, now));
@@ -388,7 +388,7 @@ public final class Master {
 		if (this.upgrade.exited(exited.pid(), exited.status()) && this.plan.workersStopped && isServing()) {
 			this.plan.workersStopped = false;
 			this.plan.targetWorkers = this.plan.settings.workers();
-			logger.info("Starting " + this.plan.targetWorkers + " workers again, stopped during the upgrade");
+			logger.info("Starting " + MasterStatus.workers(this.plan.targetWorkers) + " again, stopped during the upgrade");
 		}
 	}
 
@@ -406,7 +406,8 @@ public final class Master {
 		}
 		if (this.state == MasterState.STARTING && this.workers.count(WorkerState.READY) >= this.plan.targetWorkers) {
 			this.state = MasterState.RUNNING;
-			logger.info("All " + this.plan.targetWorkers + " workers ready " + MasterStatus.seconds(now - this.startedAt)
+			logger.info(((this.plan.targetWorkers == 1) ? "The worker is" : "All " + this.plan.targetWorkers + " workers are")
+					+ " ready " + MasterStatus.seconds(now - this.startedAt)
 					+ " s after start");
 			this.events.ready(this.plan.targetWorkers);
 			this.reload.startQueued(now);

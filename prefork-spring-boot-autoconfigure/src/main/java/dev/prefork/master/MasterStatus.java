@@ -39,6 +39,16 @@ public record MasterStatus(long pid, MasterState state, int generation, int targ
 	}
 
 	/** Milliseconds as the status and the logs show them: seconds, to the hundredth. */
+	/** "1 worker", "2 workers". */
+	public static String workers(long count) {
+		return count + ((count == 1) ? " worker" : " workers");
+	}
+
+	/** "the worker", "all 2 workers". */
+	public static String all(long count) {
+		return (count == 1) ? "the worker" : "all " + count + " workers";
+	}
+
 	public static double seconds(long millis) {
 		return Math.round(millis / 10.0) / 100.0;
 	}

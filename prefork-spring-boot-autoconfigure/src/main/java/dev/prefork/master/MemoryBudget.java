@@ -9,7 +9,7 @@ package dev.prefork.master;
  *
  * @param limitBytes the memory all of it must fit in; 0 when the master does not size workers
  * @param limitSource where the limit comes from, for the log ({@code prefork.memory.limit},
- * {@code cgroup memory.max}, {@code physical memory})
+ * {@code cgroup memory.max}, {@code a third of the physical memory (24576 MiB)})
  * @param masterReserveBytes what the master itself takes
  * @param nonHeapBytes what a worker takes beside its heap: metaspace, code cache, thread
  * stacks, GC structures, direct buffers

@@ -157,7 +157,7 @@ final class Reload {
 		plan.generation++;
 		plan.targetWorkers = target;
 		plan.workersStopped = false;
-		String started = "starting generation " + plan.generation + " with " + target + " workers, " + strategy;
+		String started = "starting generation " + plan.generation + " with " + MasterStatus.workers(target) + ", " + strategy;
 		logger.info("Reloading (source: " + command.source() + "): " + started);
 		this.events.reloadStarted(plan.generation);
 		command.reply().send(Reply.Outcome.accepted("reload " + started));
@@ -261,7 +261,7 @@ final class Reload {
 			}
 			worker.replaces = null;
 		}
-		end("succeeded", "all " + targetWorkers + " workers of generation " + this.running.generation + " ready", now);
+		end("succeeded", MasterStatus.all(targetWorkers) + " of generation " + this.running.generation + " ready", now);
 		return true;
 	}
 

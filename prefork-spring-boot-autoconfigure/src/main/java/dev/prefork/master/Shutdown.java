@@ -40,7 +40,7 @@ final class Shutdown {
 		failWith(exitCode);
 		this.deadline = now + timeout.toMillis();
 		if (!workers.isEmpty()) {
-			logger.info("Stopping " + workers.size() + " worker(s) with " + signal + "; SIGKILL after "
+			logger.info("Stopping " + MasterStatus.workers(workers.size()) + " with " + signal + "; SIGKILL after "
 					+ timeout.toSeconds() + " s");
 			workers.stopAll(signal, this.deadline);
 		}
@@ -51,7 +51,7 @@ final class Shutdown {
 		if (this.mode == null || now < this.deadline + MasterSettings.REAP_GRACE.toMillis()) {
 			return false;
 		}
-		logger.error("Giving up on " + workers.size() + " worker(s) that were killed but never reaped");
+		logger.error("Giving up on " + MasterStatus.workers(workers.size()) + " that were killed but never reaped");
 		return true;
 	}
 

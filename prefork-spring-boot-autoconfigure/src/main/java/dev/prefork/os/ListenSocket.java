@@ -121,6 +121,11 @@ public final class ListenSocket implements Closeable {
 		}
 	}
 
+	/** Such as {@code *:8080 (fd 9)} when it listens on every address. */
+	public String describe() {
+		return (this.address.isAnyLocalAddress() ? "*:" + this.port + " (fd " + this.fd + ")" : toString());
+	}
+
 	@Override
 	public String toString() {
 		String host = this.address.getHostAddress();

@@ -95,6 +95,11 @@ public final class ListenSockets implements Closeable {
 		this.sockets.clear();
 	}
 
+	/** Such as {@code *:8080 (fd 9)}, or {@code 127.0.0.1:8080 (fd 9)}. */
+	public synchronized String describe() {
+		return String.join(", ", this.sockets.values().stream().map(ListenSocket::describe).toList());
+	}
+
 	@Override
 	public synchronized String toString() {
 		return this.sockets.values().toString();

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 import dev.prefork.os.JvmCommandLine;
 import dev.prefork.protocol.MasterOnlyEnvironment;
@@ -31,6 +32,9 @@ final class ArchiveBuilder {
 
 	/** Options that must not reach the training run: a debugger port would be taken twice. */
 	private static final List<String> NOT_FOR_TRAINING = List.of("-agentlib:jdwp", "-Xrunjdwp", "-Xdebug");
+
+	/** An exception as a stack trace starts, or its cause. */
+	private static final Pattern EXCEPTION = Pattern.compile("(Caused by: )?[\\w.$]+(Exception|Error)(: .*)?");
 
 	/** Checking an archive is starting a JVM that maps it and prints its version. */
 	static final Duration CHECK_TIMEOUT = Duration.ofSeconds(60);
@@ -155,19 +159,30 @@ final class ArchiveBuilder {
 		}
 	}
 
-	private static String lastLine(Path log) {
+	/**
+	 * The line of the build log that says best why a step failed: the last exception (a
+	 * {@code Caused by:} line is the root cause), else the last line that is not one of the
+	 * JVM's class-data warnings ({@code [cds]}, {@code [aot]}), which a failed training run
+	 * prints last whatever made it fail.
+	 */
+	static String lastLine(Path log) {
 		try {
 			List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+			String last = null;
 			for (int i = lines.size() - 1; i >= 0; i--) {
-				if (!lines.get(i).isBlank()) {
-					return lines.get(i).trim();
+				String line = lines.get(i).trim();
+				if (EXCEPTION.matcher(line).matches()) {
+					return line;
+				}
+				if (last == null && !line.isEmpty() && !line.contains("[cds") && !line.contains("[aot")) {
+					last = line;
 				}
 			}
+			return (last != null) ? last : "no output";
 		}
 		catch (IOException ex) {
-			// the log itself is named in the message
+			return "no output"; // the log itself is named in the message
 		}
-		return "no output";
 	}
 
 }

@@ -3,6 +3,7 @@ package dev.prefork.preload;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
@@ -384,8 +385,13 @@ public final class ClassDataArchive implements AutoCloseable {
 			}
 		}
 		catch (IOException | RuntimeException ex) {
-			logger.warn("Could not prepare a class-data archive for " + this.applicationJar + ": " + ex.getMessage()
-					+ "; workers start cold");
+			if (Thread.currentThread().isInterrupted() || ex instanceof ClosedByInterruptException
+					|| ex.getCause() instanceof InterruptedException) {
+				logger.info("Stopped building the class-data archive: the master is stopping");
+				return;
+			}
+			logger.warn("Could not prepare a class-data archive for " + this.applicationJar + ": "
+					+ ((ex.getMessage() != null) ? ex.getMessage() : ex.toString()) + "; workers start cold");
 		}
 	}
 

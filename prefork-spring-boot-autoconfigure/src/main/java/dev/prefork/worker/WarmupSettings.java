@@ -6,7 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.core.env.Environment;
@@ -19,7 +18,7 @@ import org.springframework.core.env.Environment;
 public class WarmupSettings {
 
 	/** Methods the warm-up client can send. */
-	static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS");
+	static final List<String> METHODS = List.of("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS");
 
 	/**
 	 * Whether a new worker serves warm-up requests to itself, on a private loopback
@@ -68,26 +67,41 @@ public class WarmupSettings {
 	}
 
 	/** What is wrong with these settings, or null. */
-	public String problem() {
+	public Problem problem() {
 		if (this.duration == null || this.duration.isNegative() || this.duration.isZero()) {
-			return "prefork.warmup.duration must be positive, such as 30s";
+			return new Problem("prefork.warmup.duration", this.duration, "must be positive, such as 30s");
 		}
 		if (this.startDuration == null || this.startDuration.isNegative() || this.startDuration.isZero()) {
-			return "prefork.warmup.start-duration must be positive, such as 5s";
+			return new Problem("prefork.warmup.start-duration", this.startDuration, "must be positive, such as 5s");
 		}
 		if (this.maxRequests < 1) {
-			return "prefork.warmup.max-requests must be at least 1";
+			return new Problem("prefork.warmup.max-requests", this.maxRequests, "must be at least 1");
 		}
 		if (this.concurrency < 1 || this.concurrency > 64) {
-			return "prefork.warmup.concurrency must be between 1 and 64";
+			return new Problem("prefork.warmup.concurrency", this.concurrency, "must be between 1 and 64");
 		}
 		for (int i = 0; i < this.requests.size(); i++) {
-			String problem = this.requests.get(i).problem();
+			Problem problem = this.requests.get(i).problem("prefork.warmup.requests[" + i + "]");
 			if (problem != null) {
-				return "prefork.warmup.requests[" + i + "]: " + problem;
+				return problem;
 			}
 		}
 		return null;
+	}
+
+	/**
+	 * A setting that is wrong.
+	 * @param name the property, such as {@code prefork.warmup.requests[0].method}
+	 * @param value its value
+	 * @param reason what it must be
+	 */
+	public record Problem(String name, Object value, String reason) {
+
+		@Override
+		public String toString() {
+			return this.name + " " + this.reason + ", got " + this.value;
+		}
+
 	}
 
 	public boolean isEnabled() {
@@ -182,16 +196,16 @@ public class WarmupSettings {
 			this.path = path;
 		}
 
-		String problem() {
+		Problem problem(String name) {
 			if (this.path == null || !this.path.startsWith("/")) {
-				return "path must start with /, got " + this.path;
+				return new Problem(name + ".path", this.path, "must start with /");
 			}
 			if (this.method == null || !METHODS.contains(this.method.toUpperCase(Locale.ROOT))) {
-				return "method must be one of " + METHODS + ", got " + this.method;
+				return new Problem(name + ".method", this.method, "must be one of " + String.join(", ", METHODS));
 			}
-			for (String name : this.headers.keySet()) {
-				if (!name.matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+")) {
-					return "'" + name + "' is not a header name";
+			for (String header : this.headers.keySet()) {
+				if (!header.matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+")) {
+					return new Problem(name + ".headers", header, "must be header names");
 				}
 			}
 			return null;

@@ -357,6 +357,9 @@ public final class WorkerAgent {
 
 	/** SIGINT: stop now, without waiting for in-flight requests. */
 	private void quickExit() {
+		if (quickExit) {
+			return; // Ctrl-C reaches the whole process group, and the master sends INT too
+		}
 		logger.info("SIGINT: quick shutdown");
 		quickExit = true;
 		ConfigurableApplicationContext context = this.context;

@@ -81,6 +81,32 @@ class PreforkPropertiesTests {
 	}
 
 	@Test
+	void workerJvmArgsKeepQuotedSpacesAsAShellDoes() {
+		this.properties.getWorker()
+			.setJvmArgs("-Dgreeting=\"hello world\" '-Dsingle=a \"b\"' -Descaped=a\\ b -Dempty=\"\" -Xss512k");
+		assertThat(this.properties.getWorker().jvmArgList()).containsExactly("-Dgreeting=hello world",
+				"-Dsingle=a \"b\"", "-Descaped=a b", "-Dempty=", "-Xss512k");
+		this.properties.getWorker().setJvmArgs("-Dgreeting=\"hello");
+		assertThatExceptionOfType(InvalidConfigurationPropertyValueException.class)
+			.isThrownBy(() -> this.properties.getWorker().jvmArgList())
+			.satisfies((ex) -> assertThat(ex.getName()).isEqualTo("prefork.worker.jvm-args"))
+			.withMessageContaining("a \" quote is not closed");
+	}
+
+	@Test
+	void aBadWarmupRequestNamesItsPropertyAndValue() {
+		dev.prefork.worker.WarmupSettings.Request request = new dev.prefork.worker.WarmupSettings.Request();
+		request.setPath("/x");
+		request.setMethod("PATCHX");
+		this.properties.getWarmup().getRequests().add(request);
+		assertThatExceptionOfType(InvalidConfigurationPropertyValueException.class)
+			.isThrownBy(() -> this.properties.toMasterSettings("", 8080))
+			.satisfies((ex) -> assertThat(ex.getName()).isEqualTo("prefork.warmup.requests[0].method"))
+			.satisfies((ex) -> assertThat(ex.getValue()).isEqualTo("PATCHX"))
+			.withMessageContaining("must be one of GET, HEAD, POST, PUT, DELETE, OPTIONS");
+	}
+
+	@Test
 	void gpusComeFromThePropertyOrElseUseGpus() {
 		assertThat(this.properties.gpuList(null)).isEmpty();
 		assertThat(this.properties.gpuList(" 0, 1 ,2")).containsExactly("0", "1", "2");

@@ -84,7 +84,7 @@ class ServerHooksEventsTests {
 			}
 
 			@Override
-			public void workerExited(int slot, long pid, String reason, String status) {
+			public void workerExited(int slot, long pid, ExitReason reason, String status) {
 				ServerHooksEventsTests.this.calls.add("workerExited " + slot + " " + pid + " " + reason + " " + status);
 			}
 

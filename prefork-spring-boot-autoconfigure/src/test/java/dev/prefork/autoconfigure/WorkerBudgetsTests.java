@@ -25,11 +25,13 @@ class WorkerBudgetsTests {
 	}
 
 	@Test
-	void withoutALimitThePhysicalMemoryIsTheBudget() {
+	void withoutALimitAThirdOfThePhysicalMemoryIsTheBudgetSoThatOneWorkerGetsAPlainJvmsHeap() {
 		WorkerBudget budget = budget(List.of(), Map.of());
-		assertThat(budget.memory().limitBytes()).isEqualTo(24 * GIB);
-		assertThat(budget.memory().limitSource()).isEqualTo("physical memory");
-		assertThat(budget.memory().heapOptionFor(3)).isEqualTo("-Xmx6144m");
+		assertThat(budget.memory().limitBytes()).isEqualTo(8 * GIB);
+		assertThat(budget.memory().limitSource()).isEqualTo("a third of the physical memory (24576 MiB)");
+		assertThat(budget.memory().heapOptionFor(1)).as("the JVM's own default: a quarter of the memory")
+			.isEqualTo("-Xmx6144m");
+		assertThat(budget.memory().heapOptionFor(3)).isEqualTo("-Xmx2048m");
 		assertThat(budget.cpu().processorsFor(2)).isEqualTo(1);
 	}
 

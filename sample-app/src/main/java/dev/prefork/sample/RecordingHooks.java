@@ -9,6 +9,7 @@ import java.time.Duration;
 
 import dev.prefork.hooks.ServerHooks;
 import dev.prefork.hooks.WorkerLaunch;
+import dev.prefork.master.ExitReason;
 
 import org.springframework.core.env.Environment;
 
@@ -58,7 +59,7 @@ public class RecordingHooks implements ServerHooks {
 	}
 
 	@Override
-	public void workerExited(int slot, long pid, String reason, String status) {
+	public void workerExited(int slot, long pid, ExitReason reason, String status) {
 		record("workerExited " + slot + " " + pid + " " + reason + " " + status);
 	}
 

@@ -73,7 +73,7 @@ class ControlIT {
 			assertAccepted(master, "scale-down", "", "scaling from 2 to 1 workers");
 			assertThat(pids(master.awaitReady(1))).isEqualTo(first);
 
-			assertAccepted(master, "reload", "", "reload starting generation 2 with 1 workers, rolling");
+			assertAccepted(master, "reload", "", "reload starting generation 2 with 1 worker, rolling");
 			assertRefused(master, "reload", "", 409, "a reload to generation 2 is running");
 			master.awaitStatus("generation 2 ready", (s) -> s.get("generation").asInt() == 2
 					&& s.get("state").asString().equals("running") && s.get("workers").size() == 1

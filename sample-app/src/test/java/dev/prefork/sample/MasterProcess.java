@@ -709,6 +709,11 @@ final class MasterProcess implements AutoCloseable {
 		return Files.readString(Path.of("/proc/" + pid + "/cmdline")).replace('\0', ' ');
 	}
 
+	/** A process's arguments, from /proc. */
+	static List<String> arguments(long pid) throws IOException {
+		return List.of(Files.readString(Path.of("/proc/" + pid + "/cmdline")).split("\0"));
+	}
+
 	static boolean isRunning(long pid) {
 		return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
 	}

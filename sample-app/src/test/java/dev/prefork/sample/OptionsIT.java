@@ -32,7 +32,8 @@ class OptionsIT {
 		// prefork.gpus wins over USE_GPUS
 		try (MasterProcess master = MasterProcess.startWithEnvironment(Map.of("USE_GPUS", "0,1"),
 				"--prefork.workers=2", "--prefork.subreaper=true",
-				"--prefork.worker.jvm-args=-Dsample.option=on -Xss512k", "--prefork.gpus=5,6",
+				"--prefork.worker.jvm-args=-Dsample.option=on -Dsample.greeting=\"hello world\" -Xss512k",
+				"--prefork.gpus=5,6", "--prefork.workerz=3",
 				"--prefork.hooks=dev.prefork.sample.PropertyHooks", "--management.endpoint.prefork.access=read-only",
 				"--prefork.max-requests=1000", "--prefork.max-requests-jitter=500", MasterProcess.TEST_ENDPOINTS)) {
 			JsonNode status = master.awaitReady(2);
@@ -40,13 +41,16 @@ class OptionsIT {
 				long pid = worker.get("pid").asLong();
 				int slot = worker.get("slot").asInt();
 				assertThat(MasterProcess.commandLine(pid)).contains("-Dsample.option=on", "-Xss512k");
+				assertThat(MasterProcess.arguments(pid)).as("a quoted value is one argument")
+					.contains("-Dsample.greeting=hello world");
 				String gpu = Integer.toString(5 + slot);
 				assertThat(worker.get("gpu").asString()).isEqualTo(gpu);
 				assertThat(MasterProcess.environment(pid)).contains("CUDA_VISIBLE_DEVICES=" + gpu, "SAMPLE_PROPERTY_HOOK=" + slot);
 				assertThat(worker.get("maxRequests").asLong()).isBetween(1000L, 1500L);
 			}
 
-			assertThat(master.output()).contains("The master is a subreaper: it reaps orphaned processes too");
+			assertThat(master.output()).contains("The master is a subreaper: it reaps orphaned processes too")
+				.contains("Unknown prefork setting, ignored: prefork.workerz");
 			long orphan = master.post("/orphan").json().get("orphan").asLong();
 			master.awaitLog("Reaped orphaned process " + orphan + " (exit code 0)");
 

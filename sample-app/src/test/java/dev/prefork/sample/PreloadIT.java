@@ -155,7 +155,9 @@ class PreloadIT {
 			JsonNode status = master.awaitReady(1);
 			MasterProcess.await("the training run failed", MasterProcess.BOOT,
 					() -> output(master).contains("Could not prepare a class-data archive"));
-			assertThat(master.output()).contains("the training run failed with exit code").contains("workers start cold");
+			assertThat(master.output()).contains("the training run failed with exit code").contains("workers start cold")
+				.as("the failure's cause, not the JVM's last class-data warning")
+				.contains("IllegalStateException: sample.fail-in-training=true: failing the class-data archive's training run");
 			assertThat(MasterProcess.commandLine(pidOfSlot(status, 0))).doesNotContain(archiveOption());
 			try (Stream<Path> left = Files.list(archives)) {
 				assertThat(left.filter((path) -> !path.getFileName().toString().startsWith(".")))

@@ -57,7 +57,19 @@ class StartupFailureIT {
 	void managementPortEqualToServerPortIsRefused() throws Exception {
 		int port = MasterProcess.freePort();
 		assertRefused(MasterProcess.runToExit("--server.port=" + port, "--management.server.port=" + port),
-				"'management.server.port'", "must differ from server.port");
+				"server.port=" + port + " is also the prefork master's management port (management.server.port)",
+				"--management.server.port=" + (port + 1));
+	}
+
+	@Test
+	void managementPortInUseIsNamedAsTheMastersNotTheApplications() throws Exception {
+		try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("0.0.0.0"))) {
+			MasterProcess.Exited exited = MasterProcess.runToExit("--management.server.port=" + taken.getLocalPort());
+			assertRefused(exited, "The prefork master could not serve its management endpoints: port "
+					+ taken.getLocalPort() + " (management.server.port) is already in use",
+					"move the master's endpoints with --management.server.port=");
+			assertThat(exited.output()).doesNotContain("configure this application to listen on another port");
+		}
 	}
 
 	@Test
