@@ -139,6 +139,13 @@ public final class MasterMetrics implements MeterBinder, MasterEvents {
 		this.reloadDuration = Timer.builder("prefork.reload.duration")
 			.description("Time from a reload command to the end of the reload")
 			.register(registry);
+		Gauge.builder("prefork.reload.last.duration", () -> {
+			MasterStatus.ReloadReport last = status.get().lastReload();
+			return (last != null) ? last.durationSeconds() : Double.NaN;
+		})
+			.description("How long the last reload took, whatever its result; none before the first reload")
+			.baseUnit("seconds")
+			.register(registry);
 		this.heartbeatAge = MultiGauge.builder("prefork.worker.heartbeat.age")
 			.description("Time since the worker's last heartbeat")
 			.baseUnit("seconds")
