@@ -15,4 +15,14 @@ public interface ChildProcess {
 	 */
 	void signal(Signal signal);
 
+	/**
+	 * Has the process write its thread dump (a JVM's), without waiting for it.
+	 * @param label names the dump, e.g. {@code worker-0}
+	 * @return where the dump goes, for the log: "to /tmp/...", or "to its console (SIGQUIT)"
+	 */
+	default String dumpThreads(String label) {
+		signal(Signal.QUIT);
+		return "to its console (SIGQUIT)";
+	}
+
 }

@@ -137,13 +137,18 @@ final class WorkerPool {
 		});
 	}
 
-	/** Asks a worker to stop; SIGKILL follows if it is still there after {@code grace}. */
+	/**
+	 * Asks a worker to stop; SIGKILL follows if it is still there after {@code grace}.
+	 * @param signal what to send now, or null for nothing (its thread dump was asked for)
+	 */
 	void retire(Worker worker, ExitReason reason, Signal signal, Duration grace, long now) {
 		worker.moveTo(WorkerState.DRAINING);
 		worker.retireReason = reason;
 		worker.killAt = Math.min(worker.killAt, now + grace.toMillis());
 		worker.killSent |= signal == Signal.KILL;
-		worker.process.signal(signal);
+		if (signal != null) {
+			worker.process.signal(signal);
+		}
 	}
 
 	/** TERM, and SIGKILL after the graceful timeout of the worker's own generation. */
@@ -208,8 +213,8 @@ final class WorkerPool {
 	}
 
 	/**
-	 * Sends SIGQUIT (for a thread dump), and SIGKILL a little later, to every worker late to be
-	 * ready or silent for longer than its {@code prefork.timeout}; SIGKILL to every worker whose
+	 * Has every worker late to be ready or silent for longer than its {@code prefork.timeout}
+	 * write its thread dump, and sends it SIGKILL a little later; SIGKILL to every worker whose
 	 * grace is over. Each worker is judged by its own generation's settings.
 	 * @return the workers that were late to be ready, with what they were late for
 	 */
@@ -219,16 +224,18 @@ final class WorkerPool {
 			String late = lateToBoot(worker, now);
 			long silentFor = now - worker.lastHeartbeatAt;
 			if (late != null) {
-				logger.error(worker + " was not ready within " + late + "; sending SIGQUIT for a thread dump, SIGKILL in "
+				logger.error(worker + " was not ready within " + late + "; writing its thread dump "
+						+ worker.process.dumpThreads("worker-" + worker.slot) + ", SIGKILL in "
 						+ MasterSettings.THREAD_DUMP_GRACE.toSeconds() + " s");
-				retire(worker, ExitReason.TIMEOUT, Signal.QUIT, MasterSettings.THREAD_DUMP_GRACE, now);
+				retire(worker, ExitReason.TIMEOUT, null, MasterSettings.THREAD_DUMP_GRACE, now);
 				lateToBoot.put(worker, late);
 			}
 			else if (worker.state == WorkerState.READY && silentFor > worker.settings.timeout().toMillis()) {
 				logger.error(worker + " sent no heartbeat for " + MasterStatus.seconds(silentFor) + " s (prefork.timeout is "
-						+ MasterStatus.seconds(worker.settings.timeout().toMillis()) + " s); sending SIGQUIT for a thread dump, "
-						+ "SIGKILL in " + MasterSettings.THREAD_DUMP_GRACE.toSeconds() + " s");
-				retire(worker, ExitReason.TIMEOUT, Signal.QUIT, MasterSettings.THREAD_DUMP_GRACE, now);
+						+ MasterStatus.seconds(worker.settings.timeout().toMillis()) + " s); writing its thread dump "
+						+ worker.process.dumpThreads("worker-" + worker.slot) + ", SIGKILL in "
+						+ MasterSettings.THREAD_DUMP_GRACE.toSeconds() + " s");
+				retire(worker, ExitReason.TIMEOUT, null, MasterSettings.THREAD_DUMP_GRACE, now);
 			}
 			if (!worker.killSent && now >= worker.killAt) {
 				logger.warn(worker + " did not exit in time; sending SIGKILL");

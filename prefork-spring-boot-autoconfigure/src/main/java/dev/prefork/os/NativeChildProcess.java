@@ -1,6 +1,7 @@
 package dev.prefork.os;
 
 import java.io.IOException;
+import java.nio.file.Path;
 
 import dev.prefork.master.ChildProcess;
 import dev.prefork.master.ExitStatus;
@@ -26,6 +27,9 @@ final class NativeChildProcess implements ChildProcess {
 
 	/** Guarded by {@code this}: once set, the pid may belong to another process. */
 	private boolean reaped;
+
+	/** Whether a thread dump was asked for: then the JVM's attach socket may outlive its SIGKILL. */
+	private volatile boolean dumped;
 
 	NativeChildProcess(int pid, MasterChannel channel, Listener listener) {
 		this.pid = pid;
@@ -75,6 +79,39 @@ final class NativeChildProcess implements ChildProcess {
 	}
 
 	/**
+	 * Writes the child's thread dump to a file of its own, on a thread of its own (the master
+	 * loop must not wait); if the JVM does not answer, SIGQUIT alone has it print the dump.
+	 */
+	@Override
+	public String dumpThreads(String label) {
+		Path file;
+		try {
+			file = ThreadDump.newFile(label, this.pid);
+		}
+		catch (IOException ex) {
+			signal(Signal.QUIT);
+			return "to its console (SIGQUIT: " + ex.getMessage() + ")";
+		}
+		this.dumped = true;
+		Thread dump = new Thread(() -> {
+			try {
+				ThreadDump.write(this.pid, file, () -> signal(Signal.QUIT));
+			}
+			catch (IOException | RuntimeException ex) {
+				logger.warn("Could not write the thread dump of pid " + this.pid + " to " + file + " (" + ex.getMessage()
+						+ "); sending SIGQUIT: the JVM prints it to the console");
+				signal(Signal.QUIT);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+		}, "prefork-thread-dump-" + this.pid);
+		dump.setDaemon(true);
+		dump.start();
+		return "to " + file;
+	}
+
+	/**
 	 * Waits for the exit without reaping ({@code WNOWAIT}), marks the process reaped so no
 	 * signal can reach a reused pid, and only then reaps it.
 	 */
@@ -94,6 +131,9 @@ final class NativeChildProcess implements ChildProcess {
 			}
 		}
 		this.channel.closeWriter();
+		if (this.dumped) {
+			ThreadDump.removeSocket(this.pid);
+		}
 		this.listener.exited(ExitStatus.fromWaitStatus(status[0]));
 	}
 

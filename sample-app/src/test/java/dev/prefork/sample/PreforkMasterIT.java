@@ -138,9 +138,22 @@ class PreforkMasterIT {
 			long pid = hung.get("pid").asLong();
 			int slot = hung.get("worker").asInt();
 			String output = master.output();
-			assertThat(output).contains("sending SIGQUIT for a thread dump")
-				.contains("Full thread dump")
-				.contains("Worker " + slot + " (pid " + pid + ") exited: timeout");
+			assertThat(output).contains("Worker " + slot + " (pid " + pid + ") exited: timeout")
+				.as("the thread dump is in a file of its own, not in the shared console")
+				.doesNotContain("Full thread dump");
+			java.util.regex.Matcher dump = java.util.regex.Pattern
+				.compile("\\(pid " + pid + "\\) sent no heartbeat .* writing its thread dump to (\\S+), SIGKILL")
+				.matcher(output);
+			assertThat(dump.find()).as("the dump's file in the log").isTrue();
+			Path file = Path.of(dump.group(1));
+			try {
+				assertThat(Files.readString(file)).contains("Full thread dump").contains("\"Reference Handler\"");
+			}
+			finally {
+				Files.deleteIfExists(file);
+			}
+			assertThat(Path.of("/tmp/.java_pid" + pid)).as("the killed JVM's attach socket, removed once reaped")
+				.doesNotExist();
 			master.awaitReady(2);
 		}
 	}

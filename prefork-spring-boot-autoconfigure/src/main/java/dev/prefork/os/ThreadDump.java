@@ -1,0 +1,116 @@
+package dev.prefork.os;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+
+/**
+ * A worker JVM's thread dump written to a file, as {@code jstack} takes it: through HotSpot's
+ * attach mechanism (a trigger file and SIGQUIT start the JVM's attach listener on a Unix
+ * socket, which answers {@code threaddump}), so that ~1,700 lines do not land in the console
+ * the master and the other workers share. Needs no {@code jdk.attach} module (a JRE has none)
+ * and the same user as the worker.
+ */
+final class ThreadDump {
+
+	/** How long a JVM may take to open its attach socket after SIGQUIT. */
+	private static final long SOCKET_WAIT_MILLIS = 2_000;
+
+	private ThreadDump() {
+	}
+
+	/** A new file for a dump, in {@code <java.io.tmpdir>/prefork-thread-dumps} (mode 700). */
+	static Path newFile(String label, long pid) throws IOException {
+		Path directory = Path.of(System.getProperty("java.io.tmpdir"), "prefork-thread-dumps");
+		if (!Files.isDirectory(directory)) {
+			try {
+				Files.createDirectory(directory,
+						PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+			}
+			catch (FileAlreadyExistsException ex) {
+				// made by another master meanwhile
+			}
+		}
+		String time = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+		return directory.resolve(label + "-pid" + pid + "-" + time + ".txt");
+	}
+
+	/**
+	 * Writes the dump of the JVM with {@code pid} to {@code file}.
+	 * @param sigquit sends SIGQUIT to that JVM (it must not have been reaped)
+	 * @throws IOException if the JVM does not answer: the caller falls back to SIGQUIT alone
+	 */
+	static void write(long pid, Path file, Runnable sigquit) throws IOException, InterruptedException {
+		Path socket = socket(pid);
+		if (!Files.exists(socket)) {
+			Path trigger = Path.of("/tmp/.attach_pid" + pid);
+			try {
+				Files.createFile(trigger);
+			}
+			catch (FileAlreadyExistsException ex) {
+				// an attach in progress: its trigger serves
+			}
+			try {
+				sigquit.run();
+				long deadline = System.nanoTime() + SOCKET_WAIT_MILLIS * 1_000_000;
+				while (!Files.exists(socket) && System.nanoTime() < deadline) {
+					Thread.sleep(20);
+				}
+			}
+			finally {
+				Files.deleteIfExists(trigger);
+			}
+			if (!Files.exists(socket)) {
+				throw new IOException("it opened no attach socket within " + SOCKET_WAIT_MILLIS + " ms");
+			}
+		}
+		try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+			// protocol 1: version, command and three arguments, each ended by NUL
+			channel.write(ByteBuffer.wrap("1\0threaddump\0\0\0\0".getBytes(StandardCharsets.US_ASCII)));
+			InputStream in = Channels.newInputStream(channel);
+			String status = statusLine(in);
+			if (!status.equals("0")) {
+				throw new IOException("its attach listener answered " + status);
+			}
+			try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE_NEW,
+					StandardOpenOption.WRITE)) {
+				in.transferTo(out);
+			}
+		}
+	}
+
+	/** Removes the attach socket a JVM killed with SIGKILL left behind, once it is reaped. */
+	static void removeSocket(long pid) {
+		try {
+			Files.deleteIfExists(socket(pid));
+		}
+		catch (IOException ex) {
+			// /tmp is not ours to worry about beyond this
+		}
+	}
+
+	private static Path socket(long pid) {
+		return Path.of("/tmp/.java_pid" + pid);
+	}
+
+	private static String statusLine(InputStream in) throws IOException {
+		StringBuilder line = new StringBuilder();
+		for (int c = in.read(); c >= 0 && c != '\n' && line.length() < 64; c = in.read()) {
+			line.append((char) c);
+		}
+		return line.toString().trim();
+	}
+
+}
