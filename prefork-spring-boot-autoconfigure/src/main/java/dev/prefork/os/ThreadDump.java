@@ -76,6 +76,10 @@ final class ThreadDump {
 				throw new IOException("it opened no attach socket within " + SOCKET_WAIT_MILLIS + " ms");
 			}
 		}
+		// /tmp is everyone's: talk only to a socket of this user, as the JDK's own attach does
+		if (!Files.getAttribute(socket, "unix:uid").equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"))) {
+			throw new IOException(socket + " belongs to another user");
+		}
 		try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
 			// protocol 1: version, command and three arguments, each ended by NUL
 			channel.write(ByteBuffer.wrap("1\0threaddump\0\0\0\0".getBytes(StandardCharsets.US_ASCII)));
