@@ -734,7 +734,10 @@ public class PreforkProperties {
 					continue;
 				}
 				option = (option != null) ? option : new StringBuilder();
-				if (c == '\\' && quote != '\'' && i + 1 < text.length()) {
+				if (c == '\\' && i + 1 < text.length()
+						&& (quote == 0 || (quote == '"' && (text.charAt(i + 1) == '"' || text.charAt(i + 1) == '\\')))) {
+					// as a shell: outside quotes a backslash keeps the next character, in double
+					// quotes only a quote or a backslash, in single quotes nothing
 					option.append(text.charAt(++i));
 				}
 				else if (quote == 0 && (c == '"' || c == '\'')) {
@@ -752,6 +755,9 @@ public class PreforkProperties {
 			}
 			if (option != null) {
 				options.add(option.toString());
+			}
+			if (options.contains("")) {
+				throw invalid("worker.jvm-args", text, "an empty argument ('' or \"\") would be taken for the main class");
 			}
 			return options;
 		}

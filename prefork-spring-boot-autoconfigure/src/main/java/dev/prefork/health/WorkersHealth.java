@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 
 import dev.prefork.master.MasterStatus;
 import dev.prefork.master.WorkerState;
@@ -33,8 +34,9 @@ import org.springframework.boot.health.registry.HealthContributorRegistry;
  * the same name, so that {@code /actuator/health/db} and a group such as
  * {@code management.endpoint.health.group.readiness.include=readinessState,db} work as in a
  * plain application. A component is UP while at least {@code min-ready-workers} ready workers
- * report it UP, DOWN otherwise; each worker's own status and details are in its details. Names
- * the master has itself ({@code ping}, {@code diskSpace}, {@code livenessState},
+ * report it UP, DOWN otherwise; each worker's own status (and, when the user shows details, the
+ * component's details) is in its details. At most {@link #MAX_COMPONENTS} names, each a word
+ * ({@code [A-Za-z0-9_.-]}). Names the master has itself ({@code ping}, {@code diskSpace}, {@code livenessState},
  * {@code readinessState}, {@code prefork}) stay the master's.
  *
  * <p>
@@ -51,6 +53,15 @@ public final class WorkersHealth {
 	/** A worker's answer larger than this is refused: a worker is the user's code. */
 	static final int MAX_ANSWER_BYTES = 1024 * 1024;
 
+	/** The most components of a worker, and of all workers, the master shows. */
+	static final int MAX_COMPONENTS = 64;
+
+	/**
+	 * A component's name as a worker may report it: Spring Boot's own are words; a {@code /}
+	 * would make it a member of any group that names its first part ({@code livenessState/x}).
+	 */
+	private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+
 	private final Supplier<MasterStatus> status;
 
 	private final Function<Long, CompletableFuture<byte[]>> ask;
@@ -61,12 +72,17 @@ public final class WorkersHealth {
 
 	private final Duration maxAge;
 
+	private final boolean applicationDetails;
+
 	private final JsonMapper mapper = new JsonMapper();
 
 	/** The master's own components, which workers' components of the same name do not replace. */
 	private final Set<String> masters;
 
 	private final Set<String> registered = new HashSet<>();
+
+	/** Names that could not be shown, each said once. */
+	private final Set<String> refused = new HashSet<>();
 
 	private final Object rounds = new Object();
 
@@ -77,14 +93,17 @@ public final class WorkersHealth {
 	 * @param ask asks the worker with a pid for its health document
 	 * @param registry the master's health contributors
 	 * @param timeout how long to wait for the slowest worker
+	 * @param applicationDetails whether each worker's entry shows its component's details (a
+	 * database URL, an error message) as well as its status
 	 */
 	public WorkersHealth(Supplier<MasterStatus> status, Function<Long, CompletableFuture<byte[]>> ask,
-			HealthContributorRegistry registry, Duration timeout) {
-		this(status, ask, registry, timeout, MAX_AGE);
+			HealthContributorRegistry registry, Duration timeout, boolean applicationDetails) {
+		this(status, ask, registry, timeout, applicationDetails, MAX_AGE);
 	}
 
 	WorkersHealth(Supplier<MasterStatus> status, Function<Long, CompletableFuture<byte[]>> ask,
-			HealthContributorRegistry registry, Duration timeout, Duration maxAge) {
+			HealthContributorRegistry registry, Duration timeout, boolean applicationDetails, Duration maxAge) {
+		this.applicationDetails = applicationDetails;
 		this.maxAge = maxAge;
 		this.status = status;
 		this.ask = ask;
@@ -172,15 +191,20 @@ public final class WorkersHealth {
 		}
 		List<String> added = new ArrayList<>();
 		for (String name : new TreeSet<>(reported)) {
-			if (!this.masters.contains(name) && this.registered.add(name)) {
-				try {
-					this.registry.registerContributor(name, new Component(name));
-					added.add(name);
-				}
-				catch (RuntimeException ex) {
-					logger.warn("Cannot show the workers' health component '" + name + "' on the master: "
-							+ ex.getMessage());
-				}
+			if (this.masters.contains(name) || this.registered.contains(name) || this.refused.contains(name)) {
+				continue;
+			}
+			if (this.registered.size() >= MAX_COMPONENTS) {
+				refuse(name, "the master shows at most " + MAX_COMPONENTS + " of the workers' components");
+				continue;
+			}
+			try {
+				this.registry.registerContributor(name, new Component(name));
+				this.registered.add(name);
+				added.add(name);
+			}
+			catch (RuntimeException ex) {
+				refuse(name, ex.getMessage());
 			}
 		}
 		if (!added.isEmpty()) {
@@ -198,6 +222,14 @@ public final class WorkersHealth {
 		}
 	}
 
+	/** A name that is not shown: said once, and remembered (a bounded number of them). */
+	private void refuse(String name, String why) {
+		if (this.refused.size() < MAX_COMPONENTS) {
+			this.refused.add(name);
+			logger.warn("Not showing the workers' health component '" + name + "' on the master: " + why);
+		}
+	}
+
 	/** The health of one of the application's components across the ready workers. */
 	Health health(String name, Round round) {
 		Map<String, Object> workers = new LinkedHashMap<>();
@@ -208,20 +240,24 @@ public final class WorkersHealth {
 				key = key + " (pid " + answer.pid() + ")";
 			}
 			Map<String, Object> shown = new LinkedHashMap<>();
-			shown.put("pid", answer.pid());
 			if (answer.error() != null) {
 				shown.put("status", Status.UNKNOWN.getCode());
 				shown.put("error", answer.error());
 			}
 			else if (answer.components().get(name) instanceof Map<?, ?> component) {
-				component.forEach((field, value) -> shown.put(String.valueOf(field), value));
-				if (Status.UP.getCode().equals(component.get("status"))) {
+				Object status = component.get("status");
+				shown.put("status", String.valueOf(status));
+				if (this.applicationDetails) {
+					component.forEach((field, value) -> shown.putIfAbsent(String.valueOf(field), value));
+				}
+				if (Status.UP.getCode().equals(status)) {
 					up++;
 				}
 			}
 			else {
 				shown.put("status", "ABSENT");
 			}
+			shown.put("pid", answer.pid());
 			workers.put(key, shown);
 		}
 		int needed = Math.max(1, round.minReadyWorkers());
@@ -243,7 +279,11 @@ public final class WorkersHealth {
 			}
 			Map<String, Object> components = new LinkedHashMap<>();
 			if (document.get("components") instanceof Map<?, ?> found) {
-				found.forEach((name, component) -> components.put(String.valueOf(name), component));
+				found.forEach((name, component) -> {
+					if (components.size() < MAX_COMPONENTS && NAME.matcher(String.valueOf(name)).matches()) {
+						components.put(String.valueOf(name), component);
+					}
+				});
 			}
 			return new WorkerAnswer(slot, pid, components, null);
 		}

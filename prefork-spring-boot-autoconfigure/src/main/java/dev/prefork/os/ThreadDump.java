@@ -9,12 +9,17 @@ import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.LinkOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * A worker JVM's thread dump written to a file, as {@code jstack} takes it: through HotSpot's
@@ -31,20 +36,51 @@ final class ThreadDump {
 	private ThreadDump() {
 	}
 
-	/** A new file for a dump, in {@code <java.io.tmpdir>/prefork-thread-dumps} (mode 700). */
+	/** The dumps kept in the directory: a worker that hangs again and again must not fill {@code /tmp}. */
+	static final int KEPT = 20;
+
+	/**
+	 * A new file for a dump, in {@code <java.io.tmpdir>/prefork-thread-dumps-<uid>}: a directory
+	 * of this user's, mode 700, which another user cannot have made for us.
+	 * @throws IOException if the directory is not this user's alone
+	 */
 	static Path newFile(String label, long pid) throws IOException {
-		Path directory = Path.of(System.getProperty("java.io.tmpdir"), "prefork-thread-dumps");
-		if (!Files.isDirectory(directory)) {
-			try {
-				Files.createDirectory(directory,
-						PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-			}
-			catch (FileAlreadyExistsException ex) {
-				// made by another master meanwhile
+		Object uid = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+		Path directory = Path.of(System.getProperty("java.io.tmpdir"), "prefork-thread-dumps-" + uid);
+		try {
+			Files.createDirectory(directory,
+					PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+		}
+		catch (FileAlreadyExistsException ex) {
+			Object owner = Files.getAttribute(directory, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+			int mode = (Integer) Files.getAttribute(directory, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+			if (!owner.equals(uid) || !Files.isDirectory(directory, LinkOption.NOFOLLOW_LINKS) || (mode & 077) != 0) {
+				throw new IOException(directory + " is not a directory of this user's alone");
 			}
 		}
+		removeOld(directory);
 		String time = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
 		return directory.resolve(label + "-pid" + pid + "-" + time + ".txt");
+	}
+
+	private static void removeOld(Path directory) throws IOException {
+		try (Stream<Path> files = Files.list(directory)) {
+			List<Path> dumps = files.filter((file) -> file.getFileName().toString().endsWith(".txt"))
+				.sorted(Comparator.comparing(ThreadDump::modified).reversed())
+				.toList();
+			for (Path old : dumps.subList(Math.min(dumps.size(), KEPT - 1), dumps.size())) {
+				Files.deleteIfExists(old);
+			}
+		}
+	}
+
+	private static FileTime modified(Path file) {
+		try {
+			return Files.getLastModifiedTime(file, LinkOption.NOFOLLOW_LINKS);
+		}
+		catch (IOException ex) {
+			return FileTime.fromMillis(0);
+		}
 	}
 
 	/**
@@ -54,31 +90,34 @@ final class ThreadDump {
 	 */
 	static void write(long pid, Path file, Runnable sigquit) throws IOException, InterruptedException {
 		Path socket = socket(pid);
-		if (!Files.exists(socket)) {
+		if (!Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
+			// the JVM looks for the trigger in its working directory, then in /tmp
 			Path trigger = Path.of("/tmp/.attach_pid" + pid);
 			try {
 				Files.createFile(trigger);
 			}
 			catch (FileAlreadyExistsException ex) {
-				// an attach in progress: its trigger serves
+				// another's, which the JVM ignores: SIGQUIT would print the dump to the console
+				throw new IOException(trigger + " is in the way", ex);
 			}
 			try {
 				sigquit.run();
 				long deadline = System.nanoTime() + SOCKET_WAIT_MILLIS * 1_000_000;
-				while (!Files.exists(socket) && System.nanoTime() < deadline) {
+				while (!Files.exists(socket, LinkOption.NOFOLLOW_LINKS) && System.nanoTime() < deadline) {
 					Thread.sleep(20);
 				}
 			}
 			finally {
 				Files.deleteIfExists(trigger);
 			}
-			if (!Files.exists(socket)) {
+			if (!Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
 				throw new IOException("it opened no attach socket within " + SOCKET_WAIT_MILLIS + " ms");
 			}
 		}
 		// /tmp is everyone's: talk only to a socket of this user, as the JDK's own attach does
-		if (!Files.getAttribute(socket, "unix:uid").equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"))) {
-			throw new IOException(socket + " belongs to another user");
+		if (Files.isSymbolicLink(socket) || !Files.getAttribute(socket, "unix:uid", LinkOption.NOFOLLOW_LINKS)
+			.equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"))) {
+			throw new IOException(socket + " is not this user's socket");
 		}
 		try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
 			// protocol 1: version, command and three arguments, each ended by NUL
@@ -88,8 +127,8 @@ final class ThreadDump {
 			if (!status.equals("0")) {
 				throw new IOException("its attach listener answered " + status);
 			}
-			try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE_NEW,
-					StandardOpenOption.WRITE)) {
+			try (OutputStream out = Files.newOutputStream(Files.createFile(file, PosixFilePermissions
+				.asFileAttribute(PosixFilePermissions.fromString("rw-------"))), StandardOpenOption.WRITE)) {
 				in.transferTo(out);
 			}
 		}

@@ -86,6 +86,13 @@ class PreforkPropertiesTests {
 			.setJvmArgs("-Dgreeting=\"hello world\" '-Dsingle=a \"b\"' -Descaped=a\\ b -Dempty=\"\" -Xss512k");
 		assertThat(this.properties.getWorker().jvmArgList()).containsExactly("-Dgreeting=hello world",
 				"-Dsingle=a \"b\"", "-Descaped=a b", "-Dempty=", "-Xss512k");
+		this.properties.getWorker().setJvmArgs("-Dpath=\"C:\\dir\\\\x\" -Dq=\"a\\\"b\"");
+		assertThat(this.properties.getWorker().jvmArgList()).as("in double quotes a backslash escapes only \" and \\")
+			.containsExactly("-Dpath=C:\\dir\\x", "-Dq=a\"b");
+		this.properties.getWorker().setJvmArgs("-Xss512k ''");
+		assertThatExceptionOfType(InvalidConfigurationPropertyValueException.class)
+			.isThrownBy(() -> this.properties.getWorker().jvmArgList())
+			.withMessageContaining("an empty argument");
 		this.properties.getWorker().setJvmArgs("-Dgreeting=\"hello");
 		assertThatExceptionOfType(InvalidConfigurationPropertyValueException.class)
 			.isThrownBy(() -> this.properties.getWorker().jvmArgList())

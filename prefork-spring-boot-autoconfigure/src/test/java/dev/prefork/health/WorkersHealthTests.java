@@ -41,13 +41,15 @@ class WorkersHealthTests {
 
 	private Duration maxAge = Duration.ZERO;
 
+	private boolean details = true;
+
 	private WorkersHealth health() {
 		return new WorkersHealth(this::status, (pid) -> {
 			this.asked.incrementAndGet();
 			String answer = this.answers.get(pid);
 			return (answer != null) ? CompletableFuture.completedFuture(answer.getBytes(StandardCharsets.UTF_8))
 					: new CompletableFuture<>();
-		}, this.registry, Duration.ofMillis(200), this.maxAge);
+		}, this.registry, Duration.ofMillis(200), this.details, this.maxAge);
 	}
 
 	private MasterStatus status() {
@@ -85,6 +87,37 @@ class WorkersHealthTests {
 		assertThat(workers.get("1")).containsEntry("pid", 1002L)
 			.containsEntry("status", "UP")
 			.containsEntry("details", Map.of("database", "H2"));
+	}
+
+	@Test
+	void theApplicationsDetailsAreShownOnlyWhenTheUserShowsDetails() {
+		this.details = false;
+		this.answers.put(1001L, document("DOWN"));
+		this.answers.put(1002L, document("UP"));
+		health().workerReady(1001L);
+		@SuppressWarnings("unchecked")
+		Map<String, Map<String, Object>> workers = (Map<String, Map<String, Object>>) component("db").getDetails()
+			.get("workers");
+		assertThat(workers.get("0")).containsOnlyKeys("status", "pid").containsEntry("status", "DOWN");
+	}
+
+	@Test
+	void aWorkerCannotNameAGroupMemberPathNorFakeItsPidNorShowMoreThanTheCap() {
+		StringBuilder many = new StringBuilder("{\"components\":{\"livenessState/x\":{\"status\":\"DOWN\"},"
+				+ "\"db\":{\"status\":\"UP\",\"pid\":1}");
+		for (int i = 0; i < 200; i++) {
+			many.append(",\"c").append(i).append("\":{\"status\":\"UP\"}");
+		}
+		this.answers.put(1001L, many.append("}}").toString());
+		this.answers.put(1002L, many.toString());
+		health().workerReady(1001L);
+		assertThat(this.registry.getContributor("livenessState/x")).isNull();
+		assertThat(this.registry.stream().count()).as("ping, and at most the cap of the workers'")
+			.isLessThanOrEqualTo(1 + WorkersHealth.MAX_COMPONENTS);
+		@SuppressWarnings("unchecked")
+		Map<String, Map<String, Object>> workers = (Map<String, Map<String, Object>>) component("db").getDetails()
+			.get("workers");
+		assertThat(workers.get("0")).containsEntry("pid", 1001L);
 	}
 
 	@Test

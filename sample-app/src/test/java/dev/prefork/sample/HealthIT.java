@@ -81,7 +81,7 @@ class HealthIT {
 	void theApplicationsOwnHealthIsOnTheMastersHealth(Stack stack, @TempDir Path temp) throws Exception {
 		Path down = temp.resolve("down");
 		try (MasterProcess master = MasterProcess.start(stack, "--prefork.workers=2", "--prefork.min-ready-workers=1",
-				"--sample.health.down-file=" + down,
+				"--sample.health.down-file=" + down, "--management.endpoint.health.show-details=always",
 				"--management.endpoint.health.group.app.include=readinessState,sample")) {
 			JsonNode status = master.awaitReady(2);
 			await("the application's component on the master", Duration.ofSeconds(30),

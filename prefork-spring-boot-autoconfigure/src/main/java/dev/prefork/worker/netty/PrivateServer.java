@@ -56,6 +56,8 @@ final class PrivateServer implements WorkerServer.WarmupConnector {
 		};
 		try {
 			DisposableServer server = HttpServer.create()
+				// -Dreactor.netty.http.server.accessLogEnabled=true is for the clients' requests
+				.accessLog(false)
 				.bindAddress(() -> new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
 				.handle(new ReactorHttpHandlerAdapter(guarded))
 				.bindNow();
