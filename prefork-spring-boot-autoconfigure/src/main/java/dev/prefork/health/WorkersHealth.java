@@ -36,8 +36,9 @@ import org.springframework.boot.health.registry.HealthContributorRegistry;
  * plain application. A component is UP while at least {@code min-ready-workers} ready workers
  * report it UP, DOWN otherwise; each worker's own status (and, when the user shows details, the
  * component's details) is in its details. At most {@link #MAX_COMPONENTS} names, each a word
- * ({@code [A-Za-z0-9_.-]}). Names the master has itself ({@code ping}, {@code diskSpace}, {@code livenessState},
- * {@code readinessState}, {@code prefork}) stay the master's.
+ * ({@code [A-Za-z0-9_.-]}). Names the master has itself ({@code ping}, {@code livenessState},
+ * {@code readinessState}, {@code prefork}) stay the master's; the workers' {@code diskSpace} and
+ * {@code ssl}, which the master has not, are shown as theirs.
  *
  * <p>
  * Workers are asked all at once, each for at most the timeout, and their answers serve every
