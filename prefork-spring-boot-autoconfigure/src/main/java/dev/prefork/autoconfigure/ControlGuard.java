@@ -11,6 +11,7 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 import dev.prefork.master.ControlCommand;
@@ -31,8 +32,9 @@ import org.springframework.http.MediaType;
  * on WebFlux). A request without the bearer token must name a host the master answers to in
  * {@code Host} ({@link AllowedHosts}, against DNS rebinding); with the token it may name any,
  * since no rebound page has it. With {@code prefork.control.token} set, the prefork endpoint
- * (status and commands) and every write operation of any endpoint need the token; health and
- * Prometheus stay open to probes and scrapers. Every write operation must come from no browser
+ * (status and commands), every write operation of any endpoint and every request for one of
+ * the application's endpoints (its {@code env}, {@code loggers}, thread dumps, which the
+ * workers answer) need the token; health and Prometheus stay open to probes and scrapers. Every write operation must come from no browser
  * page of another origin: a foreign {@code Origin} or {@code Sec-Fetch-Site} is refused, a body
  * must be {@code application/json}. A prefork command takes no query string, and its body must
  * be well-formed JSON, an object, with only the command's fields and the right JSON types:
@@ -68,6 +70,8 @@ final class ControlGuard {
 
 	private final AllowedHosts hosts;
 
+	private final Predicate<String> applicationEndpoint;
+
 	private final AtomicLong nextHostLog = new AtomicLong(System.nanoTime());
 
 	/**
@@ -77,6 +81,15 @@ final class ControlGuard {
 	 * @param hosts what a request without the token may name in {@code Host} and {@code Origin}
 	 */
 	ControlGuard(String endpointPath, String token, AllowedHosts hosts) {
+		this(endpointPath, token, hosts, (path) -> false);
+	}
+
+	/**
+	 * @param applicationEndpoint whether a path is one of the application's endpoints (which
+	 * the workers answer): with a token, reading one needs it too
+	 */
+	ControlGuard(String endpointPath, String token, AllowedHosts hosts, Predicate<String> applicationEndpoint) {
+		this.applicationEndpoint = applicationEndpoint;
 		this.endpointPath = endpointPath.toLowerCase(Locale.ROOT);
 		this.token = (token != null) ? ("Bearer " + token).getBytes(StandardCharsets.UTF_8) : null;
 		this.hosts = hosts;
@@ -103,7 +116,7 @@ final class ControlGuard {
 			logRefusedHost(described, wrongHost);
 			return Check.refused(new Refusal(MISDIRECTED_REQUEST, command, wrongHost, false));
 		}
-		if (!prefork && !write) {
+		if (!prefork && !write && (this.token == null || !this.applicationEndpoint.test(path))) {
 			return Check.PASS;
 		}
 		if (this.token != null && !withToken) {

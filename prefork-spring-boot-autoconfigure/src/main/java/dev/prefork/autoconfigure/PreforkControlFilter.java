@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.util.Collections;
 import java.util.Enumeration;
 import java.util.List;
+import java.util.function.Predicate;
 
 import dev.prefork.master.ControlCommand;
 import jakarta.servlet.FilterChain;
@@ -33,7 +34,15 @@ class PreforkControlFilter extends OncePerRequestFilter {
 	 * @param hosts what a request without the token may name in {@code Host} and {@code Origin}
 	 */
 	PreforkControlFilter(String endpointPath, String token, AllowedHosts hosts) {
-		this.guard = new ControlGuard(endpointPath, token, hosts);
+		this(endpointPath, token, hosts, (path) -> false);
+	}
+
+	/**
+	 * @param applicationEndpoint whether a path is one of the application's endpoints, which
+	 * the workers answer
+	 */
+	PreforkControlFilter(String endpointPath, String token, AllowedHosts hosts, Predicate<String> applicationEndpoint) {
+		this.guard = new ControlGuard(endpointPath, token, hosts, applicationEndpoint);
 	}
 
 	@Override

@@ -3,6 +3,7 @@ package dev.prefork.autoconfigure;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 import reactor.core.publisher.Flux;
@@ -39,7 +40,15 @@ final class PreforkControlWebFilter implements WebFilter, Ordered {
 	 * @param hosts what a request without the token may name in {@code Host} and {@code Origin}
 	 */
 	PreforkControlWebFilter(String endpointPath, String token, AllowedHosts hosts) {
-		this.guard = new ControlGuard(endpointPath, token, hosts);
+		this(endpointPath, token, hosts, (path) -> false);
+	}
+
+	/**
+	 * @param applicationEndpoint whether a path is one of the application's endpoints, which
+	 * the workers answer
+	 */
+	PreforkControlWebFilter(String endpointPath, String token, AllowedHosts hosts, Predicate<String> applicationEndpoint) {
+		this.guard = new ControlGuard(endpointPath, token, hosts, applicationEndpoint);
 	}
 
 	@Override
@@ -86,7 +95,7 @@ final class PreforkControlWebFilter implements WebFilter, Ordered {
 	}
 
 	/** The path within the application as the handler mappings see it: decoded segments without parameters. */
-	private static String routedPath(ServerHttpRequest request) {
+	static String routedPath(ServerHttpRequest request) {
 		String joined = request.getPath()
 			.pathWithinApplication()
 			.elements()

@@ -8,8 +8,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
 import java.util.function.LongSupplier;
 
+import dev.prefork.endpoints.WorkerEndpoints;
 import dev.prefork.hooks.ServerHooks;
 import dev.prefork.logging.LogFiles;
 import dev.prefork.master.ListenAddress;
@@ -46,6 +49,7 @@ import org.apache.commons.logging.LogFactory;
 
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.actuate.autoconfigure.endpoint.web.WebEndpointProperties;
+import org.springframework.boot.actuate.endpoint.web.PathMappedEndpoints;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
@@ -57,6 +61,7 @@ import org.springframework.context.annotation.Import;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.ApplicationArguments;
 import org.springframework.core.env.Environment;
+import org.springframework.util.function.SingletonSupplier;
 
 /**
  * The master's beans: validated settings, pidfile, listening socket, the master loop, and
@@ -399,6 +404,16 @@ class PreforkMasterConfiguration {
 		AllowedHosts hosts = AllowedHosts.of(ManagementSecurity.managementAddress(environment), ProcFs.hostname(),
 				properties.getControl().getAllowedHosts());
 		return new ControlAccess(endpointPath, token, hosts);
+	}
+
+	/** The application's own endpoints, which the master's management server passes to the workers. */
+	@Bean
+	@ConditionalOnWebApplication
+	WorkerEndpoints preforkWorkerEndpoints(Master master, NativeWorkerLauncher launcher, WebEndpointProperties web,
+			ObjectProvider<PathMappedEndpoints> endpoints) {
+		Supplier<Set<String>> masterPaths = SingletonSupplier.of(() -> Set.copyOf(
+				endpoints.getIfAvailable(() -> new PathMappedEndpoints(web.getBasePath(), List.of())).getAllRootPaths()));
+		return new WorkerEndpoints(master::status, launcher::endpoint, web.getBasePath(), masterPaths);
 	}
 
 	/**

@@ -631,8 +631,9 @@ public class PreforkProperties {
 
 		/**
 		 * Bearer token (Authorization: Bearer <token>) that the prefork endpoint (status and
-		 * commands) and every write operation of any endpoint require; health and prometheus
-		 * stay open to probes and scrapers. Required when the management server listens on a
+		 * commands), every write operation of any endpoint and every request for the
+		 * application's own endpoints (which the workers answer) require; health and
+		 * prometheus stay open to probes and scrapers. Required when the management server listens on a
 		 * non-loopback address.
 		 */
 		private String token;

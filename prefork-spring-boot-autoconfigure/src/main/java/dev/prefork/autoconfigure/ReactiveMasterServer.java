@@ -1,5 +1,7 @@
 package dev.prefork.autoconfigure;
 
+import dev.prefork.endpoints.WorkerEndpoints;
+
 import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.http.codec.autoconfigure.CodecsAutoConfiguration;
@@ -24,8 +26,16 @@ class ReactiveMasterServer {
 
 	/** Guards every request to the master, before any handler mapping. */
 	@Bean
-	PreforkControlWebFilter preforkControlFilter(PreforkMasterConfiguration.ControlAccess access) {
-		return new PreforkControlWebFilter(access.endpointPath(), access.token(), access.hosts());
+	PreforkControlWebFilter preforkControlFilter(PreforkMasterConfiguration.ControlAccess access,
+			WorkerEndpoints endpoints) {
+		return new PreforkControlWebFilter(access.endpointPath(), access.token(), access.hosts(),
+				(path) -> endpoints.applicationPath(path) != null);
+	}
+
+	/** The application's own endpoints, from the workers; after the guard. */
+	@Bean
+	WorkerEndpointsWebFilter preforkWorkerEndpointsFilter(WorkerEndpoints endpoints) {
+		return new WorkerEndpointsWebFilter(endpoints);
 	}
 
 }

@@ -167,7 +167,22 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 		return ask(pid, ChannelProtocol.HEALTH);
 	}
 
+	/**
+	 * Passes a call for one of the application's endpoints to a worker over its channel. Safe
+	 * from any thread.
+	 * @param pid the worker
+	 * @param call the encoded {@code EndpointCall}
+	 * @return its encoded {@code EndpointReply}, or a failed future as for {@link #scrape}
+	 */
+	public CompletableFuture<byte[]> endpoint(long pid, String call) {
+		return ask(pid, ChannelProtocol.ENDPOINT, call);
+	}
+
 	private CompletableFuture<byte[]> ask(long pid, String request) {
+		return ask(pid, request, null);
+	}
+
+	private CompletableFuture<byte[]> ask(long pid, String request, String argument) {
 		WorkerListener worker = this.live.get(pid);
 		if (worker == null) {
 			return CompletableFuture.failedFuture(new IOException("no worker with pid " + pid));
@@ -177,7 +192,7 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 		worker.answers.put(id, answer);
 		answer.whenComplete((result, failure) -> worker.answers.remove(id));
 		try {
-			worker.process.send(request + " " + id);
+			worker.process.send(request + " " + id + ((argument != null) ? " " + argument : ""));
 		}
 		catch (IOException ex) {
 			answer.completeExceptionally(ex);

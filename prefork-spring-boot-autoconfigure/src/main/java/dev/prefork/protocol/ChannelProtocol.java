@@ -58,8 +58,15 @@ public final class ChannelProtocol {
 	public static final String HEALTH = "HEALTH";
 
 	/**
+	 * Master → worker: {@code ENDPOINT <id> <call>}, a request for one of the application's
+	 * Actuator endpoints, which the master's management server passes on (the call's encoding
+	 * is {@code EndpointCall}'s); answered by an {@code EndpointReply}.
+	 */
+	public static final String ENDPOINT = "ENDPOINT";
+
+	/**
 	 * Worker → master: {@code ANSWER <id> <length>}, followed by exactly {@code length} bytes:
-	 * the answer to the request with that id ({@link #SCRAPE}, {@link #HEALTH}).
+	 * the answer to the request with that id ({@link #SCRAPE}, {@link #HEALTH}, {@link #ENDPOINT}).
 	 */
 	public static final String ANSWER = "ANSWER";
 

@@ -8,10 +8,13 @@ import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
+import dev.prefork.endpoints.ApplicationEndpoints;
+import dev.prefork.endpoints.EndpointReply;
 import dev.prefork.health.ApplicationHealth;
 import dev.prefork.logging.LogFiles;
 import dev.prefork.protocol.ChannelProtocol;
@@ -65,6 +68,13 @@ public final class WorkerAgent {
 				thread.setDaemon(true);
 				return thread;
 			}, new ThreadPoolExecutor.DiscardPolicy());
+
+	private final ThreadPoolExecutor endpointCalls = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+			new ArrayBlockingQueue<>(8), (task) -> {
+				Thread thread = new Thread(task, "prefork-endpoints");
+				thread.setDaemon(true);
+				return thread;
+			});
 
 	private WorkerAgent(Thread mainThread, WorkerChannel channel, Duration heartbeatInterval, Duration gracefulTimeout,
 			String masterPid) {
@@ -270,8 +280,24 @@ public final class WorkerAgent {
 			String id = line.substring(ChannelProtocol.HEALTH.length() + 1);
 			this.healthChecks.execute(() -> answer(id, ApplicationHealth.of(activeContext())));
 		}
+		else if (line.startsWith(ChannelProtocol.ENDPOINT + " ")) {
+			String[] request = line.split(" ", 3);
+			if (request.length == 3) {
+				endpointCall(request[1], request[2]);
+			}
+		}
 		else {
 			logger.debug("Ignoring message from master: " + line);
+		}
+	}
+
+	/** Off the channel's thread, one at a time: a thread dump must not hold up scrapes and health. */
+	private void endpointCall(String id, String call) {
+		try {
+			this.endpointCalls.execute(() -> answer(id, ApplicationEndpoints.answer(activeContext(), call)));
+		}
+		catch (RejectedExecutionException ex) {
+			answer(id, EndpointReply.message(503, "the worker is busy with other endpoint calls").encode());
 		}
 	}
 

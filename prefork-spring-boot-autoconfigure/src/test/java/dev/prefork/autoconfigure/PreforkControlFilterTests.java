@@ -90,6 +90,22 @@ class PreforkControlFilterTests {
 	}
 
 	@Test
+	void withATokenReadingTheApplicationsEndpointsNeedsItTooProbesAndScrapesDoNot() throws Exception {
+		PreforkControlFilter filter = new PreforkControlFilter("/actuator/prefork", "s3cret", AllowedHosts.of("", List.of()),
+				(path) -> path.startsWith("/actuator/env") || path.startsWith("/actuator/info"));
+		assertThat(send(filter, "GET", "/actuator/env", Map.of()).getStatus()).isEqualTo(401);
+		assertThat(send(filter, "GET", "/actuator/info", Map.of("Authorization", "Bearer nope")).getStatus())
+			.isEqualTo(401);
+		assertThat(passes(filter, "GET", "/actuator/env", Map.of("Authorization", "Bearer s3cret"))).isTrue();
+		assertThat(passes(filter, "GET", "/actuator/health", Map.of("Host", "localhost:8081"))).isTrue();
+		assertThat(passes(filter, "GET", "/actuator/prometheus", Map.of("Host", "localhost:8081"))).isTrue();
+		PreforkControlFilter withoutToken = new PreforkControlFilter("/actuator/prefork", null, HOSTS,
+				(path) -> path.startsWith("/actuator/env"));
+		assertThat(passes(withoutToken, "GET", "/actuator/env", Map.of("Host", "localhost:8081")))
+			.as("no token, no token needed: as in a plain application").isTrue();
+	}
+
+	@Test
 	void aCommandTakesNoQueryString() throws Exception {
 		MockHttpServletRequest scale = request("POST", "/actuator/prefork/scale", Map.of("Host", "localhost:8081"));
 		scale.setQueryString("workers=2");

@@ -212,6 +212,11 @@ class ControlIT {
 			assertThat(master.management("POST", "/actuator/loggers/dev.prefork",
 					java.util.Map.of("Content-Type", "application/json", "Authorization", "Bearer nope"),
 					"{\"configuredLevel\":\"DEBUG\"}").status()).as("any write operation").isEqualTo(401);
+			assertThat(master.management("GET", "/actuator/env", java.util.Map.of("Authorization", "Bearer nope"), "")
+				.status()).as("reading one of the application's endpoints").isEqualTo(401);
+			MasterProcess.Response withToken = master.management("GET", "/actuator/env", java.util.Map.of(), "");
+			assertThat(withToken.status()).as("the worker's answer: not exposed").isEqualTo(404);
+			assertThat(withToken.header("Prefork-Worker")).isEqualTo("0");
 			assertThat(master.management("GET", "/actuator/health", java.util.Map.of("Authorization", "Bearer nope"), "")
 				.status()).as("probes need no token").isEqualTo(200);
 			assertThat(master.management("GET", "/actuator/prometheus", java.util.Map.of("Authorization", "Bearer nope"),

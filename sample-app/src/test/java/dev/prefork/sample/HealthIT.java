@@ -72,17 +72,22 @@ class HealthIT {
 	}
 
 	/**
-	 * The application's own health indicator (the samples' {@code sample}, blocking on MVC,
-	 * reactive on WebFlux) is a component of the master's health, with each worker's details,
-	 * and a health group of the user's that names it works as in a plain application.
+	 * The application's own Actuator through the master. Its health indicator (the samples'
+	 * {@code sample}, blocking on MVC, reactive on WebFlux) is a component of the master's
+	 * health, with each worker's details, and a health group of the user's that names it works
+	 * as in a plain application. Its other endpoints are answered by the workers: a read by one
+	 * (or the one {@code Prefork-Worker} names), a write ({@code loggers}) by every worker.
 	 */
 	@ParameterizedTest
 	@MethodSource("dev.prefork.sample.MasterProcess#matrix")
-	void theApplicationsOwnHealthIsOnTheMastersHealth(Stack stack, @TempDir Path temp) throws Exception {
+	void theApplicationsOwnActuatorIsOnTheMaster(Stack stack, @TempDir Path temp) throws Exception {
 		Path down = temp.resolve("down");
 		try (MasterProcess master = MasterProcess.start(stack, "--prefork.workers=2", "--prefork.min-ready-workers=1",
 				"--sample.health.down-file=" + down, "--management.endpoint.health.show-details=always",
-				"--management.endpoint.health.group.app.include=readinessState,sample")) {
+				"--management.endpoint.health.group.app.include=readinessState,sample",
+				"--management.endpoints.web.exposure.include=health,info,loggers,env",
+				"--management.endpoint.env.show-values=always", "--management.info.env.enabled=true",
+				"--info.app.owner=prefork-it")) {
 			JsonNode status = master.awaitReady(2);
 			await("the application's component on the master", Duration.ofSeconds(30),
 					() -> health(master, "/sample").equals("200 UP"));
@@ -98,6 +103,33 @@ class HealthIT {
 			}
 			assertThat(health(master, "/app")).isEqualTo("200 UP");
 			assertThat(health(master, "")).isEqualTo("200 UP");
+
+			MasterProcess.Response info = master.management("GET", "/actuator/info", Map.of(), "");
+			assertThat(info.status()).as(info.body()).isEqualTo(200);
+			assertThat(info.json().at("/app/owner").asString()).as(info.body()).isEqualTo("prefork-it");
+			assertThat(info.header("Prefork-Worker")).as("a read goes to one worker").isEqualTo("0");
+			for (int slot = 0; slot < 2; slot++) {
+				MasterProcess.Response env = master.management("GET", "/actuator/env/prefork.worker.slot",
+						Map.of("Prefork-Worker", Integer.toString(slot)), "");
+				assertThat(env.status()).as(env.body()).isEqualTo(200);
+				assertThat(env.json().at("/property/value").asString()).as("the worker asked: " + env.body())
+					.isEqualTo(Integer.toString(slot));
+			}
+			MasterProcess.Response set = master.management("POST", "/actuator/loggers/dev.prefork.sample",
+					Map.of("Content-Type", "application/json"), "{\"configuredLevel\":\"DEBUG\"}");
+			assertThat(set.status()).as(set.body()).isEqualTo(204);
+			assertThat(set.header("Prefork-Worker")).as("a write goes to every worker").isEqualTo("0,1");
+			for (int slot = 0; slot < 2; slot++) {
+				JsonNode logger = master.management("GET", "/actuator/loggers/dev.prefork.sample",
+						Map.of("Prefork-Worker", Integer.toString(slot)), "").json();
+				assertThat(logger.get("configuredLevel").asString()).as("worker " + slot).isEqualTo("DEBUG");
+			}
+			MasterProcess.Response unknown = master.management("GET", "/actuator/beans", Map.of(), "");
+			assertThat(unknown.status()).as("not exposed by the application: " + unknown.body()).isEqualTo(404);
+			MasterProcess.Response noSuchWorker = master.management("GET", "/actuator/info",
+					Map.of("Prefork-Worker", "7"), "");
+			assertThat(noSuchWorker.status()).isEqualTo(404);
+			assertThat(noSuchWorker.body()).contains("no ready worker in slot 7");
 
 			Files.createFile(down);
 			await("the component down", Duration.ofSeconds(30), () -> health(master, "/sample").equals("503 DOWN"));

@@ -570,7 +570,8 @@ final class MasterProcess implements AutoCloseable {
 				responseBody = dechunk(responseBody);
 			}
 			return new Response(status,
-					new String(responseBody.getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8));
+					new String(responseBody.getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8),
+					response.substring(0, Math.max(0, response.indexOf("\r\n\r\n"))));
 		}
 	}
 
@@ -588,10 +589,23 @@ final class MasterProcess implements AutoCloseable {
 		}
 	}
 
-	record Response(int status, String body) {
+	record Response(int status, String body, String head) {
+
+		Response(int status, String body) {
+			this(status, body, "");
+		}
 
 		JsonNode json() {
 			return MasterProcess.json.readTree(this.body);
+		}
+
+		/** A response header's value, or null. */
+		String header(String name) {
+			return this.head.lines()
+				.filter((line) -> line.regionMatches(true, 0, name + ":", 0, name.length() + 1))
+				.map((line) -> line.substring(name.length() + 1).trim())
+				.findFirst()
+				.orElse(null);
 		}
 
 	}
