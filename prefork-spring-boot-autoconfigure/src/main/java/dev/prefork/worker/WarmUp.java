@@ -5,6 +5,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.net.HttpURLConnection;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.net.Proxy;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -44,6 +47,9 @@ final class WarmUp {
 	private final List<WarmupSettings.Request> requests;
 
 	private final Map<String, String> extraHeaders;
+
+	/** The client for PATCH requests, made at the first one. */
+	private PatchClient patchClient;
 
 	private final WarmupSettings settings;
 
@@ -211,6 +217,31 @@ final class WarmUp {
 	}
 
 	private void send(WarmupSettings.Request request) {
+		try {
+			int status = request.getMethod().equalsIgnoreCase("PATCH") ? patch(request) : connect(request);
+			if (status >= 500) {
+				this.serverErrors.increment();
+				noteError(request + ": " + status);
+			}
+			else if (status >= 400) {
+				this.clientErrors.increment();
+				noteError(request + ": " + status);
+			}
+			else {
+				this.answered.increment();
+			}
+		}
+		catch (IOException | RuntimeException ex) {
+			this.failed.increment();
+			noteError(request + ": " + ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			this.failed.increment();
+		}
+	}
+
+	private int connect(WarmupSettings.Request request) throws IOException {
 		HttpURLConnection connection = null;
 		try {
 			connection = (HttpURLConnection) URI.create(this.baseUrl + request.getPath()).toURL().openConnection(Proxy.NO_PROXY);
@@ -229,25 +260,52 @@ final class WarmUp {
 			}
 			int status = connection.getResponseCode();
 			drain((status >= 400) ? connection.getErrorStream() : connection.getInputStream());
-			if (status >= 500) {
-				this.serverErrors.increment();
-				noteError(request + ": " + status);
-			}
-			else if (status >= 400) {
-				this.clientErrors.increment();
-				noteError(request + ": " + status);
-			}
-			else {
-				this.answered.increment();
-			}
+			return status;
 		}
 		catch (IOException | RuntimeException ex) {
-			this.failed.increment();
-			noteError(request + ": " + ex);
 			if (connection != null) {
 				connection.disconnect();
 			}
+			throw ex;
 		}
+	}
+
+	/** A PATCH, which {@link HttpURLConnection} cannot send: through the JDK's HTTP client. */
+	private int patch(WarmupSettings.Request request) throws IOException, InterruptedException {
+		PatchClient client;
+		synchronized (this) {
+			if (this.patchClient == null) {
+				this.patchClient = new PatchClient();
+			}
+			client = this.patchClient;
+		}
+		return client.send(this.baseUrl, request, this.extraHeaders);
+	}
+
+	/**
+	 * The JDK's {@link HttpClient}, apart: made at the first PATCH, and never loaded without
+	 * one (a runtime image without {@code java.net.http} warms up all other methods).
+	 */
+	private static final class PatchClient {
+
+		private final HttpClient client = HttpClient.newBuilder()
+			.version(HttpClient.Version.HTTP_1_1)
+			.proxy(HttpClient.Builder.NO_PROXY)
+			.followRedirects(HttpClient.Redirect.NEVER)
+			.connectTimeout(Duration.ofSeconds(5))
+			.build();
+
+		int send(String baseUrl, WarmupSettings.Request request, Map<String, String> extraHeaders)
+				throws IOException, InterruptedException {
+			HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(baseUrl + request.getPath()))
+				.timeout(Duration.ofSeconds(30))
+				.method("PATCH", (request.getBody() != null) ? HttpRequest.BodyPublishers.ofString(request.getBody())
+						: HttpRequest.BodyPublishers.noBody());
+			request.getHeaders().forEach(builder::header);
+			extraHeaders.forEach(builder::header);
+			return this.client.send(builder.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+		}
+
 	}
 
 	private void noteError(String error) {

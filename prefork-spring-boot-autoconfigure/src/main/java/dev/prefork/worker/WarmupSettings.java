@@ -18,7 +18,7 @@ import org.springframework.core.env.Environment;
 public class WarmupSettings {
 
 	/** Methods the warm-up client can send. */
-	static final List<String> METHODS = List.of("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS");
+	static final List<String> METHODS = List.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
 
 	/**
 	 * Whether a new worker serves warm-up requests to itself, on a private loopback
@@ -169,7 +169,7 @@ public class WarmupSettings {
 	public static class Request {
 
 		/**
-		 * HTTP method: GET, HEAD, POST, PUT, DELETE or OPTIONS.
+		 * HTTP method: GET, HEAD, POST, PUT, PATCH, DELETE or OPTIONS.
 		 */
 		private String method = "GET";
 
@@ -184,7 +184,7 @@ public class WarmupSettings {
 		private Map<String, String> headers = new LinkedHashMap<>();
 
 		/**
-		 * Request body, for POST and PUT.
+		 * Request body, for POST, PUT and PATCH.
 		 */
 		private String body;
 

@@ -110,7 +110,7 @@ class PreforkPropertiesTests {
 			.isThrownBy(() -> this.properties.toMasterSettings("", 8080))
 			.satisfies((ex) -> assertThat(ex.getName()).isEqualTo("prefork.warmup.requests[0].method"))
 			.satisfies((ex) -> assertThat(ex.getValue()).isEqualTo("PATCHX"))
-			.withMessageContaining("must be one of GET, HEAD, POST, PUT, DELETE, OPTIONS");
+			.withMessageContaining("must be one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
 	}
 
 	@Test

@@ -1,13 +1,63 @@
 package dev.prefork.worker;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import com.sun.net.httpserver.HttpServer;
 
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 class WarmUpTests {
+
+	/**
+	 * Each method a warm-up request may have reaches a real HTTP server with its headers, its
+	 * body and the connector's key: PATCH too, which the blocking client cannot send.
+	 */
+	@Test
+	void everyMethodIsSentWithItsHeadersAndBody() throws Exception {
+		List<String> received = new CopyOnWriteArrayList<>();
+		HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+		server.createContext("/", (exchange) -> {
+			String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+			received.add(exchange.getRequestMethod() + " " + exchange.getRequestURI() + " "
+					+ exchange.getRequestHeaders().getFirst("X-Test") + " " + exchange.getRequestHeaders().getFirst("X-Key")
+					+ " " + body);
+			exchange.sendResponseHeaders(204, -1);
+			exchange.close();
+		});
+		server.start();
+		try {
+			List<WarmupSettings.Request> requests = new ArrayList<>();
+			for (String method : WarmupSettings.METHODS) {
+				WarmupSettings.Request request = new WarmupSettings.Request(method, "/" + method.toLowerCase());
+				request.setHeaders(Map.of("X-Test", "h-" + method));
+				if (List.of("POST", "PUT", "PATCH").contains(method)) {
+					request.setBody("b-" + method);
+				}
+				requests.add(request);
+			}
+			WarmupSettings settings = new WarmupSettings();
+			settings.setMaxRequests(WarmupSettings.METHODS.size());
+			settings.setConcurrency(1);
+			WarmUp.Result result = new WarmUp("http://127.0.0.1:" + server.getAddress().getPort(), requests,
+					Map.of("X-Key", "k"), settings, Duration.ofSeconds(30), () -> 0).run();
+			assertThat(result.answered()).as(result.toString()).isEqualTo(WarmupSettings.METHODS.size());
+			assertThat(received).containsExactlyInAnyOrder("GET /get h-GET k ", "HEAD /head h-HEAD k ",
+					"POST /post h-POST k b-POST", "PUT /put h-PUT k b-PUT", "PATCH /patch h-PATCH k b-PATCH",
+					"DELETE /delete h-DELETE k ", "OPTIONS /options h-OPTIONS k ");
+		}
+		finally {
+			server.stop(0);
+		}
+	}
 
 	@Test
 	void theCostIsSteadyOnceItStopsFallingForEightSlices() {
@@ -72,7 +122,7 @@ class WarmUpTests {
 		settings.setConcurrency(0);
 		assertThat(String.valueOf(settings.problem())).contains("concurrency");
 		settings.setConcurrency(2);
-		settings.setRequests(List.of(new WarmupSettings.Request("PATCH", "/x")));
+		settings.setRequests(List.of(new WarmupSettings.Request("TRACE", "/x")));
 		assertThat(String.valueOf(settings.problem())).contains("requests[0]").contains("method");
 		settings.setRequests(List.of(new WarmupSettings.Request("GET", "x")));
 		assertThat(String.valueOf(settings.problem())).contains("must start with /");
