@@ -50,6 +50,12 @@ final class ControlGuard {
 
 	static final int MAX_BODY_BYTES = 64 * 1024;
 
+	/**
+	 * The request attribute the guard's filter sets on a request it let through: the filter
+	 * that passes requests on to the workers refuses any without it.
+	 */
+	static final String PASSED = ControlGuard.class.getName() + ".passed";
+
 	private static final Log logger = LogFactory.getLog(ControlGuard.class);
 
 	private static final long HOST_LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
@@ -116,7 +122,8 @@ final class ControlGuard {
 			logRefusedHost(described, wrongHost);
 			return Check.refused(new Refusal(MISDIRECTED_REQUEST, command, wrongHost, false));
 		}
-		if (!prefork && !write && (this.token == null || !this.applicationEndpoint.test(path))) {
+		boolean application = !prefork && this.applicationEndpoint.test(path);
+		if (!prefork && !write && !application) {
 			return Check.PASS;
 		}
 		if (this.token != null && !withToken) {
@@ -125,7 +132,9 @@ final class ControlGuard {
 					true));
 		}
 		if (!write) {
-			return Check.PASS;
+			// A page of another site must not make the workers dump their threads or environment.
+			String foreign = application ? foreignOrigin(headers) : null;
+			return (foreign != null) ? Check.refused(new Refusal(403, command, foreign, false)) : Check.PASS;
 		}
 		String foreign = foreignOrigin(headers);
 		if (foreign != null) {

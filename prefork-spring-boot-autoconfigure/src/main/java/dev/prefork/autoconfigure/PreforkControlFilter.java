@@ -56,6 +56,7 @@ class PreforkControlFilter extends OncePerRequestFilter {
 			refuse(response, check.refusal());
 			return;
 		}
+		request.setAttribute(ControlGuard.PASSED, Boolean.TRUE);
 		if (!check.needsBody()) {
 			chain.doFilter(request, response);
 			return;

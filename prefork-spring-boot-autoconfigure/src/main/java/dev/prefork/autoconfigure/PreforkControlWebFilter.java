@@ -71,6 +71,7 @@ final class PreforkControlWebFilter implements WebFilter, Ordered {
 				.onErrorResume(DataBufferLimitException.class, (tooLarge) -> Mono.empty())
 				.then(refuse(exchange.getResponse(), check.refusal()));
 		}
+		exchange.getAttributes().put(ControlGuard.PASSED, Boolean.TRUE);
 		if (!check.needsBody()) {
 			return chain.filter(exchange);
 		}

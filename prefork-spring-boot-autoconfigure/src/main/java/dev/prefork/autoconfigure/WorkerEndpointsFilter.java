@@ -35,24 +35,25 @@ class WorkerEndpointsFilter extends OncePerRequestFilter {
 			chain.doFilter(request, response);
 			return;
 		}
+		if (request.getAttribute(ControlGuard.PASSED) == null) {
+			// The guard must have seen this request first: never pass one on around it.
+			response.sendError(500, "the master's guard did not run");
+			return;
+		}
 		String method = request.getMethod();
-		byte[] body = WorkerEndpoints.READS.contains(method) ? new byte[0]
-				: request.getInputStream().readNBytes(ControlGuard.MAX_BODY_BYTES + 1);
+		byte[] body = method.equals("POST") ? request.getInputStream().readNBytes(ControlGuard.MAX_BODY_BYTES + 1)
+				: new byte[0];
 		WorkerEndpoints.Forwarded forwarded = (body.length > ControlGuard.MAX_BODY_BYTES)
 				? new WorkerEndpoints.Forwarded(EndpointReply.message(413, "the body is larger than 64 KiB"), List.of())
 				: this.endpoints.call(new EndpointCall(method, below, request.getQueryString(), request.getHeader("Accept"),
 						body), request.getHeader(WorkerEndpoints.WORKER_HEADER));
-		EndpointReply reply = forwarded.reply();
-		response.setStatus(reply.status());
-		if (!forwarded.slots().isEmpty()) {
-			response.setHeader(WorkerEndpoints.WORKER_HEADER, forwarded.slotsHeader());
-		}
-		if (!reply.contentType().isEmpty()) {
-			response.setContentType(reply.contentType());
-		}
-		response.setContentLength(reply.body().length);
-		if (!method.equals("HEAD")) {
-			response.getOutputStream().write(reply.body());
+		response.setStatus(forwarded.reply().status());
+		forwarded.headers().forEach(response::setHeader);
+		if (forwarded.hasBody()) {
+			response.setContentLength(forwarded.reply().body().length);
+			if (!method.equals("HEAD")) {
+				response.getOutputStream().write(forwarded.reply().body());
+			}
 		}
 	}
 

@@ -1,7 +1,6 @@
 package dev.prefork.autoconfigure;
 
 import dev.prefork.endpoints.EndpointCall;
-import dev.prefork.endpoints.EndpointReply;
 import dev.prefork.endpoints.WorkerEndpoints;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
@@ -42,8 +41,13 @@ final class WorkerEndpointsWebFilter implements WebFilter, Ordered {
 		if (below == null) {
 			return chain.filter(exchange);
 		}
+		if (exchange.getAttribute(ControlGuard.PASSED) == null) {
+			// The guard must have seen this request first: never pass one on around it.
+			exchange.getResponse().setStatusCode(HttpStatusCode.valueOf(500));
+			return exchange.getResponse().setComplete();
+		}
 		String method = request.getMethod().name();
-		Mono<byte[]> body = WorkerEndpoints.READS.contains(method) ? Mono.just(new byte[0])
+		Mono<byte[]> body = !method.equals("POST") ? Mono.just(new byte[0])
 				: DataBufferUtils.join(request.getBody(), ControlGuard.MAX_BODY_BYTES)
 					.map(WorkerEndpointsWebFilter::bytes)
 					.defaultIfEmpty(new byte[0]);
@@ -57,16 +61,14 @@ final class WorkerEndpointsWebFilter implements WebFilter, Ordered {
 	}
 
 	private static Mono<Void> write(ServerHttpResponse response, WorkerEndpoints.Forwarded forwarded, boolean head) {
-		EndpointReply reply = forwarded.reply();
-		response.setStatusCode(HttpStatusCode.valueOf(reply.status()));
-		if (!forwarded.slots().isEmpty()) {
-			response.getHeaders().set(WorkerEndpoints.WORKER_HEADER, forwarded.slotsHeader());
+		response.setStatusCode(HttpStatusCode.valueOf(forwarded.reply().status()));
+		forwarded.headers().forEach(response.getHeaders()::set);
+		if (!forwarded.hasBody()) {
+			return response.setComplete();
 		}
-		if (!reply.contentType().isEmpty()) {
-			response.getHeaders().set(HttpHeaders.CONTENT_TYPE, reply.contentType());
-		}
-		response.getHeaders().setContentLength(reply.body().length);
-		return head ? response.setComplete() : response.writeWith(Mono.just(response.bufferFactory().wrap(reply.body())));
+		response.getHeaders().setContentLength(forwarded.reply().body().length);
+		return head ? response.setComplete()
+				: response.writeWith(Mono.just(response.bufferFactory().wrap(forwarded.reply().body())));
 	}
 
 	private static byte[] bytes(DataBuffer buffer) {

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import dev.prefork.protocol.ChannelProtocol;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import reactor.core.publisher.Flux;
@@ -18,6 +19,7 @@ import reactor.core.publisher.Mono;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
 
+import org.springframework.boot.actuate.endpoint.EndpointId;
 import org.springframework.boot.actuate.endpoint.InvalidEndpointRequestException;
 import org.springframework.boot.actuate.endpoint.InvocationContext;
 import org.springframework.boot.actuate.endpoint.OperationArgumentResolver;
@@ -54,6 +56,8 @@ public final class ApplicationEndpoints {
 
 	/** The largest answer passed on: a thread dump fits, a heap dump does not. */
 	static final int MAX_REPLY_BYTES = 16 * 1024 * 1024;
+
+	private static final EndpointId HEAP_DUMP = EndpointId.of("heapdump");
 
 	/** How long a reactive operation's result is waited for; the master waits no longer. */
 	static final Duration TIMEOUT = Duration.ofSeconds(10);
@@ -102,6 +106,7 @@ public final class ApplicationEndpoints {
 			List<String> segments = Arrays.stream(call.path().split("/")).filter((s) -> !s.isEmpty()).toList();
 			Match best = null;
 			boolean pathMatched = false;
+			boolean heapDump = false;
 			for (ExposableWebEndpoint endpoint : endpoints.getEndpoints()) {
 				for (WebOperation operation : endpoint.getOperations()) {
 					Map<String, Object> variables = match(operation.getRequestPredicate(), segments);
@@ -116,8 +121,14 @@ public final class ApplicationEndpoints {
 							acceptable(operation.getRequestPredicate(), call.accept()));
 					if (best == null || candidate.isBetterThan(best)) {
 						best = candidate;
+						heapDump = endpoint.getEndpointId().equals(HEAP_DUMP);
 					}
 				}
+			}
+			if (heapDump) {
+				// Larger than what the master passes on, and a pause of the worker to make it.
+				return EndpointReply.message(501, "a worker's heap dump is not passed through the master: take it with "
+						+ "jcmd <pid> GC.heap_dump <file> (the pids are in /actuator/prefork)");
 			}
 			if (best == null) {
 				return pathMatched ? EndpointReply.message(405, call.method() + " is not supported by /" + call.path())
@@ -158,7 +169,8 @@ public final class ApplicationEndpoints {
 				return EndpointReply.message(400, ex.getReason());
 			}
 			catch (RuntimeException ex) {
-				logger.warn("The " + call.method() + " /" + call.path() + " the master passed on failed", ex);
+				logger.warn("The " + call.method() + " /" + ChannelProtocol.printable(call.path())
+						+ " the master passed on failed", ex);
 				return EndpointReply.message(500, "the endpoint failed: " + ex);
 			}
 			if (result == null) {
@@ -179,7 +191,7 @@ public final class ApplicationEndpoints {
 				return written(context, mapper, body, status, type, operation.getRequestPredicate(), accepts);
 			}
 			catch (IOException | RuntimeException ex) {
-				logger.warn("Cannot write the answer of " + call.method() + " /" + call.path(), ex);
+				logger.warn("Cannot write the answer of " + call.method() + " /" + ChannelProtocol.printable(call.path()), ex);
 				return EndpointReply.message(500, "cannot write the endpoint's answer: " + ex);
 			}
 		}

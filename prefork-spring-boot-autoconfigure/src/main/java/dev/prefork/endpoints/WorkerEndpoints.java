@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiFunction;
@@ -18,6 +19,8 @@ import java.util.stream.Collectors;
 
 import dev.prefork.master.MasterStatus;
 import dev.prefork.master.WorkerState;
+
+import org.springframework.util.MimeTypeUtils;
 
 /**
  * The application's own Actuator endpoints on the master's management server: every path
@@ -40,6 +43,17 @@ public final class WorkerEndpoints {
 
 	/** The methods of a read, which one worker answers, without a body. */
 	public static final Set<String> READS = Set.of("GET", "HEAD");
+
+	/** The methods of Actuator's operations (and HEAD), the only ones passed on. */
+	static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "DELETE");
+
+	/**
+	 * The most calls passed on at once: each holds one of the master's few request threads
+	 * while it waits, and probes and scrapes must find one free.
+	 */
+	static final int MAX_CONCURRENT_CALLS = 2;
+
+	private final Semaphore calls = new Semaphore(MAX_CONCURRENT_CALLS);
 
 	private final Supplier<MasterStatus> status;
 
@@ -100,6 +114,23 @@ public final class WorkerEndpoints {
 	 * @return the answer to send, with the slots that answered
 	 */
 	public Forwarded call(EndpointCall call, String worker) {
+		if (!METHODS.contains(call.method())) {
+			return Forwarded.none(EndpointReply.message(405, call.method()
+					+ " is not an Actuator operation's method (GET, POST, DELETE)"));
+		}
+		if (!this.calls.tryAcquire()) {
+			return Forwarded.none(EndpointReply.message(503, "the master is already passing " + MAX_CONCURRENT_CALLS
+					+ " calls to the application's endpoints; try again when they are answered"));
+		}
+		try {
+			return callWorkers(call, worker);
+		}
+		finally {
+			this.calls.release();
+		}
+	}
+
+	private Forwarded callWorkers(EndpointCall call, String worker) {
 		List<MasterStatus.WorkerStatus> ready = this.status.get()
 			.workers()
 			.stream()
@@ -157,6 +188,7 @@ public final class WorkerEndpoints {
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
+			answer.cancel(false);
 			return EndpointReply.message(503, "interrupted");
 		}
 	}
@@ -199,6 +231,39 @@ public final class WorkerEndpoints {
 
 		public String slotsHeader() {
 			return this.slots.stream().map(String::valueOf).collect(Collectors.joining(","));
+		}
+
+		/**
+		 * The response headers: the slots that answered, the worker's content type if it is
+		 * one, and what keeps a browser from running an answer as a page of the master's
+		 * origin (a worker is the user's code).
+		 */
+		public Map<String, String> headers() {
+			Map<String, String> headers = new LinkedHashMap<>();
+			if (!this.slots.isEmpty()) {
+				headers.put(WORKER_HEADER, slotsHeader());
+			}
+			if (hasBody()) {
+				headers.put("Content-Type", safeContentType(this.reply.contentType()));
+			}
+			headers.put("X-Content-Type-Options", "nosniff");
+			headers.put("Content-Security-Policy", "sandbox");
+			headers.put("Cache-Control", "no-store");
+			return headers;
+		}
+
+		/** Whether the answer has a body to send: none with 204 or 304. */
+		public boolean hasBody() {
+			return this.reply.status() != 204 && this.reply.status() != 304;
+		}
+
+		private static String safeContentType(String type) {
+			try {
+				return MimeTypeUtils.parseMimeType(type).toString();
+			}
+			catch (RuntimeException ex) {
+				return "application/octet-stream";
+			}
 		}
 
 	}

@@ -69,8 +69,17 @@ public final class WorkerAgent {
 				return thread;
 			}, new ThreadPoolExecutor.DiscardPolicy());
 
+	/** Scrapes the application's meters for the master, as {@link #healthChecks} checks its health. */
+	private final ThreadPoolExecutor scrapes = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+			new ArrayBlockingQueue<>(2), (task) -> {
+				Thread thread = new Thread(task, "prefork-scrape");
+				thread.setDaemon(true);
+				return thread;
+			}, new ThreadPoolExecutor.DiscardPolicy());
+
+	/** Calls the application's endpoints for the master, one at a time; beyond a few waiting, says it is busy. */
 	private final ThreadPoolExecutor endpointCalls = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
-			new ArrayBlockingQueue<>(8), (task) -> {
+			new ArrayBlockingQueue<>(4), (task) -> {
 				Thread thread = new Thread(task, "prefork-endpoints");
 				thread.setDaemon(true);
 				return thread;
@@ -273,7 +282,10 @@ public final class WorkerAgent {
 
 	private void onMasterLine(String line) {
 		if (line.startsWith(ChannelProtocol.SCRAPE + " ")) {
-			answer(line.substring(ChannelProtocol.SCRAPE.length() + 1), prometheusText());
+			// Off the channel's thread too: a gauge that blocks must not stop this worker from
+			// reading its channel, or the master's writes to it would fill the pipe and block.
+			String id = line.substring(ChannelProtocol.SCRAPE.length() + 1);
+			this.scrapes.execute(() -> answer(id, prometheusText()));
 		}
 		else if (line.startsWith(ChannelProtocol.HEALTH + " ")) {
 			// Off the channel's thread: a slow database check must not hold up scrapes.

@@ -103,6 +103,10 @@ class PreforkControlFilterTests {
 				(path) -> path.startsWith("/actuator/env"));
 		assertThat(passes(withoutToken, "GET", "/actuator/env", Map.of("Host", "localhost:8081")))
 			.as("no token, no token needed: as in a plain application").isTrue();
+		assertThat(send(withoutToken, "GET", "/actuator/env", Map.of("Host", "127.0.0.1:8081", "Sec-Fetch-Site",
+				"cross-site")).getStatus()).as("an <img> of another site's page").isEqualTo(403);
+		assertThat(passes(withoutToken, "GET", "/actuator/health", Map.of("Host", "127.0.0.1:8081", "Sec-Fetch-Site",
+				"cross-site"))).as("the master's own health, as before").isTrue();
 	}
 
 	@Test

@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import dev.prefork.master.MasterState;
 import dev.prefork.master.MasterStatus;
@@ -149,6 +151,51 @@ class WorkerEndpointsTests {
 		assertThat(new String(missing.body())).contains("no ready worker in slot 7; ready: 0, 1");
 		assertThat(endpoints.call(new EndpointCall("GET", "info", "", "", null), "one").reply().status())
 			.isEqualTo(400);
+	}
+
+	@Test
+	void onlyActuatorsMethodsArePassedOnAndOnlyAFewCallsAtOnce() throws Exception {
+		worker(0, 100, 1, WorkerState.READY);
+		WorkerEndpoints endpoints = endpoints();
+		for (String method : List.of("OPTIONS", "TRACE", "PUT", "PATCH")) {
+			assertThat(endpoints.call(new EndpointCall(method, "info", "", "", null), null).reply().status())
+				.as(method).isEqualTo(405);
+		}
+		assertThat(this.asked).isEmpty();
+		// Two calls wait for a worker that does not answer; a third is refused at once.
+		CountDownLatch inside = new CountDownLatch(WorkerEndpoints.MAX_CONCURRENT_CALLS);
+		WorkerEndpoints slow = new WorkerEndpoints(this::status, (pid, call) -> {
+			inside.countDown();
+			return new CompletableFuture<>();
+		}, "/actuator", Set::of, Duration.ofSeconds(30));
+		List<Thread> waiting = new ArrayList<>();
+		for (int i = 0; i < WorkerEndpoints.MAX_CONCURRENT_CALLS; i++) {
+			Thread thread = new Thread(() -> slow.call(new EndpointCall("GET", "info", "", "", null), null));
+			thread.start();
+			waiting.add(thread);
+		}
+		assertThat(inside.await(10, TimeUnit.SECONDS)).isTrue();
+		EndpointReply third = slow.call(new EndpointCall("GET", "info", "", "", null), null).reply();
+		assertThat(third.status()).isEqualTo(503);
+		assertThat(new String(third.body())).contains("already passing 2 calls");
+		for (Thread thread : waiting) {
+			thread.interrupt();
+			thread.join();
+		}
+	}
+
+	@Test
+	void anAnswerIsNeverAPageOfTheMastersOrigin() {
+		WorkerEndpoints.Forwarded html = new WorkerEndpoints.Forwarded(new EndpointReply(200, "text/html", "<script>".getBytes()), List.of(0));
+		assertThat(html.headers()).containsEntry("Content-Security-Policy", "sandbox")
+			.containsEntry("X-Content-Type-Options", "nosniff")
+			.containsEntry("Prefork-Worker", "0");
+		assertThat(new WorkerEndpoints.Forwarded(new EndpointReply(200, "text/plain\r\nSet-Cookie: x", null), List.of())
+			.headers()).containsEntry("Content-Type", "application/octet-stream");
+		WorkerEndpoints.Forwarded noContent = new WorkerEndpoints.Forwarded(
+				new EndpointReply(204, "application/json", "{}".getBytes()), List.of(0, 1));
+		assertThat(noContent.hasBody()).isFalse();
+		assertThat(noContent.headers()).doesNotContainKey("Content-Type");
 	}
 
 	@Test
