@@ -9,6 +9,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.RejectedExecutionHandler;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -62,28 +63,22 @@ public final class WorkerAgent {
 	 * Runs the application's health checks for the master, one at a time: requests beyond a
 	 * few waiting are dropped (the master times them out) rather than piling up behind a hung one.
 	 */
-	private final ThreadPoolExecutor healthChecks = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
-			new ArrayBlockingQueue<>(2), (task) -> {
-				Thread thread = new Thread(task, "prefork-health");
-				thread.setDaemon(true);
-				return thread;
-			}, new ThreadPoolExecutor.DiscardPolicy());
+	private final ThreadPoolExecutor healthChecks = oneThread("prefork-health", 2, new ThreadPoolExecutor.DiscardPolicy());
 
 	/** Scrapes the application's meters for the master, as {@link #healthChecks} checks its health. */
-	private final ThreadPoolExecutor scrapes = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
-			new ArrayBlockingQueue<>(2), (task) -> {
-				Thread thread = new Thread(task, "prefork-scrape");
-				thread.setDaemon(true);
-				return thread;
-			}, new ThreadPoolExecutor.DiscardPolicy());
+	private final ThreadPoolExecutor scrapes = oneThread("prefork-scrape", 2, new ThreadPoolExecutor.DiscardPolicy());
 
 	/** Calls the application's endpoints for the master, one at a time; beyond a few waiting, says it is busy. */
-	private final ThreadPoolExecutor endpointCalls = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
-			new ArrayBlockingQueue<>(4), (task) -> {
-				Thread thread = new Thread(task, "prefork-endpoints");
-				thread.setDaemon(true);
-				return thread;
-			});
+	private final ThreadPoolExecutor endpointCalls = oneThread("prefork-endpoints", 4, new ThreadPoolExecutor.AbortPolicy());
+
+	/** One daemon thread for the master's requests of a kind, with a few waiting. */
+	private static ThreadPoolExecutor oneThread(String name, int waiting, RejectedExecutionHandler beyond) {
+		return new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(waiting), (task) -> {
+			Thread thread = new Thread(task, name);
+			thread.setDaemon(true);
+			return thread;
+		}, beyond);
+	}
 
 	private WorkerAgent(Thread mainThread, WorkerChannel channel, Duration heartbeatInterval, Duration gracefulTimeout,
 			String masterPid) {
