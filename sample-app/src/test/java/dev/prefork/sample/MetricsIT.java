@@ -82,6 +82,34 @@ class MetricsIT {
 	@TempDir
 	Path temp;
 
+	/**
+	 * What a user sees first: a clean start, scrapes, probes and a stop log no warning and no
+	 * stack trace, master's and workers' lines alike.
+	 */
+	@ParameterizedTest
+	@MethodSource("dev.prefork.sample.MasterProcess#matrix")
+	void aCleanStartScrapeAndStopLogNoWarningAndNoStackTrace(Stack stack) throws Exception {
+		try (MasterProcess master = MasterProcess.start(stack, "--prefork.workers=2")) {
+			master.awaitReady(2);
+			for (int i = 0; i < 10; i++) {
+				assertThat(master.get("/whoami").status()).isEqualTo(200);
+			}
+			assertThat(scrape(master)).contains("prefork_worker_up{worker=\"1\"} 1.0");
+			assertThat(scrape(master)).contains("prefork_worker_up{worker=\"0\"} 1.0");
+			assertThat(master.management("GET", "/actuator/health", Map.of(), "").status()).isEqualTo(200);
+			master.signal("TERM");
+			assertThat(master.awaitExit(Duration.ofSeconds(60))).isZero();
+			List<String> noisy = master.output()
+				.lines()
+				// how the test runs the master, not the master: a shell in the background ignores SIGINT
+				.filter((line) -> !line.contains("SIGINT was ignored when the master started"))
+				.filter((line) -> line.contains(" WARN ") || line.contains(" ERROR ") || line.startsWith("\tat ")
+						|| line.startsWith("Caused by") || line.contains("Exception"))
+				.toList();
+			assertThat(noisy).as("warnings, errors and stack traces of a clean start, scrape and stop").isEmpty();
+		}
+	}
+
 	@ParameterizedTest
 	@MethodSource("dev.prefork.sample.MasterProcess#matrix")
 	void scrapeHasEveryWorkersMetersBySlotAsValidPrometheusText(Stack stack) throws Exception {
