@@ -210,7 +210,7 @@ class PreforkMasterConfiguration {
 		List<String> application = commandLine.application();
 		if (application.size() == 2 && application.get(0).equals("-jar")) {
 			// Every worker runs the jar again: whoever can replace it runs code as this user.
-			String untrusted = OwnedFiles.pathProblem(Path.of(application.get(1)), false);
+			String untrusted = OwnedFiles.readOnlyPathProblem(Path.of(application.get(1)));
 			if (untrusted != null) {
 				logger.warn("The application jar " + application.get(1) + " can be replaced by another user (" + untrusted
 						+ "): every worker started from now on would run what they put there, as this user. Keep the "

@@ -65,12 +65,30 @@ public final class OwnedFiles {
 	}
 
 	/**
+	 * {@link #pathProblem(Path, boolean)} for a file the master and its workers only read
+	 * (the application jar): root may own it too, as in an image whose files are root's and
+	 * whose processes run as another user.
+	 */
+	public static String readOnlyPathProblem(Path path) {
+		return readOnlyPathProblem(path, Native.posix().geteuid());
+	}
+
+	static String readOnlyPathProblem(Path path, int owner) {
+		try {
+			return new Walk(owner, false, true).entry(path.toAbsolutePath());
+		}
+		catch (IOException ex) {
+			return "cannot be checked: " + ex.getMessage();
+		}
+	}
+
+	/**
 	 * {@link #pathProblem(Path, boolean)} for the files of another user than the master's:
 	 * directories owned by root or {@code owner}, the entry by {@code owner}.
 	 */
 	public static String pathProblem(Path path, int owner, boolean masterCreates) {
 		try {
-			return new Walk(owner, masterCreates).entry(path.toAbsolutePath());
+			return new Walk(owner, masterCreates, false).entry(path.toAbsolutePath());
 		}
 		catch (IOException ex) {
 			return "cannot be checked: " + ex.getMessage();
@@ -194,11 +212,15 @@ public final class OwnedFiles {
 
 		private final boolean masterCreates;
 
+		/** Whether the last entry may be root's as well as the owner's. */
+		private final boolean rootMayOwn;
+
 		private int links;
 
-		Walk(int owner, boolean masterCreates) {
+		Walk(int owner, boolean masterCreates, boolean rootMayOwn) {
 			this.owner = owner;
 			this.masterCreates = masterCreates;
+			this.rootMayOwn = rootMayOwn;
 		}
 
 		/** Checks the directories of an absolute path, then its last entry by the file rule. */
@@ -253,8 +275,9 @@ public final class OwnedFiles {
 					return null;
 				}
 				if (isLast && last) {
-					return OwnedFiles.problem(nextStat, this.owner) != null
-							? next + " " + OwnedFiles.problem(nextStat, this.owner) : null;
+					int entryOwner = (this.rootMayOwn && nextStat.uid() == 0) ? 0 : this.owner;
+					String entryProblem = OwnedFiles.problem(nextStat, entryOwner);
+					return (entryProblem != null) ? next + " " + entryProblem : null;
 				}
 				if (nextStat.isSymlink()) {
 					if (++this.links > MAX_LINKS) {

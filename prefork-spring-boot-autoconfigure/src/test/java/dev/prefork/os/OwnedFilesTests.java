@@ -180,6 +180,26 @@ class OwnedFilesTests {
 				theirs + " is owned by uid " + other.uid() + ", not by root or uid 0, so that user can replace what it holds");
 	}
 
+	/**
+	 * An image's files are root's and its processes another user's: a jar of root's is as
+	 * safe to run as one of the master's user, and still not one that others can write.
+	 */
+	@Test
+	void theApplicationJarMayBeRootsAsInAnImage() throws Exception {
+		Path jar = Files.createFile(this.directory.resolve("app.jar"));
+		Files.setPosixFilePermissions(jar, PosixFilePermissions.fromString("rw-r--r--"));
+		assertThat(OwnedFiles.readOnlyPathProblem(jar, other.uid())).isNull();
+		assertThat(OwnedFiles.pathProblem(jar, other.uid(), false)).isEqualTo(jar + " is owned by uid 0, not by uid "
+				+ other.uid());
+		Files.setPosixFilePermissions(jar, PosixFilePermissions.fromString("rw-rw-rw-"));
+		assertThat(OwnedFiles.readOnlyPathProblem(jar, other.uid())).isEqualTo(jar
+				+ " is writable by group or others (mode 0666)");
+		Path theirs = Files.createFile(this.directory.resolve("theirs.jar"));
+		Native.posix().chown(theirs.toString(), other.uid(), -1);
+		assertThat(OwnedFiles.readOnlyPathProblem(theirs, 0)).isEqualTo(theirs + " is owned by uid " + other.uid()
+				+ ", not by this master's user (uid 0)");
+	}
+
 	@Test
 	void everyDirectoryOnThePathCountsAsInSshdStrictModes() throws Exception {
 		Path mine = Files.createDirectories(this.directory.resolve("a/b"));
