@@ -65,8 +65,12 @@ public final class WorkerAgent {
 	 */
 	private final ThreadPoolExecutor healthChecks = oneThread("prefork-health", 2, new ThreadPoolExecutor.DiscardPolicy());
 
-	/** Scrapes the application's meters for the master, as {@link #healthChecks} checks its health. */
-	private final ThreadPoolExecutor scrapes = oneThread("prefork-scrape", 2, new ThreadPoolExecutor.DiscardPolicy());
+	/**
+	 * Scrapes the application's meters for the master, one at a time, as many waiting as the
+	 * master runs scrapes at once (and more): beyond, a gauge that blocks has hung the worker's
+	 * scrapes, and the master times them out.
+	 */
+	private final ThreadPoolExecutor scrapes = oneThread("prefork-scrape", 8, new ThreadPoolExecutor.DiscardPolicy());
 
 	/** Calls the application's endpoints for the master, one at a time; beyond a few waiting, says it is busy. */
 	private final ThreadPoolExecutor endpointCalls = oneThread("prefork-endpoints", 4, new ThreadPoolExecutor.AbortPolicy());

@@ -322,6 +322,11 @@ class MetricsIT {
 								refused.add(response);
 								return;
 							}
+							if (!response.body().contains("prefork_worker_up{worker=\"0\"} 1.0")) {
+								// as many scrapes at once as the master allows: each worker answers every one
+								failures.add("worker 0 missing from a scrape among others at once");
+								return;
+							}
 						}
 						catch (IOException ex) {
 							failures.add(ex.toString());
