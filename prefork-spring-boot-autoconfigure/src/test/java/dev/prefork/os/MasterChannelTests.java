@@ -105,6 +105,18 @@ class MasterChannelTests {
 	}
 
 	@Test
+	void aLineOfExactlyTheLimitPasses() throws Exception {
+		startReading();
+		send("x".repeat(MasterChannel.MAX_LINE_BYTES) + "\nREADY\n");
+		Native.closeQuietly(this.fromWorker[1]);
+		this.done.get(10, TimeUnit.SECONDS);
+		assertThat(this.broken).isNotDone();
+		assertThat(this.lines).hasSize(2);
+		assertThat(this.lines.get(0)).hasSize(MasterChannel.MAX_LINE_BYTES);
+		assertThat(this.lines.get(1)).isEqualTo("READY");
+	}
+
+	@Test
 	void controlCharactersNeverReachTheLog() {
 		assertThat(ChannelProtocol.printable("COMMAND x\r\n2026-01-01 INFO forged\u001b[2J\u202e"))
 			.isEqualTo("COMMAND x\\x0d\\x0a2026-01-01 INFO forged\\x1b[2J\\x202e");

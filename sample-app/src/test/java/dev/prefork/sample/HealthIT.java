@@ -140,6 +140,16 @@ class HealthIT {
 
 			Files.delete(down);
 			await("the component up again", Duration.ofSeconds(30), () -> health(master, "").equals("200 UP"));
+
+			// min-ready-workers=1 of 2: one worker killed leaves the master ready while it is replaced.
+			long killed = pidOfSlot(master.status(), 1);
+			MasterProcess.kill("KILL", killed);
+			List<String> readiness = new ArrayList<>();
+			master.awaitStatus("the worker replaced", (s) -> {
+				readiness.add(health(master, "/readiness"));
+				return pidOfSlot(s, 1) != killed && readyCount(s) == 2;
+			});
+			assertThat(readiness).isNotEmpty().containsOnly("200 UP");
 		}
 	}
 
