@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Sets up a real container engine for the container tests, from Debian's packages, on a bare
 # machine with no container registry: podman (runc, fuse-overlayfs, slirp4netns, uidmap,
-# CNI plugins), a drop-in that fits this machine's cgroups and limits, and the images the
-# shipped Dockerfile's FROM lines name, made locally (debootstrap of this machine's Debian
-# release, its JRE/JDK and Maven from Debian's packages). Idempotent: what exists is kept.
+# CNI plugins, catatonit for the pause container of `podman kube play`'s pods), a drop-in
+# that fits this machine's cgroups and limits, and the images the shipped Dockerfile's FROM
+# lines name, made locally (debootstrap of this machine's Debian release, its JRE/JDK and
+# Maven from Debian's packages). Idempotent: what exists is kept.
 # Needs root. Prints the engine's version at the end.
 set -euo pipefail
 
@@ -13,14 +14,14 @@ flock 9
 
 release=$(. /etc/os-release && echo "$VERSION_CODENAME")
 missing=()
-for tool in podman runc fuse-overlayfs slirp4netns newuidmap debootstrap; do
+for tool in podman runc fuse-overlayfs slirp4netns newuidmap catatonit debootstrap; do
 	command -v "$tool" > /dev/null || missing+=("$tool")
 done
 if [ ${#missing[@]} -gt 0 ]; then
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends podman runc fuse-overlayfs slirp4netns uidmap \
-		containernetworking-plugins debootstrap ca-certificates > /dev/null
+		catatonit containernetworking-plugins debootstrap ca-certificates > /dev/null
 fi
 
 # crun refuses a hybrid cgroup layout; root may not raise the open-files and process limits

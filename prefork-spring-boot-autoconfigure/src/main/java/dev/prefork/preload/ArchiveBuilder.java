@@ -149,7 +149,12 @@ final class ArchiveBuilder {
 			}
 		}
 		catch (InterruptedException ex) {
-			process.destroyForcibly();
+			try {
+				process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+			}
+			catch (InterruptedException again) {
+				// stopping anyway: the process was killed
+			}
 			Thread.currentThread().interrupt();
 			throw new IOException("interrupted during the " + step, ex);
 		}

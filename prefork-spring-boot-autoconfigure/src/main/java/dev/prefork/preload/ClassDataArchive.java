@@ -129,6 +129,9 @@ public final class ClassDataArchive implements AutoCloseable {
 		this.background = Executors.newSingleThreadExecutor((task) -> {
 			Thread thread = new Thread(task, "prefork-preload");
 			thread.setDaemon(true);
+			// Not the web application's loader it may be created under: the build thread belongs
+			// to the master, and a stopping Tomcat would report it as a leak of the application.
+			thread.setContextClassLoader(ClassDataArchive.class.getClassLoader());
 			return thread;
 		});
 	}
@@ -537,9 +540,16 @@ public final class ClassDataArchive implements AutoCloseable {
 		return sha256().digest(bytes);
 	}
 
+	/** Stops a build in progress: its JVM is killed and gone before this returns (at most 10 s). */
 	@Override
 	public void close() {
 		this.background.shutdownNow();
+		try {
+			this.background.awaitTermination(10, TimeUnit.SECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
 	}
 
 	/** The jar's identity on disk; a deploy that replaces it changes it. */

@@ -24,6 +24,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * before the whole answer came: nothing is retried, so a dropped request counts. A load
  * thread that died or did not end by {@link #close()} is a failure too, so "no failure" always
  * means every connection ran to the end.
+ * <p>
+ * Once told {@link #serverStopping()}, a connection the server never answered (refused, or
+ * closed before its first answer: made after the listening socket closed) is counted as
+ * refused, not failed; a request lost on a connection a worker had already served still fails.
  */
 final class KeepAliveLoad implements AutoCloseable {
 
@@ -32,6 +36,10 @@ final class KeepAliveLoad implements AutoCloseable {
 	private final AtomicBoolean stop = new AtomicBoolean();
 
 	private final AtomicLong answered = new AtomicLong();
+
+	private final AtomicBoolean serverStopping = new AtomicBoolean();
+
+	private final AtomicLong refusedAfterStop = new AtomicLong();
 
 	private final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
 
@@ -57,12 +65,23 @@ final class KeepAliveLoad implements AutoCloseable {
 		return this.answered.get();
 	}
 
+	/** From now on the server is stopping: see the class comment. */
+	void serverStopping() {
+		this.serverStopping.set(true);
+	}
+
+	/** Connections refused or closed unanswered since {@link #serverStopping()}. */
+	long refusedAfterStop() {
+		return this.refusedAfterStop.get();
+	}
+
 	List<String> failures() {
 		return List.copyOf(this.failures);
 	}
 
 	private void run() {
 		while (!this.stop.get()) {
+			boolean served = false;
 			try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), this.port)) {
 				socket.setSoTimeout(30_000);
 				OutputStream out = socket.getOutputStream();
@@ -73,10 +92,18 @@ final class KeepAliveLoad implements AutoCloseable {
 						.getBytes(StandardCharsets.US_ASCII));
 					out.flush();
 					open = readAnswer(in);
+					served = true;
 				}
 			}
 			catch (IOException ex) {
-				if (!this.stop.get()) {
+				if (this.stop.get()) {
+					return;
+				}
+				if (this.serverStopping.get() && !served) {
+					this.refusedAfterStop.incrementAndGet();
+					pause(); // no busy loop of refused connections until the load stops
+				}
+				else {
 					this.failures.add(ex.toString());
 				}
 			}
@@ -84,6 +111,15 @@ final class KeepAliveLoad implements AutoCloseable {
 				// a status line, length or chunk size that is not HTTP: a failed request, never a lost thread
 				this.failures.add("malformed answer: " + ex);
 			}
+		}
+	}
+
+	private static void pause() {
+		try {
+			Thread.sleep(20);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
 		}
 	}
 

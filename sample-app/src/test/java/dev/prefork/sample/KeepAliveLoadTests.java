@@ -34,13 +34,30 @@ class KeepAliveLoadTests {
 		assertThat(failuresAgainst("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")).isEmpty();
 	}
 
+	@Test
+	void onceTheServerStopsAConnectionNeverAnsweredIsRefusedButARequestLostOnAServedOneFails() throws Exception {
+		String ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+		try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+			KeepAliveLoad load = loadOn(server, ok, 0);
+			load.serverStopping();
+			await("3 connections closed unanswered", Duration.ofSeconds(10), () -> load.refusedAfterStop() >= 3);
+			load.close();
+			assertThat(load.failures()).isEmpty();
+		}
+		// one answer per connection without "Connection: close": the next request on it is lost
+		try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+			KeepAliveLoad load = loadOn(server, ok, 1);
+			load.serverStopping();
+			await("3 failures", Duration.ofSeconds(10), () -> load.failures().size() >= 3);
+			load.close();
+			assertThat(load.refusedAfterStop()).isZero();
+		}
+	}
+
 	/** One load connection against a server that gives every request the same answer, until 3 answers or failures. */
 	private static List<String> failuresAgainst(String answer) throws Exception {
 		try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-			Thread serving = new Thread(() -> serve(server, answer));
-			serving.setDaemon(true);
-			serving.start();
-			KeepAliveLoad load = KeepAliveLoad.start(server.getLocalPort(), 1);
+			KeepAliveLoad load = loadOn(server, answer, Integer.MAX_VALUE);
 			await("3 answers or failures", Duration.ofSeconds(10),
 					() -> load.answered() + load.failures().size() >= 3);
 			load.close();
@@ -48,14 +65,22 @@ class KeepAliveLoadTests {
 		}
 	}
 
-	private static void serve(ServerSocket server, String answer) {
+	/** One load connection; the server closes each connection after {@code answers} answers. */
+	private static KeepAliveLoad loadOn(ServerSocket server, String answer, int answers) {
+		Thread serving = new Thread(() -> serve(server, answer, answers));
+		serving.setDaemon(true);
+		serving.start();
+		return KeepAliveLoad.start(server.getLocalPort(), 1);
+	}
+
+	private static void serve(ServerSocket server, String answer, int answers) {
 		while (!server.isClosed()) {
 			try (Socket socket = server.accept()) {
 				byte[] bytes = answer.getBytes(StandardCharsets.US_ASCII);
 				OutputStream out = socket.getOutputStream();
 				InputStream in = socket.getInputStream();
 				byte[] buffer = new byte[4096];
-				while (in.read(buffer) > 0) {
+				for (int answered = 0; answered < answers && in.read(buffer) > 0; answered++) {
 					out.write(bytes);
 					out.flush();
 				}

@@ -148,6 +148,30 @@ class PreloadIT {
 	}
 
 	@Test
+	void aStopDuringTheBuildEndsTheTrainingRunAndLogsNoLeakedThread() throws Exception {
+		try (MasterProcess master = MasterProcess.start("--prefork.workers=1", "--prefork.preload=on",
+				"--prefork.preload-dir=" + this.temp.resolve("archives"), "--sample.training-delay=120s")) {
+			master.awaitReady(1);
+			ProcessHandle[] training = new ProcessHandle[1];
+			MasterProcess.await("the training run", MasterProcess.BOOT, () -> {
+				training[0] = ProcessHandle.of(master.pid())
+					.stream()
+					.flatMap(ProcessHandle::children)
+					.filter((child) -> child.info().commandLine().orElse("").matches(".*-XX:(AOTCacheOutput|ArchiveClassesAtExit)=.*"))
+					.findFirst()
+					.orElse(null);
+				return training[0] != null;
+			});
+			master.signal("TERM");
+			assertThat(master.awaitExit(MasterProcess.BOOT)).isZero();
+			assertThat(training[0].isAlive()).as("the training run outlives its master").isFalse();
+			assertThat(master.output()).contains("Stopped building the class-data archive: the master is stopping")
+				.doesNotContain("failed to stop it")
+				.doesNotContain(" WARN ");
+		}
+	}
+
+	@Test
 	void aFailedTrainingRunLeavesWorkersCold() throws Exception {
 		Path archives = this.temp.resolve("archives");
 		try (MasterProcess master = MasterProcess.start("--prefork.workers=1", "--prefork.preload=on",
