@@ -10,7 +10,6 @@ import dev.prefork.master.Command;
 import dev.prefork.pidfile.Pidfile;
 import dev.prefork.touchreload.TouchReload;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,6 +23,7 @@ import static org.assertj.core.api.Assertions.assertThatIOException;
  */
 class OwnedFilesTests {
 
+	/** Made by the first test that needs a second user (those need root; the others run as anyone). */
 	private static OtherUser other;
 
 	@TempDir
@@ -34,16 +34,18 @@ class OwnedFilesTests {
 
 	private final List<Command> commands = new CopyOnWriteArrayList<>();
 
-	@BeforeAll
-	static void makeOtherUser() throws Exception {
-		other = OtherUser.create();
-	}
-
 	@AfterAll
 	static void removeOtherUser() throws Exception {
 		if (other != null) {
 			other.close();
 		}
+	}
+
+	private static synchronized OtherUser other() throws Exception {
+		if (other == null) {
+			other = OtherUser.create();
+		}
+		return other;
 	}
 
 	@BeforeEach
@@ -57,9 +59,9 @@ class OwnedFilesTests {
 	@Test
 	void fifoMadeByAnotherUserIsRefused() throws Exception {
 		Path fifo = this.shared.resolve("master.fifo");
-		other.run("mkfifo", "-m", "600", fifo.toString());
+		other().run("mkfifo", "-m", "600", fifo.toString());
 		assertThatIOException().isThrownBy(() -> MasterFifo.open(fifo, this.commands::add))
-			.withMessage(fifo + " is owned by uid " + other.uid() + ", not by this master's user (uid 0)");
+			.withMessage(fifo + " is owned by uid " + other().uid() + ", not by this master's user (uid 0)");
 	}
 
 	@Test
@@ -113,10 +115,10 @@ class OwnedFilesTests {
 	@Test
 	void pidfilePlantedByAnotherUserIsRefused() throws Exception {
 		Path pidfile = this.shared.resolve("master.pid");
-		other.run("sh", "-c", "echo 1 > " + pidfile);
+		other().run("sh", "-c", "echo 1 > " + pidfile);
 		assertThatIOException().isThrownBy(() -> Pidfile.write(pidfile, ProcessHandle.current().pid()))
 			.isInstanceOf(Pidfile.UntrustedException.class)
-			.withMessageContaining("is owned by uid " + other.uid());
+			.withMessageContaining("is owned by uid " + other().uid());
 		assertThat(pidfile).hasContent("1");
 	}
 
@@ -150,8 +152,8 @@ class OwnedFilesTests {
 	@Test
 	void touchReloadFileOthersCanTouchIsReported() throws Exception {
 		Path planted = this.shared.resolve("reload");
-		other.run("touch", planted.toString());
-		assertThat(TouchReload.untrusted(planted)).isEqualTo(planted + " is owned by uid " + other.uid()
+		other().run("touch", planted.toString());
+		assertThat(TouchReload.untrusted(planted)).isEqualTo(planted + " is owned by uid " + other().uid()
 				+ ", not by this master's user (uid 0)");
 		Path open = this.directory.resolve("open/reload");
 		Files.createDirectories(open.getParent());
@@ -167,17 +169,17 @@ class OwnedFilesTests {
 		Path missing = this.shared.resolve("reload");
 		assertThat(TouchReload.untrusted(missing)).isEqualTo(
 				missing + " does not exist, and another user can create it in " + this.shared + " (mode 1777)");
-		other.run("touch", missing.toString());
-		assertThat(TouchReload.untrusted(missing)).contains(missing + " is owned by uid " + other.uid());
+		other().run("touch", missing.toString());
+		assertThat(TouchReload.untrusted(missing)).contains(missing + " is owned by uid " + other().uid());
 	}
 
 	@Test
 	void touchReloadFileInADirectoryOfAnotherUserIsReported() throws Exception {
 		Path theirs = Files.createDirectory(this.directory.resolve("theirs"));
-		Native.posix().chown(theirs.toString(), other.uid(), -1);
+		Native.posix().chown(theirs.toString(), other().uid(), -1);
 		Path reload = Files.createFile(theirs.resolve("reload"));
 		assertThat(TouchReload.untrusted(reload)).isEqualTo(
-				theirs + " is owned by uid " + other.uid() + ", not by root or uid 0, so that user can replace what it holds");
+				theirs + " is owned by uid " + other().uid() + ", not by root or uid 0, so that user can replace what it holds");
 	}
 
 	/**
@@ -188,15 +190,15 @@ class OwnedFilesTests {
 	void theApplicationJarMayBeRootsAsInAnImage() throws Exception {
 		Path jar = Files.createFile(this.directory.resolve("app.jar"));
 		Files.setPosixFilePermissions(jar, PosixFilePermissions.fromString("rw-r--r--"));
-		assertThat(OwnedFiles.readOnlyPathProblem(jar, other.uid())).isNull();
-		assertThat(OwnedFiles.pathProblem(jar, other.uid(), false)).isEqualTo(jar + " is owned by uid 0, not by uid "
-				+ other.uid());
+		assertThat(OwnedFiles.readOnlyPathProblem(jar, other().uid())).isNull();
+		assertThat(OwnedFiles.pathProblem(jar, other().uid(), false)).isEqualTo(jar + " is owned by uid 0, not by uid "
+				+ other().uid());
 		Files.setPosixFilePermissions(jar, PosixFilePermissions.fromString("rw-rw-rw-"));
-		assertThat(OwnedFiles.readOnlyPathProblem(jar, other.uid())).isEqualTo(jar
+		assertThat(OwnedFiles.readOnlyPathProblem(jar, other().uid())).isEqualTo(jar
 				+ " is writable by group or others (mode 0666)");
 		Path theirs = Files.createFile(this.directory.resolve("theirs.jar"));
-		Native.posix().chown(theirs.toString(), other.uid(), -1);
-		assertThat(OwnedFiles.readOnlyPathProblem(theirs, 0)).isEqualTo(theirs + " is owned by uid " + other.uid()
+		Native.posix().chown(theirs.toString(), other().uid(), -1);
+		assertThat(OwnedFiles.readOnlyPathProblem(theirs, 0)).isEqualTo(theirs + " is owned by uid " + other().uid()
 				+ ", not by this master's user (uid 0)");
 	}
 
@@ -214,9 +216,9 @@ class OwnedFilesTests {
 					+ " (mode 1777)");
 		// A symbolic link another user made in a sticky directory.
 		Path theirs = this.shared.resolve("link");
-		other.run("ln", "-s", mine.toString(), theirs.toString());
+		other().run("ln", "-s", mine.toString(), theirs.toString());
 		assertThat(OwnedFiles.pathProblem(theirs.resolve("file"), false))
-			.isEqualTo(theirs + " is owned by uid " + other.uid() + " in the shared directory " + this.shared
+			.isEqualTo(theirs + " is owned by uid " + other().uid() + " in the shared directory " + this.shared
 					+ " (mode 1777)");
 		// A link of this user is followed: the directories of its target count, and .. is
 		// taken from the target as the kernel does.

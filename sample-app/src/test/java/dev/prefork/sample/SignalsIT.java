@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -161,7 +160,7 @@ class SignalsIT {
 
 	@Test
 	void winchIsIgnoredWhileTheMastersStdinIsATerminal() throws Exception {
-		Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "needs python3 to open a pty");
+		MasterProcess.installTestTools(); // python3, to open a pty
 		// stdin on a pseudo-terminal, as in an interactive shell where a window resize sends
 		// WINCH; the terminal's other end stays open in the master, or the terminal hangs up.
 		List<String> onTerminal = List.of("/usr/bin/python3", "-c", "import os, sys; m, s = os.openpty(); "
