@@ -42,6 +42,32 @@ class WorkerBudgetsTests {
 		assertThat(budget(List.of(), Map.of()).memory().heapFor(2)).isEqualTo(724L << 20);
 	}
 
+	/** Each prefork.memory.* setting, with values no two of which could be swapped unnoticed. */
+	@Test
+	void everyMemorySettingReachesTheBudgetInItsOwnPlace() {
+		PreforkProperties.Memory memory = this.properties.getMemory();
+		memory.setLimit(DataSize.ofGigabytes(2));
+		memory.setMasterReserve(DataSize.ofMegabytes(300));
+		memory.setWorkerNonHeap(DataSize.ofMegabytes(100));
+		memory.setHeapFraction(0.9);
+		memory.setMinWorkerHeap(DataSize.ofMegabytes(500));
+		dev.prefork.master.MemoryBudget budget = budget(List.of(), Map.of()).memory();
+		assertThat(budget.masterReserveBytes()).isEqualTo(300L << 20);
+		assertThat(budget.nonHeapBytes()).isEqualTo(100L << 20);
+		assertThat(budget.heapFraction()).isEqualTo(0.9);
+		assertThat(budget.minHeapBytes()).isEqualTo(500L << 20);
+		// (2048 - 300 - 2 × 100) / 2 = 774 MiB, below 90 % of 2048 / 2: the reserve and the
+		// non-heap share bound it (swapped, it would be 674)
+		assertThat(budget.heapFor(2)).isEqualTo(774L << 20);
+		// 3 workers get (2048 - 300 - 300) / 3 = 482 MiB, less than the 500 MiB minimum
+		assertThat(budget.fitProblem(2)).isNull();
+		assertThat(budget.fitProblem(3)).contains("each would get a heap of 482 MiB")
+			.contains("prefork.memory.min-worker-heap (500 MiB)");
+		// a fraction below the rest bounds it: 50 % of 2048 / 2 = 512 MiB
+		memory.setHeapFraction(0.5);
+		assertThat(budget(List.of(), Map.of()).memory().heapFor(2)).isEqualTo(512L << 20);
+	}
+
 	@Test
 	void aHeapOptionAnywhereLeavesTheHeapToTheUser() {
 		assertThat(budget(List.of("-Xmx1g"), Map.of()).memory().userHeapOption()).isEqualTo("-Xmx1g");

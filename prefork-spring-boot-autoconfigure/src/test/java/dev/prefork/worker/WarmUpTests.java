@@ -59,6 +59,43 @@ class WarmUpTests {
 		}
 	}
 
+	/** prefork.warmup.concurrency requests at once, never more, against a server that could take more. */
+	@Test
+	void concurrencyIsTheNumberOfRequestsInFlight() throws Exception {
+		java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+		java.util.concurrent.atomic.AtomicInteger most = new java.util.concurrent.atomic.AtomicInteger();
+		HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+		java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(8);
+		server.setExecutor(threads);
+		server.createContext("/", (exchange) -> {
+			most.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+			try {
+				Thread.sleep(30);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+			inFlight.decrementAndGet();
+			exchange.sendResponseHeaders(204, -1);
+			exchange.close();
+		});
+		server.start();
+		try {
+			WarmupSettings settings = new WarmupSettings();
+			settings.setMaxRequests(30);
+			settings.setConcurrency(3);
+			WarmUp.Result result = new WarmUp("http://127.0.0.1:" + server.getAddress().getPort(),
+					List.of(new WarmupSettings.Request("GET", "/")), Map.of(), settings, Duration.ofSeconds(30), () -> 0)
+				.run();
+			assertThat(result.answered()).as(result.toString()).isEqualTo(30);
+			assertThat(most.get()).as("requests in flight at most").isEqualTo(3);
+		}
+		finally {
+			server.stop(0);
+			threads.shutdownNow();
+		}
+	}
+
 	@Test
 	void theCostIsSteadyOnceItStopsFallingForEightSlices() {
 		WarmUp.SteadyCost steady = new WarmUp.SteadyCost();

@@ -206,6 +206,11 @@ class ControlIT {
 						"{\"workers\":2}");
 				assertThat(sneaked.status()).as(path + ": " + sneaked.body()).isIn(400, 401);
 			}
+			// Plain HTTP on the TLS management port: refused by the server, nothing of the master's answered.
+			MasterProcess.Response plain = MasterProcess.request(master.managementPort, "GET", "/manage/health",
+					java.util.Map.of());
+			assertThat(plain.status()).as("plain HTTP on the TLS port: " + plain.body()).isEqualTo(400);
+			assertThat(plain.body()).contains("requires TLS").doesNotContain("\"status\"");
 			MasterProcess.Response status = master.management("GET", "/actuator/prefork;x",
 					java.util.Map.of("Authorization", "Bearer nope"), "");
 			assertThat(status.status()).as("status without the token").isEqualTo(401);

@@ -676,7 +676,7 @@ final class MasterProcess implements AutoCloseable {
 		}
 	}
 
-	/** Runs scripts/install-test-tools.sh: systemd's tools, node and npm, python3, unshare. */
+	/** Runs scripts/install-test-tools.sh: systemd's tools, node and npm, python3, unshare, ss. */
 	static void installTestTools() throws Exception {
 		Path script = Path.of(System.getProperty("user.dir")).getParent().resolve("scripts/install-test-tools.sh");
 		Ran ran = run(Duration.ofMinutes(20), null, script.toString());

@@ -19,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * A real master in a real 1 GiB memory cgroup, as in a container: workers sized for it,
  * worker counts that do not fit refused, a worker the kernel's OOM killer ends named as such,
- * a worker above prefork.max-worker-memory replaced.
+ * a worker above prefork.max-worker-memory replaced, one above prefork.max-worker-memory-kill killed.
  */
 @Timeout(300)
 class MemoryBudgetIT {
@@ -62,14 +62,8 @@ class MemoryBudgetIT {
 			assertThat(master.output()).contains("exited: resized");
 
 			long before = cgroup.oomKills();
-			long victim = MasterProcess.pidOfSlot(status, 1);
-			try {
-				master.post("/allocate?mib=1500");
-			}
-			catch (java.io.IOException ex) {
-				// the worker that answers is the one the kernel kills
-			}
-			master.awaitLog("exited unexpectedly: oom_killed (killed by signal 9)");
+			long allocator = allocateUntilKilled(master.port);
+			master.awaitLog("(pid " + allocator + ") exited unexpectedly: oom_killed (killed by signal 9)");
 			assertThat(cgroup.oomKills()).isGreaterThan(before);
 			assertThat(master.isAlive()).isTrue();
 			master.awaitReady(3);
@@ -77,7 +71,74 @@ class MemoryBudgetIT {
 			assertThat(metrics).contains("prefork_worker_exits_total{reason=\"oom_killed\"}")
 				.contains("prefork_memory_limit_bytes " + (double) GIB)
 				.contains("prefork_worker_heap_max_bytes{worker=\"0\"} " + (double) (74L << 20));
-			assertThat(victim).isPositive();
+		}
+	}
+
+	/**
+	 * 100 MiB at a time on one connection, so one worker, until the connection breaks: the
+	 * pid of the worker that allocated, which the kernel must be the one to kill.
+	 */
+	private static long allocateUntilKilled(int port) throws Exception {
+		long pid = -1;
+		try (java.net.Socket socket = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
+			socket.setSoTimeout(60_000);
+			// ISO-8859-1: one char per byte, so Content-Length counts chars
+			java.io.BufferedReader in = new java.io.BufferedReader(
+					new java.io.InputStreamReader(socket.getInputStream(), java.nio.charset.StandardCharsets.ISO_8859_1));
+			for (int i = 0; i < 40; i++) {
+				socket.getOutputStream()
+					.write(("POST /allocate?mib=100 HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n")
+						.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+				int length = -1;
+				for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
+					if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+						length = Integer.parseInt(line.substring(15).trim());
+					}
+				}
+				if (length < 0) {
+					break; // the connection closed: the worker is gone
+				}
+				char[] body = new char[length];
+				for (int read = 0; read < length;) {
+					int more = in.read(body, read, length - read);
+					if (more < 0) {
+						throw new java.io.EOFException("the connection closed in an answer");
+					}
+					read += more;
+				}
+				pid = new tools.jackson.databind.json.JsonMapper().readTree(new String(body)).get("pid").asLong();
+			}
+		}
+		catch (java.io.IOException ex) {
+			// the worker holding the connection was killed
+		}
+		assertThat(pid).as("the worker that allocated answered at least once").isPositive();
+		return pid;
+	}
+
+	/**
+	 * prefork.memory.limit above the container's limit is the user's to choose, with a warning;
+	 * a worker above prefork.max-worker-memory-kill is killed at once, not replaced.
+	 */
+	@Test
+	void aLimitAboveTheCgroupsIsWarnedAndAWorkerAboveTheKillLimitIsKilled() throws Exception {
+		try (MemoryCgroupFixture cgroup = MemoryCgroupFixture.create(2 * GIB);
+				MasterProcess master = MasterProcess.start(cgroup.prefix(), "--prefork.workers=1",
+						"--prefork.memory.limit=3GB", "--prefork.max-worker-memory-kill=500MB",
+						"--prefork.worker.jvm-args=-XX:MaxDirectMemorySize=1g", MasterProcess.TEST_ENDPOINTS)) {
+			JsonNode status = master.awaitReady(1);
+			long first = pids(status).iterator().next();
+			assertThat(status.get("memory").get("limitBytes").asLong()).isEqualTo(3 * GIB);
+			assertThat(master.output()).contains("prefork.memory.limit (3072 MiB) is above the limit of cgroup ")
+				.contains("(2048 MiB): the kernel will kill workers before the master's budget is used up");
+
+			assertThat(master.post("/allocate?mib=400").status()).isEqualTo(200);
+			master.awaitLog("(pid " + first + ") uses ");
+			master.awaitLog("of resident memory, above prefork.max-worker-memory-kill (500 MiB); killing it");
+			await("the worker above the limit to be killed", Duration.ofSeconds(60), () -> !isRunning(first));
+			master.awaitLog("Worker 0 (pid " + first + ") exited: memory");
+			assertThat(master.output()).doesNotContain("replacing it");
+			master.awaitReady(1);
 		}
 	}
 

@@ -24,21 +24,56 @@ class SignalsIT {
 	@TempDir
 	Path temp;
 
+	/**
+	 * A HUP reads the configuration again and replaces every worker. What a reload cannot apply
+	 * it says so and keeps: the listening socket with the backlog it was bound with (a reload
+	 * that changes only the backlog), a start-only setting. Along the way: prefork.backlog
+	 * reaches the socket, workers without warm-up take requests at once, and a TTIN beyond
+	 * prefork.max-workers is refused.
+	 */
 	@Test
 	void hupReadsTheConfigurationAgainAndReplacesEveryWorker() throws Exception {
+		MasterProcess.installTestTools(); // ss
 		Path config = this.temp.resolve("prefork.properties");
-		Files.writeString(config, "prefork.workers=1\n");
+		String kept = "prefork.max-workers=2\nprefork.warmup.enabled=false\n";
+		Files.writeString(config, kept + "prefork.workers=1\nprefork.backlog=37\n");
 		try (MasterProcess master = MasterProcess.start("--spring.config.additional-location=file:" + config)) {
-			long old = pidOfSlot(master.awaitReady(1), 0);
-			Files.writeString(config, "prefork.workers=2\n");
+			long first = pidOfSlot(master.awaitReady(1), 0);
+			assertThat(acceptQueueLimit(master.port)).as("the listening socket's backlog").isEqualTo(37);
+			assertThat(master.output()).doesNotContain("warming up before it takes requests").doesNotContain("Warmed up");
+
+			Files.writeString(config, kept + "prefork.workers=1\nprefork.backlog=38\n");
 			master.signal("HUP");
-			JsonNode status = master.awaitStatus("generation 2 with 2 ready workers", (s) -> s.get("generation").asInt() == 2
-					&& s.get("state").asString().equals("running") && readyOfGeneration(s, 2) == 2);
+			long second = pidOfSlot(master.awaitStatus("generation 2 ready", (s) -> s.get("generation").asInt() == 2
+					&& s.get("state").asString().equals("running") && readyOfGeneration(s, 2) == 1), 0);
+			assertThat(master.output()).contains("prefork.backlog changed from 37 to 38: the listening socket is kept");
+			assertThat(acceptQueueLimit(master.port)).as("the same socket, the same backlog").isEqualTo(37);
+			await("the first worker to exit", Duration.ofSeconds(60), () -> !isRunning(first));
+
+			Files.writeString(config, kept + "prefork.workers=2\nprefork.backlog=38\nprefork.subreaper=true\n");
+			master.signal("HUP");
+			JsonNode status = master.awaitStatus("generation 3 with 2 ready workers", (s) -> s.get("generation").asInt() == 3
+					&& s.get("state").asString().equals("running") && readyOfGeneration(s, 3) == 2);
 			assertThat(status.get("lastReload").get("result").asString()).isEqualTo("succeeded");
-			await("the old worker to exit", Duration.ofSeconds(60), () -> !isRunning(old));
-			assertThat(master.get("/whoami").json().get("generation").asInt()).isEqualTo(2);
-			assertThat(master.output()).contains("Reloading (source: signal): starting generation 2 with 2 workers, rolling");
+			await("the second worker to exit", Duration.ofSeconds(60), () -> !isRunning(second));
+			assertThat(master.get("/whoami").json().get("generation").asInt()).isEqualTo(3);
+			assertThat(master.output()).contains("Reloading (source: signal): starting generation 3 with 2 workers, rolling")
+				.contains("prefork.subreaper changed: a reload does not apply it; it takes effect at the next start")
+				.doesNotContain("Warmed up");
+
+			master.signal("TTIN");
+			master.awaitLog("cannot scale to 3 workers: the range is 1 to 2 (prefork.max-workers); still 2");
+			assertThat(master.status().get("targetWorkers").asInt()).isEqualTo(2);
 		}
+	}
+
+	/** The accept queue limit of the socket listening on a port, as the kernel reports it (ss's Send-Q). */
+	private static int acceptQueueLimit(int port) throws Exception {
+		MasterProcess.Ran ss = MasterProcess.run(Duration.ofSeconds(30), null, "ss", "-ltnH", "sport = :" + port);
+		assertThat(ss.code()).as(ss.output()).isZero();
+		String[] fields = ss.output().strip().split("\\s+");
+		assertThat(ss.output().strip().lines()).as("one socket listening on " + port + ": " + ss.output()).hasSize(1);
+		return Integer.parseInt(fields[2]);
 	}
 
 	@Test
