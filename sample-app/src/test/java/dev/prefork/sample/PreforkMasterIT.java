@@ -43,23 +43,23 @@ class PreforkMasterIT {
 	void servesFromWorkersReplacesAKilledOneAndStopsGracefully(Stack stack) throws Exception {
 		Path creations = this.temp.resolve("creations");
 		Path pidfile = this.temp.resolve("run/master.pid");
-		try (MasterProcess master = MasterProcess.start(stack, "--prefork.workers=3", "--sample.creation-log=" + creations,
+		try (MasterProcess master = MasterProcess.start(stack, "--prefork.workers=2", "--sample.creation-log=" + creations,
 				"--prefork.pidfile=" + pidfile, "--prefork.timeout=10s")) {
-			JsonNode status = master.awaitReady(3);
+			JsonNode status = master.awaitReady(2);
 			Set<Long> workers = pids(status);
-			assertThat(workers).hasSize(3).doesNotContain(master.pid());
+			assertThat(workers).hasSize(2).doesNotContain(master.pid());
 			assertThat(status.get("pid").asLong()).isEqualTo(master.pid());
 			assertThat(pidfile).hasContent(Long.toString(master.pid()));
 
 			Set<Long> answered = new HashSet<>();
 			Set<Integer> slots = new HashSet<>();
-			for (int i = 0; i < 300 && answered.size() < 3; i++) {
+			for (int i = 0; i < 300 && answered.size() < 2; i++) {
 				JsonNode whoami = master.get("/whoami").json();
 				answered.add(whoami.get("pid").asLong());
 				slots.add(whoami.get("worker").asInt());
 			}
 			assertThat(answered).isEqualTo(workers);
-			assertThat(slots).containsExactlyInAnyOrder(0, 1, 2);
+			assertThat(slots).containsExactlyInAnyOrder(0, 1);
 			if (stack.webFlux()) {
 				// a functional route answers only through WebFlux: a servlet stack would answer 404
 				assertThat(master.get("/hello").body()).isEqualTo("hello");
@@ -71,10 +71,10 @@ class PreforkMasterIT {
 			MasterProcess.kill("KILL", killed);
 			JsonNode respawned = master.awaitStatus("a new worker in slot 1", (s) -> {
 				long pid = pidOfSlot(s, 1);
-				return pid != -1 && pid != killed && s.get("workers").size() == 3;
+				return pid != -1 && pid != killed && s.get("workers").size() == 2;
 			});
 			long replacement = pidOfSlot(respawned, 1);
-			master.awaitReady(3);
+			master.awaitReady(2);
 			assertThat(master.output()).contains("Worker 1 (pid " + killed + ") exited unexpectedly: crash (killed by signal 9)")
 				.contains("Booting worker 1 (pid " + replacement + ", generation 1)");
 
@@ -118,8 +118,8 @@ class PreforkMasterIT {
 	@ParameterizedTest
 	@MethodSource("dev.prefork.sample.MasterProcess#matrix")
 	void workersExitWhenTheMasterIsKilled(Stack stack) throws Exception {
-		try (MasterProcess master = MasterProcess.start(stack, "--prefork.graceful-timeout=10s")) {
-			Set<Long> workers = pids(master.awaitReady(2));
+		try (MasterProcess master = MasterProcess.start(stack, "--prefork.workers=1", "--prefork.graceful-timeout=10s")) {
+			Set<Long> workers = pids(master.awaitReady(1));
 			master.signal("KILL");
 			master.awaitExit(Duration.ofSeconds(10));
 			await("orphaned workers to exit", Duration.ofSeconds(10 + 5),
@@ -131,9 +131,9 @@ class PreforkMasterIT {
 	@ParameterizedTest
 	@MethodSource("dev.prefork.sample.MasterProcess#servers")
 	void hungWorkerIsDumpedKilledAndReplaced(Stack stack) throws Exception {
-		try (MasterProcess master = MasterProcess.start(stack, "--prefork.workers=2", "--prefork.timeout=10s",
+		try (MasterProcess master = MasterProcess.start(stack, "--prefork.workers=1", "--prefork.timeout=10s",
 				MasterProcess.TEST_ENDPOINTS)) {
-			master.awaitReady(2);
+			master.awaitReady(1);
 			JsonNode hung = hangAndAwaitItsReplacement(master);
 			long pid = hung.get("pid").asLong();
 			int slot = hung.get("worker").asInt();
@@ -154,7 +154,7 @@ class PreforkMasterIT {
 			}
 			assertThat(Path.of("/tmp/.java_pid" + pid)).as("the killed JVM's attach socket, removed once reaped")
 				.doesNotExist();
-			master.awaitReady(2);
+			master.awaitReady(1);
 		}
 	}
 
