@@ -39,6 +39,13 @@ final class ArchiveBuilder {
 	/** Checking an archive is starting a JVM that maps it and prints its version. */
 	static final Duration CHECK_TIMEOUT = Duration.ofSeconds(60);
 
+	/**
+	 * At idle priority a step's timeout counts the CPU time it got; it may wait this many
+	 * times the timeout for it (a hung step uses none) before it is given up.
+	 */
+	static final int IDLE_WAIT_FACTOR = 10;
+
+
 	private final JvmCommandLine master;
 
 	private final Path applicationJar;
@@ -46,6 +53,9 @@ final class ArchiveBuilder {
 	private final int javaFeature;
 
 	private final Duration buildTimeout;
+
+	/** How a step is put at idle priority, found on first use; empty where nothing can. */
+	private volatile List<String> idleScheduler;
 
 	/**
 	 * A builder for the archives of one application jar on this JVM.
@@ -70,23 +80,26 @@ final class ArchiveBuilder {
 	/**
 	 * Builds the archive in its (empty) directory, complete once its marker file exists.
 	 * @param trainingEnvironment more environment for the training run
+	 * @param idle whether workers serve meanwhile: then every step runs at idle priority on one
+	 * processor, so that the build takes only CPU time no worker wants
 	 * @throws IOException if a step fails, with the step and the build log
 	 */
-	void build(Archive archive, Map<String, String> trainingEnvironment) throws IOException {
+	void build(Archive archive, Map<String, String> trainingEnvironment, boolean idle) throws IOException {
 		long started = System.nanoTime();
 		logger.info("Building the class-data archive for " + this.applicationJar.getFileName() + " on JDK "
-				+ this.javaFeature + " (once per jar and JVM) in " + archive.home());
+				+ this.javaFeature + " (once per jar and JVM) in " + archive.home()
+				+ (idle ? ", at idle priority on one processor while the workers serve" : ""));
 		Path log = archive.home().resolve("build.log");
 		if (archive.extracts()) {
 			run("extract", List.of(this.master.executable(), "-Djarmode=tools", "-jar", this.applicationJar.toString(),
-					"extract", "--destination", archive.home().resolve(Archive.APPLICATION).toString()), log,
-					this.buildTimeout);
+					"extract", "--destination", archive.home().resolve(Archive.APPLICATION).toString()), Map.of(), log,
+					this.buildTimeout, idle);
 		}
-		run("training run", trainingCommand(archive), trainingEnvironment, log, this.buildTimeout);
+		run("training run", trainingCommand(archive), trainingEnvironment, log, this.buildTimeout, idle);
 		if (!Files.isRegularFile(archive.file()) || Files.size(archive.file()) == 0) {
 			throw new IOException("the training run wrote no archive (see " + log + ")");
 		}
-		check(archive, log);
+		check(archive, log, idle);
 		archive.withoutGroupOrOthersWrite();
 		long digesting = System.nanoTime();
 		ArchiveDigests.of(archive.home(), archive.digested()).write();
@@ -101,10 +114,12 @@ final class ArchiveBuilder {
 	/**
 	 * Starts a JVM that must map the archive.
 	 * @param log where its output goes
+	 * @param idle at idle priority, as while workers serve
 	 * @throws IOException if it cannot, with the last line it printed
 	 */
-	void check(Archive archive, Path log) throws IOException {
-		run("check", archive.checkCommand(this.master.executable(), this.javaFeature), log, CHECK_TIMEOUT);
+	void check(Archive archive, Path log, boolean idle) throws IOException {
+		run("check", archive.checkCommand(this.master.executable(), this.javaFeature), Map.of(), log, CHECK_TIMEOUT,
+				idle);
 	}
 
 	private List<String> trainingCommand(Archive archive) {
@@ -124,16 +139,16 @@ final class ArchiveBuilder {
 		return command;
 	}
 
-	/** Runs a JVM for the build with its output appended to the build log. */
-	private void run(String step, List<String> command, Path log, Duration timeout) throws IOException {
-		run(step, command, Map.of(), log, timeout);
-	}
-
-	private void run(String step, List<String> command, Map<String, String> more, Path log, Duration timeout)
-			throws IOException {
-		Files.writeString(log, "$ " + String.join(" ", command) + "\n", StandardCharsets.UTF_8,
+	/**
+	 * Runs a JVM for the build with its output appended to the build log. At idle priority its
+	 * timeout counts the CPU time it got, not the time it waited for the workers' processors.
+	 */
+	private void run(String step, List<String> command, Map<String, String> more, Path log, Duration timeout,
+			boolean idle) throws IOException {
+		List<String> full = idle ? atIdlePriority(command, idleScheduler()) : command;
+		Files.writeString(log, "$ " + String.join(" ", full) + "\n", StandardCharsets.UTF_8,
 				StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-		ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+		ProcessBuilder builder = new ProcessBuilder(full).redirectErrorStream(true)
 			.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
 			.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
 		Map<String, String> environment = builder.environment();
@@ -143,9 +158,11 @@ final class ArchiveBuilder {
 		environment.putAll(more);
 		Process process = builder.start();
 		try {
-			if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+			String overdue = idle ? awaitAtIdlePriority(process, timeout) : process.waitFor(timeout.toMillis(),
+					TimeUnit.MILLISECONDS) ? null : "took longer than " + timeout.toSeconds() + " s";
+			if (overdue != null) {
 				process.destroyForcibly().waitFor();
-				throw new IOException("the " + step + " took longer than " + timeout.toSeconds() + " s (see " + log + ")");
+				throw new IOException("the " + step + " " + overdue + " (see " + log + ")");
 			}
 		}
 		catch (InterruptedException ex) {
@@ -161,6 +178,82 @@ final class ArchiveBuilder {
 		if (process.exitValue() != 0) {
 			throw new IOException("the " + step + " failed with exit code " + process.exitValue() + ": "
 					+ lastLine(log) + " (see " + log + ")");
+		}
+	}
+
+	/** Waits for a step at idle priority; why it was given up, or null once it exited. */
+	private static String awaitAtIdlePriority(Process process, Duration timeout) throws InterruptedException {
+		long waitUntil = System.nanoTime() + timeout.multipliedBy(IDLE_WAIT_FACTOR).toNanos();
+		while (!process.waitFor(1, TimeUnit.SECONDS)) {
+			if (process.info().totalCpuDuration().orElse(Duration.ZERO).compareTo(timeout) > 0) {
+				return "used more than " + timeout.toSeconds() + " s of CPU";
+			}
+			if (System.nanoTime() - waitUntil > 0) {
+				return "took longer than " + timeout.multipliedBy(IDLE_WAIT_FACTOR).toSeconds()
+						+ " s at idle priority (the workers kept the processors busy, or it hung)";
+			}
+		}
+		return null;
+	}
+
+	/**
+	 * A build step's command at idle priority on one processor: the scheduler's command in front
+	 * ({@code chrt --idle 0} or {@code nice -n 19}, which keep the policy across exec and for
+	 * every thread the JVM starts), and {@code -XX:ActiveProcessorCount=1} last among the JVM's
+	 * options (the last one wins), so that its compiler and GC threads are sized for one.
+	 */
+	static List<String> atIdlePriority(List<String> command, List<String> scheduler) {
+		List<String> idle = new ArrayList<>(scheduler);
+		idle.addAll(command);
+		int jar = idle.indexOf("-jar");
+		idle.add((jar > 0) ? jar : scheduler.size() + 1, "-XX:ActiveProcessorCount=1");
+		return idle;
+	}
+
+	/**
+	 * SCHED_IDLE with util-linux's chrt, else nice 19, whichever works here (an image may have
+	 * neither, a seccomp profile may refuse SCHED_IDLE); none: normal priority. Each is tried on
+	 * itself ({@code chrt --idle 0 chrt --version}): a few milliseconds of CPU, which a busy
+	 * machine gives an idle process too, where a JVM would wait for seconds.
+	 */
+	private List<String> idleScheduler() {
+		List<String> scheduler = this.idleScheduler;
+		if (scheduler == null) {
+			scheduler = List.of();
+			for (List<String> candidate : List.of(List.of("chrt", "--idle", "0"), List.of("nice", "-n", "19"))) {
+				if (runs(candidate)) {
+					scheduler = candidate;
+					break;
+				}
+			}
+			if (scheduler.isEmpty()) {
+				logger.info("Class-data archives are built at normal priority: neither chrt --idle nor nice works here");
+			}
+			this.idleScheduler = scheduler;
+		}
+		return scheduler;
+	}
+
+	private static boolean runs(List<String> scheduler) {
+		List<String> command = new ArrayList<>(scheduler);
+		command.addAll(List.of(scheduler.get(0), "--version"));
+		try {
+			Process process = new ProcessBuilder(command).redirectErrorStream(true)
+				.redirectOutput(ProcessBuilder.Redirect.DISCARD)
+				.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+				.start();
+			if (process.waitFor(CHECK_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+				return process.exitValue() == 0;
+			}
+			process.destroyForcibly();
+			return false;
+		}
+		catch (IOException ex) {
+			return false; // not on the PATH
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			return false;
 		}
 	}
 

@@ -236,7 +236,8 @@ public final class ClassDataArchive implements AutoCloseable {
 			return;
 		}
 		try {
-			this.background.submit(wait ? this::refresh : this::findBuilt)
+			Runnable task = wait ? () -> refresh(false) : this::findBuilt;
+			this.background.submit(task)
 				.get(this.buildTimeout.toMillis() + ArchiveBuilder.CHECK_TIMEOUT.toMillis() * 2, TimeUnit.MILLISECONDS);
 		}
 		catch (InterruptedException ex) {
@@ -253,7 +254,7 @@ public final class ClassDataArchive implements AutoCloseable {
 	 */
 	public void buildIfMissing() {
 		if (isEnabled() && this.current == null) {
-			this.background.execute(this::refresh);
+			this.background.execute(() -> refresh(true));
 		}
 	}
 
@@ -267,7 +268,7 @@ public final class ClassDataArchive implements AutoCloseable {
 			throw new IOException("class-data archives are off for this application");
 		}
 		this.stamp = JarStamp.of(this.applicationJar);
-		return obtain(key()).file();
+		return obtain(key(), false).file();
 	}
 
 	/** The archive for the jar as it is now, if a complete one is on disk: never builds. */
@@ -279,7 +280,7 @@ public final class ClassDataArchive implements AutoCloseable {
 			Path home = this.directory.resolve(key);
 			Archive archive = Archive.in(home, this.applicationJar, this.javaFeature);
 			if (Files.isDirectory(this.directory) && trustedDirectory() == null && archive.isComplete()
-					&& trusted(home) && asBuilt(archive) && usable(archive)
+					&& trusted(home) && asBuilt(archive) && usable(archive, false)
 					&& Objects.equals(JarStamp.of(this.applicationJar), before)) {
 				logger.info("Workers start with the class-data archive " + archive.file());
 				this.current = archive.checked();
@@ -311,7 +312,7 @@ public final class ClassDataArchive implements AutoCloseable {
 		if (!Objects.equals(now, this.stamp)) {
 			this.stamp = now;
 			this.current = null;
-			this.background.execute(this::refresh);
+			this.background.execute(() -> refresh(true));
 			return cold;
 		}
 		Archive archive = this.current;
@@ -377,12 +378,15 @@ public final class ClassDataArchive implements AutoCloseable {
 		return (archive != null) ? archive.file() : null;
 	}
 
-	/** Finds or builds the archive for the jar as it is now; runs on the background thread only. */
-	private void refresh() {
+	/**
+	 * Finds or builds the archive for the jar as it is now; runs on the background thread only.
+	 * @param idle whether workers serve meanwhile (not at a start that waits for the archive)
+	 */
+	private void refresh(boolean idle) {
 		JarStamp before = JarStamp.of(this.applicationJar);
 		this.stamp = before;
 		try {
-			Archive archive = obtain(key());
+			Archive archive = obtain(key(), idle);
 			if (Objects.equals(JarStamp.of(this.applicationJar), before)) {
 				this.current = archive.checked();
 			}
@@ -404,7 +408,7 @@ public final class ClassDataArchive implements AutoCloseable {
 	 * file that other masters building the same archive wait on; complete once its marker
 	 * file exists.
 	 */
-	private Archive obtain(String key) throws IOException {
+	private Archive obtain(String key, boolean idle) throws IOException {
 		Files.createDirectories(this.directory, PRIVATE_DIRECTORY);
 		String untrusted = trustedDirectory();
 		if (untrusted != null) {
@@ -414,14 +418,14 @@ public final class ClassDataArchive implements AutoCloseable {
 		Archive archive = Archive.in(home, this.applicationJar, this.javaFeature);
 		try (FileChannel lock = FileChannel.open(this.directory.resolve("." + key + ".lock"), Set.of(
 				StandardOpenOption.CREATE, StandardOpenOption.WRITE), PRIVATE_FILE); FileLock held = lock.lock()) {
-			if (archive.isComplete() && trusted(home) && asBuilt(archive) && usable(archive)) {
+			if (archive.isComplete() && trusted(home) && asBuilt(archive) && usable(archive, idle)) {
 				logger.info("Workers start with the class-data archive " + archive.file());
 				return archive;
 			}
 			deleteRecursively(home);
 			Files.createDirectory(home, PRIVATE_DIRECTORY);
 			try {
-				this.builder.build(archive, this.trainingEnvironment.get());
+				this.builder.build(archive, this.trainingEnvironment.get(), idle);
 				archive.withoutGroupOrOthersWrite();
 			}
 			catch (IOException | RuntimeException ex) {
@@ -456,9 +460,9 @@ public final class ClassDataArchive implements AutoCloseable {
 	}
 
 	/** Whether a JVM can map an archive found on disk (a crash or a disk error may have damaged it). */
-	private boolean usable(Archive archive) {
+	private boolean usable(Archive archive, boolean idle) {
 		try {
-			this.builder.check(archive, archive.home().resolve("check.log"));
+			this.builder.check(archive, archive.home().resolve("check.log"), idle);
 			return true;
 		}
 		catch (IOException ex) {

@@ -2,6 +2,7 @@ package dev.prefork.preload;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,6 +33,21 @@ class ArchiveBuilderTests {
 		assertThat(ArchiveBuilder.lastLine(log)).isEqualTo("started");
 		Files.writeString(log, "");
 		assertThat(ArchiveBuilder.lastLine(log)).isEqualTo("no output");
+	}
+
+	@Test
+	void aStepAtIdlePriorityRunsUnderTheSchedulerOnOneProcessor() {
+		assertThat(ArchiveBuilder.atIdlePriority(List.of("java", "-Xmx1g", "-XX:ActiveProcessorCount=4", "-jar", "app.jar",
+				"--x"), List.of("chrt", "--idle", "0")))
+			.as("the last processor count wins")
+			.containsExactly("chrt", "--idle", "0", "java", "-Xmx1g", "-XX:ActiveProcessorCount=4",
+					"-XX:ActiveProcessorCount=1", "-jar", "app.jar", "--x");
+		assertThat(ArchiveBuilder.atIdlePriority(List.of("java", "-cp", "app.jar", "-Xshare:on", "-version"),
+				List.of("nice", "-n", "19")))
+			.containsExactly("nice", "-n", "19", "java", "-XX:ActiveProcessorCount=1", "-cp", "app.jar", "-Xshare:on",
+					"-version");
+		assertThat(ArchiveBuilder.atIdlePriority(List.of("java", "-version"), List.of()))
+			.containsExactly("java", "-XX:ActiveProcessorCount=1", "-version");
 	}
 
 }

@@ -149,7 +149,7 @@ class PreloadIT {
 
 	@Test
 	@Tag("jdk25") // where the build thread outlived Tomcat's stop and was reported as a leak
-	void aStopDuringTheBuildEndsTheTrainingRunAndLogsNoLeakedThread() throws Exception {
+	void theBuildRunsAtIdlePriorityAndAStopDuringItEndsTheTrainingRunAndLogsNoLeakedThread() throws Exception {
 		try (MasterProcess master = MasterProcess.start("--prefork.workers=1", "--prefork.preload=on",
 				"--prefork.preload-dir=" + this.temp.resolve("archives"), "--sample.training-delay=120s")) {
 			master.awaitReady(1);
@@ -163,6 +163,12 @@ class PreloadIT {
 					.orElse(null);
 				return training[0] != null;
 			});
+			// While the worker serves, the build takes only CPU time no worker wants, on one processor.
+			String[] stat = Files.readString(Path.of("/proc/" + training[0].pid() + "/stat")).replaceFirst(".*\\) ", "")
+				.split(" ");
+			assertThat(stat[41 - 3]).as("the training run's scheduling policy: SCHED_IDLE").isEqualTo("5");
+			assertThat(training[0].info().commandLine().orElse("")).contains("-XX:ActiveProcessorCount=1");
+			assertThat(master.output()).contains("at idle priority on one processor while the workers serve");
 			master.signal("TERM");
 			assertThat(master.awaitExit(MasterProcess.BOOT)).isZero();
 			assertThat(training[0].isAlive()).as("the training run outlives its master").isFalse();
