@@ -17,11 +17,7 @@ need wrk
 APP=${APP:-sample}
 RUNS=${RUNS:-2}
 LOAD=${LOAD:-40}
-if [ "$APP" = realistic ]; then
-  JAR=$(build_realistic_app); URL="http://127.0.0.1:$PORT/"; SCRIPT=bench/lua/shop-per-100ms.lua
-else
-  URL="http://127.0.0.1:$PORT/whoami"; SCRIPT=bench/lua/per-100ms.lua
-fi
+choose_app bench/lua/shop-per-100ms.lua bench/lua/per-100ms.lua
 
 "$JAVA" -jar "$JAR" --prefork.preload=build --prefork.preload-dir="$WORK/trained" > "$WORK/build-trained.log" 2>&1
 "$JAVA" -jar "$JAR" --prefork.preload=build --prefork.preload-dir="$WORK/untrained" --prefork.warmup.enabled=false > "$WORK/build-untrained.log" 2>&1

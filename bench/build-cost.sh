@@ -17,11 +17,7 @@ APP=${APP:-sample}
 WORKERS=${WORKERS:-3}
 WINDOWS=${WINDOWS:-8}
 RUNS=${RUNS:-2}
-if [ "$APP" = realistic ]; then
-  JAR=${REALISTIC_JAR:-$(build_realistic_app)}; URL="http://127.0.0.1:$PORT/"; SCRIPT=bench/lua/shop.lua
-else
-  URL="http://127.0.0.1:$PORT/whoami"; SCRIPT=""
-fi
+choose_app
 
 # One run: prints the rate of each window, "*" after those during which the build ran.
 run() {

@@ -17,11 +17,7 @@ COUNTS=${COUNTS:-2}
 MODES=${MODES:-off on}
 RUNS=${RUNS:-3}
 FIRST=${FIRST:-10}
-if [ "$APP" = realistic ]; then
-  JAR=$(build_realistic_app); URL="http://127.0.0.1:$PORT/"; SCRIPT=bench/lua/shop.lua
-else
-  URL="http://127.0.0.1:$PORT/whoami"; SCRIPT=""
-fi
+choose_app
 
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }

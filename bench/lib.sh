@@ -14,6 +14,17 @@ build_realistic_app() {
   echo bench/realistic-app/target/realistic-app.jar
 }
 
+# Sets JAR, URL and SCRIPT for APP: sample (the default) or realistic (bench/realistic-app, built
+# against the starter as it is, or REALISTIC_JAR built before). $1: the wrk script for the
+# realistic app (default bench/lua/shop.lua), $2: the one for the sample (default none).
+choose_app() {
+  if [ "${APP:-sample}" = realistic ]; then
+    JAR=${REALISTIC_JAR:-$(build_realistic_app)}; URL="http://127.0.0.1:$PORT/"; SCRIPT=${1:-bench/lua/shop.lua}
+  else
+    URL="http://127.0.0.1:$PORT/whoami"; SCRIPT=${2:-}
+  fi
+}
+
 need() { command -v "$1" >/dev/null || { apt-get update -qq && apt-get install -y -qq "${2:-$1}"; }; }
 
 # Starts a master on PORT/MPORT with the given extra arguments; its log is $WORK/master.log.
