@@ -479,6 +479,10 @@ final class MasterProcess implements AutoCloseable {
 		}
 	}
 
+	/**
+	 * The pid of the first worker the status lists in a slot, or -1. During a rolling reload a
+	 * slot holds two (the draining one until it is reaped): wait for the count first.
+	 */
 	static long pidOfSlot(JsonNode status, int slot) {
 		for (JsonNode worker : status.get("workers")) {
 			if (worker.get("slot").asInt() == slot) {
