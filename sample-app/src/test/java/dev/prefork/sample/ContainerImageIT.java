@@ -67,7 +67,9 @@ class ContainerImageIT {
 		try {
 			run(Duration.ofMinutes(2), "podman", "run", "-d", "--name", container, "--memory=1g", "-p",
 					"127.0.0.1:" + port + ":8080", "-p", "127.0.0.1:" + management + ":8081", "-e",
-					"PREFORK_CONTROL_TOKEN=" + TOKEN, IMAGE, "--prefork.workers=3", MasterProcess.TEST_ENDPOINTS);
+					"PREFORK_CONTROL_TOKEN=" + TOKEN, IMAGE, "--prefork.workers=3",
+					// heartbeats every 2.5 s: the stop's in-flight request is seen in flight
+					"--prefork.timeout=10s", MasterProcess.TEST_ENDPOINTS);
 			JsonNode status = awaitReady(management, 3, 1);
 
 			// The archive the image's RUN step built: the first workers start with it, nothing is trained.
@@ -113,7 +115,7 @@ class ContainerImageIT {
 			try (KeepAliveLoad load = KeepAliveLoad.start(port, 4)) {
 				awaitMore(load, 300);
 				CompletableFuture<MasterProcess.Response> slow = CompletableFuture
-					.supplyAsync(() -> call(() -> MasterProcess.request(port, "GET", "/sleep?ms=3000", Map.of())));
+					.supplyAsync(() -> call(() -> MasterProcess.request(port, "GET", "/sleep?ms=10000", Map.of())));
 				await("the slow request in flight", Duration.ofSeconds(30),
 						() -> call(() -> inflight(status(management)) > 0));
 				load.serverStopping();
