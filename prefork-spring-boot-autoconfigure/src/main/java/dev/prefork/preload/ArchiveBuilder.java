@@ -45,7 +45,6 @@ final class ArchiveBuilder {
 	 */
 	static final int IDLE_WAIT_FACTOR = 10;
 
-
 	private final JvmCommandLine master;
 
 	private final Path applicationJar;
@@ -158,8 +157,7 @@ final class ArchiveBuilder {
 		environment.putAll(more);
 		Process process = builder.start();
 		try {
-			String overdue = idle ? awaitAtIdlePriority(process, timeout) : process.waitFor(timeout.toMillis(),
-					TimeUnit.MILLISECONDS) ? null : "took longer than " + timeout.toSeconds() + " s";
+			String overdue = idle ? awaitAtIdlePriority(process, timeout) : await(process, timeout);
 			if (overdue != null) {
 				process.destroyForcibly().waitFor();
 				throw new IOException("the " + step + " " + overdue + " (see " + log + ")");
@@ -179,6 +177,12 @@ final class ArchiveBuilder {
 			throw new IOException("the " + step + " failed with exit code " + process.exitValue() + ": "
 					+ lastLine(log) + " (see " + log + ")");
 		}
+	}
+
+	/** Waits for a step; why it was given up, or null once it exited. */
+	private static String await(Process process, Duration timeout) throws InterruptedException {
+		return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) ? null
+				: "took longer than " + timeout.toSeconds() + " s";
 	}
 
 	/** Waits for a step at idle priority; why it was given up, or null once it exited. */
