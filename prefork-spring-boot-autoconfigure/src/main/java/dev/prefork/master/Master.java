@@ -503,6 +503,7 @@ public final class Master {
 
 	private void advanceReload(long now) {
 		if (this.reload.advance(this.workers, this.plan.targetWorkers,
+				() -> this.workers.hasRoomForAnother(this.plan.settings.budget().memory(), this.plan.targetWorkers),
 				(slot, old) -> spawn(slot, old, ExitReason.GRACEFUL, "reload", now), now)) {
 			this.state = MasterState.RUNNING;
 		}

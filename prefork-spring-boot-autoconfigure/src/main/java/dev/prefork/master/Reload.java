@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.function.BiConsumer;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 import org.apache.commons.logging.Log;
@@ -18,7 +19,7 @@ import org.apache.commons.logging.LogFactory;
  *
  * <p>
  * A reload reads the configuration again, then starts a worker of the new generation in each
- * slot, one at a time or all at once, each replacing the slot's old worker once ready. A new
+ * slot, rolling or all at once, each replacing the slot's old worker once ready. A new
  * worker that fails to boot (or is late) aborts it: the old generation keeps serving.
  */
 final class Reload {
@@ -224,14 +225,20 @@ final class Reload {
 
 	/**
 	 * Takes the running reload one step: starts workers of the new generation in the slots
-	 * that have none, one at a time or all at once; once all are ready, stops the older ones.
+	 * that have none, all at once, or rolling: one booting at a time, the next one as soon as
+	 * the previous one's application has started and warms up, if {@code roomForAnother} says
+	 * memory allows a second new worker (at most two not ready at once). Once all are ready,
+	 * stops the older ones.
+	 * @param roomForAnother whether the memory limit has room for one more worker than run now
 	 * @param start starts a worker in a slot, to replace the given one once ready
 	 * @return whether the reload succeeded (and ended): every slot has a ready worker of the new
 	 * generation
 	 */
-	boolean advance(WorkerPool workers, int targetWorkers, BiConsumer<Integer, Worker> start, long now) {
+	boolean advance(WorkerPool workers, int targetWorkers, BooleanSupplier roomForAnother,
+			BiConsumer<Integer, Worker> start, long now) {
 		List<Integer> outdatedSlots = new ArrayList<>();
-		boolean booting = false;
+		int booting = 0;
+		int warming = 0;
 		for (int slot = 0; slot < targetWorkers; slot++) {
 			Worker current = workers.active(slot)
 				.stream()
@@ -241,20 +248,23 @@ final class Reload {
 			if (current == null) {
 				outdatedSlots.add(slot);
 			}
-			else if (current.isBooting()) {
-				booting = true;
+			else if (current.state == WorkerState.BOOTING) {
+				booting++;
+			}
+			else if (current.state == WorkerState.WARMING) {
+				warming++;
 			}
 		}
 		if (!outdatedSlots.isEmpty()) {
-			List<Integer> toStart = (this.running.strategy == ReloadStrategy.ROLLING)
-					? (booting ? List.of() : outdatedSlots.subList(0, 1)) : outdatedSlots;
+			boolean rollingMayStart = booting == 0 && (warming == 0 || (warming == 1 && roomForAnother.getAsBoolean()));
+			List<Integer> toStart = (this.running.strategy == ReloadStrategy.ALL_AT_ONCE) ? outdatedSlots
+					: rollingMayStart ? outdatedSlots.subList(0, 1) : List.of();
 			toStart.forEach((slot) -> start.accept(slot, workers.active(slot).stream().findFirst().orElse(null)));
 			return false;
 		}
-		if (booting) {
+		if (booting + warming > 0) {
 			return false;
-		}
-		for (Worker worker : workers.active()) {
+		}		for (Worker worker : workers.active()) {
 			if (worker.generation != this.running.generation) {
 				logger.info(worker + " is of generation " + worker.generation + "; stopping it gracefully");
 				workers.retireGracefully(worker, ExitReason.GRACEFUL, now);

@@ -5,7 +5,11 @@ import java.util.Locale;
 /** How a reload replaces the workers. */
 public enum ReloadStrategy {
 
-	/** One new worker, wait for it to be ready, stop one old worker, repeat: never fewer than N, never more than N+1. */
+	/**
+	 * One new worker at a time, each stopping its slot's old worker once ready; the next one
+	 * boots while the previous one warms up if the memory limit has room for it. Never fewer
+	 * than N ready, at most N+2 workers (N+1 without the room).
+	 */
 	ROLLING,
 
 	/** N new workers, wait for all, then stop all old ones: twice the memory for a while. */

@@ -379,6 +379,28 @@ final class WorkerPool {
 		return Optional.ofNullable(this.workers.remove(id));
 	}
 
+	/**
+	 * Whether the memory limit has room for one more worker beside every process running now:
+	 * the master's reserve, each worker's resident memory (draining ones too) and a whole
+	 * budget (max heap and non-heap) for the new one. Yes without a limit; no when a worker's
+	 * memory or the new one's heap cannot be told.
+	 */
+	boolean hasRoomForAnother(MemoryBudget memory, int targetWorkers) {
+		if (!memory.isEnabled()) {
+			return true;
+		}
+		long heap = memory.heapFor(targetWorkers);
+		long used = memory.masterReserveBytes();
+		for (Worker worker : this.workers.values()) {
+			long resident = this.residentMemory.applyAsLong(worker.pid());
+			if (resident < 0) {
+				return false;
+			}
+			used += resident;
+		}
+		return heap >= 0 && used + heap + memory.nonHeapBytes() <= memory.limitBytes();
+	}
+
 	/** The booting and ready workers of a slot, oldest first. */
 	List<Worker> active(int slot) {
 		return this.workers.values().stream().filter((worker) -> worker.slot == slot && worker.isActive()).toList();

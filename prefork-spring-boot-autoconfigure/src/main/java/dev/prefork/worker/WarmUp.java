@@ -3,6 +3,7 @@ package dev.prefork.worker;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.net.HttpURLConnection;
 import java.net.http.HttpClient;
@@ -58,6 +59,9 @@ final class WarmUp {
 	/** The CPU time the application spent on warm-up requests so far. */
 	private final LongSupplier applicationCpu;
 
+	/** The time this JVM's JIT compilers spent compiling so far, in ms; -1 where the JVM does not tell. */
+	private final LongSupplier compilerMillis;
+
 	private final AtomicLong sent = new AtomicLong();
 
 	private final LongAdder answered = new LongAdder();
@@ -78,9 +82,10 @@ final class WarmUp {
 	 * @param extraHeaders sent with every request (the private connector's key)
 	 */
 	WarmUp(String baseUrl, List<WarmupSettings.Request> requests, Map<String, String> extraHeaders,
-			WarmupSettings settings, Duration limit, LongSupplier applicationCpu) {
+			WarmupSettings settings, Duration limit, LongSupplier applicationCpu, LongSupplier compilerMillis) {
 		this.limit = limit;
 		this.applicationCpu = applicationCpu;
+		this.compilerMillis = compilerMillis;
 		this.baseUrl = baseUrl;
 		this.requests = List.copyOf(requests);
 		this.extraHeaders = extraHeaders;
@@ -125,7 +130,7 @@ final class WarmUp {
 		try (WorkerServer.WarmupConnector connector = server.openWarmupConnector()) {
 			LongSupplier cpu = (connector.applicationCpuNanos() >= 0) ? connector::applicationCpuNanos : WarmUp::processCpuNanos;
 			return new WarmUp(connector.baseUrl(), requests(settings, recorded), connector.keyHeader(), settings, limit,
-					cpu)
+					cpu, WarmUp::compilerMillis)
 				.run();
 		}
 	}
@@ -159,17 +164,22 @@ final class WarmUp {
 			threads.add(thread);
 		}
 		SteadyCost steady = new SteadyCost();
+		QuietCompiler compiler = new QuietCompiler();
 		String endedBecause = null;
 		long done = 0;
 		long cpu = this.applicationCpu.getAsLong();
+		long compiling = this.compilerMillis.getAsLong();
 		while (endedBecause == null) {
 			Thread.sleep(SLICE.toMillis());
 			long now = done();
 			long cpuNow = this.applicationCpu.getAsLong();
+			long compilingNow = this.compilerMillis.getAsLong();
 			long total = this.sent.get();
 			if (logger.isDebugEnabled()) {
-				logger.debug("Warm-up slice: " + (now - done) + " requests, " + (cpuNow - cpu) / 1_000_000 + " ms CPU");
+				logger.debug("Warm-up slice: " + (now - done) + " requests, " + (cpuNow - cpu) / 1_000_000 + " ms CPU, "
+						+ (compilingNow - compiling) + " ms compiling");
 			}
+			boolean quiet = compiler.add((compiling >= 0) ? compilingNow - compiling : -1);
 			if (total >= GIVE_UP_AFTER && this.answered.sum() + this.clientErrors.sum() == 0) {
 				endedBecause = "no request succeeded";
 			}
@@ -179,14 +189,17 @@ final class WarmUp {
 			else if (System.nanoTime() >= deadline) {
 				endedBecause = this.limit.toMillis() / 1000.0 + " s limit reached";
 			}
-			else if (steady.add(now - done, cpuNow - cpu)) {
-				endedBecause = "warm: the application's CPU time per request is steady";
+			else if (steady.add(now - done, cpuNow - cpu) && quiet) {
+				endedBecause = (compiling >= 0)
+						? "warm: the application's CPU time per request is steady and the JIT compiler is quiet"
+						: "warm: the application's CPU time per request is steady";
 			}
 			else if (threads.stream().noneMatch(Thread::isAlive)) {
 				endedBecause = "all requests sent";
 			}
 			done = now;
 			cpu = cpuNow;
+			compiling = compilingNow;
 		}
 		this.stop.set(true);
 		for (Thread thread : threads) {
@@ -200,6 +213,12 @@ final class WarmUp {
 	private static long processCpuNanos() {
 		return (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os)
 				? os.getProcessCpuTime() : -1;
+	}
+
+	/** The time this JVM's JIT compilers spent so far, all threads; -1 where the JVM does not tell. */
+	private static long compilerMillis() {
+		CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+		return (jit != null && jit.isCompilationTimeMonitoringSupported()) ? jit.getTotalCompilationTime() : -1;
 	}
 
 	private long done() {
@@ -366,6 +385,34 @@ final class WarmUp {
 			}
 			this.best = Math.min(this.best, cost);
 			return this.slices >= MIN_SLICES && this.flat >= FLAT_SLICES;
+		}
+
+	}
+
+	/**
+	 * Tells when the JIT compilers have caught up with what the warm-up runs: the time they spent
+	 * compiling (all compiler threads) stays below {@link #QUIET_MILLIS} a slice, 5 % of one
+	 * processor, for {@link #QUIET_SLICES} slices in a row. On the sample it falls from 500-900 ms
+	 * a slice to 0-25 ms, with lone bursts above, as the request path is compiled. The CPU time per request can flatten while methods of the request path still wait in
+	 * the compile queue (a cheap request's cost is mostly the web server's own, compiled first);
+	 * a worker that takes clients then runs slower for the tens of seconds the queue takes.
+	 * Without the JVM's compilation time ({@code -1}), it is always quiet.
+	 */
+	static final class QuietCompiler {
+
+		static final int QUIET_SLICES = 4;
+
+		static final long QUIET_MILLIS = 25;
+
+		private int quiet;
+
+		/** Adds one slice's compilation time in ms (-1: unknown); true once the compilers are quiet. */
+		boolean add(long compileMillis) {
+			if (compileMillis < 0) {
+				return true;
+			}
+			this.quiet = (compileMillis < QUIET_MILLIS) ? this.quiet + 1 : 0;
+			return this.quiet >= QUIET_SLICES;
 		}
 
 	}

@@ -211,6 +211,33 @@ class MasterBudgetTests {
 		assertThat(this.exits).containsExactly("1:memory", "0:memory");
 	}
 
+	/**
+	 * A rolling reload boots the next new worker while the previous one warms up only when the
+	 * limit has room for a whole worker (724 MiB heap + 200 MiB) beside what runs now: the
+	 * master's 200 MiB and each worker's resident memory (3 × 100 MiB: room; 3 × 400 MiB: none).
+	 */
+	@Test
+	void aRollingReloadBootsTheNextWorkerDuringAWarmUpOnlyWhenTheLimitHasRoom() throws Exception {
+		assertThat(launchedAfterTheFirstNewWorkerWarms(100 * MIB)).as("200 + 300 + 924 MiB fit in 2048").isEqualTo(4);
+		this.launcher.launched.clear();
+		assertThat(launchedAfterTheFirstNewWorkerWarms(400 * MIB)).as("200 + 1200 + 924 MiB do not").isEqualTo(3);
+		ready(this.launcher.launched.get(2));
+		assertThat(this.launcher.launched).as("the next one once the first is ready").hasSize(4);
+	}
+
+	private int launchedAfterTheFirstNewWorkerWarms(long residentEach) throws Exception {
+		this.resident.clear();
+		start();
+		this.launcher.launched.forEach((process) -> this.resident.put((long) process.pid, residentEach));
+		this.master.submit(new Command.Reload(null, Source.SIGNAL));
+		turn();
+		FakeProcess first = this.launcher.last();
+		this.resident.put((long) first.pid, residentEach);
+		this.master.submit(new Command.WorkerWarming(first.spec.id(), Duration.ofSeconds(30)));
+		turn();
+		return this.launcher.launched.size();
+	}
+
 	@Test
 	void winchStopsEveryWorkerAndHupStartsThemSizedAgain() throws Exception {
 		start();

@@ -276,6 +276,49 @@ class MasterTests {
 		assertThat(this.master.status().workers()).extracting(MasterStatus.WorkerStatus::generation).containsOnly(2);
 	}
 
+	/**
+	 * Rolling, the next new worker boots while the previous one warms up (no memory limit here):
+	 * never two booting, never more than two not ready, and each old worker stops only once
+	 * its own successor is ready.
+	 */
+	@Test
+	void rollingReloadBootsTheNextWorkerWhileThePreviousOneWarmsUp() throws Exception {
+		Master three = new Master(MasterSettings.of(3, Duration.ofSeconds(30), Duration.ofSeconds(10),
+				Duration.ofSeconds(60)), this.launcher, () -> MasterSettings.of(3, Duration.ofSeconds(30),
+						Duration.ofSeconds(10), Duration.ofSeconds(60)), () -> {
+						}, this.clock::get, 42)
+			.readingSettingsOn(Runnable::run);
+		three.turn(0);
+		List<FakeProcess> old = List.copyOf(this.launcher.launched);
+		old.forEach((process) -> three.submit(new Command.WorkerReady(process.spec.id())));
+		three.turn(0);
+		three.submit(new Command.Reload(null, Source.SIGNAL));
+		three.turn(0);
+		FakeProcess new0 = this.launcher.last();
+		three.turn(0);
+		assertThat(this.launcher.launched).as("one booting at a time").hasSize(4);
+		three.submit(new Command.WorkerWarming(new0.spec.id(), Duration.ofSeconds(30)));
+		three.turn(0);
+		assertThat(this.launcher.launched).as("the next boots while the first warms up").hasSize(5);
+		FakeProcess new1 = this.launcher.last();
+		assertThat(new1.spec.slot()).isEqualTo(1);
+		three.submit(new Command.WorkerWarming(new1.spec.id(), Duration.ofSeconds(30)));
+		three.turn(0);
+		assertThat(this.launcher.launched).as("two warming: at most two not ready").hasSize(5);
+		assertThat(old).allSatisfy((process) -> assertThat(process.signals).isEmpty());
+		three.submit(new Command.WorkerReady(new1.spec.id()));
+		three.turn(0);
+		assertThat(old.get(1).signals).as("slot 1's successor is ready").containsExactly(Signal.TERM);
+		assertThat(old.get(0).signals).isEmpty();
+		FakeProcess new2 = this.launcher.last();
+		assertThat(new2.spec.slot()).isEqualTo(2);
+		three.submit(new Command.WorkerReady(new0.spec.id()));
+		three.submit(new Command.WorkerReady(new2.spec.id()));
+		three.turn(0);
+		assertThat(old).allSatisfy((process) -> assertThat(process.signals).containsExactly(Signal.TERM));
+		assertThat(three.status().lastReload().result()).isEqualTo("succeeded");
+	}
+
 	@Test
 	void allAtOnceReloadStartsEveryNewWorkerThenStopsTheOldOnes() throws Exception {
 		startAllReady();

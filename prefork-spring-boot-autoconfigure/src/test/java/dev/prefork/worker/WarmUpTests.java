@@ -48,7 +48,7 @@ class WarmUpTests {
 			settings.setMaxRequests(WarmupSettings.METHODS.size());
 			settings.setConcurrency(1);
 			WarmUp.Result result = new WarmUp("http://127.0.0.1:" + server.getAddress().getPort(), requests,
-					Map.of("X-Key", "k"), settings, Duration.ofSeconds(30), () -> 0).run();
+					Map.of("X-Key", "k"), settings, Duration.ofSeconds(30), () -> 0, () -> -1).run();
 			assertThat(result.answered()).as(result.toString()).isEqualTo(WarmupSettings.METHODS.size());
 			assertThat(received).containsExactlyInAnyOrder("GET /get h-GET k ", "HEAD /head h-HEAD k ",
 					"POST /post h-POST k b-POST", "PUT /put h-PUT k b-PUT", "PATCH /patch h-PATCH k b-PATCH",
@@ -85,7 +85,7 @@ class WarmUpTests {
 			settings.setMaxRequests(30);
 			settings.setConcurrency(3);
 			WarmUp.Result result = new WarmUp("http://127.0.0.1:" + server.getAddress().getPort(),
-					List.of(new WarmupSettings.Request("GET", "/")), Map.of(), settings, Duration.ofSeconds(30), () -> 0)
+					List.of(new WarmupSettings.Request("GET", "/")), Map.of(), settings, Duration.ofSeconds(30), () -> 0, () -> -1)
 				.run();
 			assertThat(result.answered()).as(result.toString()).isEqualTo(30);
 			assertThat(most.get()).as("requests in flight at most").isEqualTo(3);
@@ -124,6 +124,57 @@ class WarmUpTests {
 			assertThat(steady.add(100, 5_000)).isFalse();
 		}
 		assertThat(steady.add(100, 5_000)).isTrue();
+	}
+
+	@Test
+	void theCompilerIsQuietAfterFourSlicesInARowBelowTheThreshold() {
+		WarmUp.QuietCompiler compiler = new WarmUp.QuietCompiler();
+		for (long millis : new long[] { 900, 500, 21, 12, 0 }) {
+			assertThat(compiler.add(millis)).as(millis + " ms").isFalse();
+		}
+		assertThat(compiler.add(WarmUp.QuietCompiler.QUIET_MILLIS)).as("a burst at the threshold starts the count again")
+			.isFalse();
+		for (int i = 0; i < WarmUp.QuietCompiler.QUIET_SLICES - 1; i++) {
+			assertThat(compiler.add(WarmUp.QuietCompiler.QUIET_MILLIS - 1)).as("quiet slice " + i).isFalse();
+		}
+		assertThat(compiler.add(3)).isTrue();
+		assertThat(new WarmUp.QuietCompiler().add(-1)).as("a JVM that does not tell").isTrue();
+	}
+
+	/**
+	 * A warm-up whose cost per request is steady goes on while the JIT compilers are busy,
+	 * and ends once they have been quiet: on the compilers' signal, not on the slice count.
+	 */
+	@Test
+	void theWarmUpEndsOnlyOnceTheCompilerIsQuiet() throws Exception {
+		java.util.concurrent.atomic.AtomicLong served = new java.util.concurrent.atomic.AtomicLong();
+		HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+		server.createContext("/", (exchange) -> {
+			served.incrementAndGet();
+			exchange.sendResponseHeaders(204, -1);
+			exchange.close();
+		});
+		server.start();
+		java.util.concurrent.atomic.AtomicLong compiled = new java.util.concurrent.atomic.AtomicLong();
+		java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+		// One read before the first slice, then one a slice: the compilers are busy for 12 slices,
+		// while the cost per request (1 µs) is steady from the 9th slice on.
+		java.util.function.LongSupplier compiler = () -> (reads.incrementAndGet() <= 13) ? compiled.addAndGet(400)
+				: compiled.get();
+		try {
+			WarmupSettings settings = new WarmupSettings();
+			settings.setConcurrency(1);
+			settings.setMaxRequests(Integer.MAX_VALUE);
+			WarmUp.Result result = new WarmUp("http://127.0.0.1:" + server.getAddress().getPort(),
+					List.of(new WarmupSettings.Request("GET", "/")), Map.of(), settings, Duration.ofSeconds(30),
+					() -> served.get() * 1_000, compiler)
+				.run();
+			assertThat(result.endedBecause()).as(result.toString()).contains("JIT compiler is quiet");
+			assertThat(reads.get()).as("slices read").isEqualTo(13 + WarmUp.QuietCompiler.QUIET_SLICES);
+		}
+		finally {
+			server.stop(0);
+		}
 	}
 
 	@Test
