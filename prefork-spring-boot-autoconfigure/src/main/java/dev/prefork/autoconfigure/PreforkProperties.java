@@ -427,6 +427,9 @@ public class PreforkProperties {
 		if (this.minReadyWorkers < 0) {
 			throw invalid("min-ready-workers", this.minReadyWorkers, "must be 0 or more");
 		}
+		if (this.worker.readyNice < 0 || this.worker.readyNice > 19) {
+			throw invalid("worker.ready-nice", this.worker.readyNice, "must be 0 (none) to 19");
+		}
 		this.memory.validate();
 		WarmupSettings.Problem warmupProblem = this.warmup.problem();
 		if (warmupProblem != null) {
@@ -698,6 +701,22 @@ public class PreforkProperties {
 		 * application, unless the user set them.
 		 */
 		private boolean shareCpus = true;
+
+		/**
+		 * Nice levels (0-19) a worker's threads go below the master's once it is ready. Linux
+		 * shares the CPU per thread: under load, the serving workers' busy request threads
+		 * would leave a worker that boots or warms up beside them (a reload, a replacement)
+		 * a sliver of it. 0 keeps workers at the master's priority.
+		 */
+		private int readyNice = 10;
+
+		public int getReadyNice() {
+			return this.readyNice;
+		}
+
+		public void setReadyNice(int readyNice) {
+			this.readyNice = readyNice;
+		}
 
 		public boolean isShareCpus() {
 			return this.shareCpus;

@@ -95,7 +95,8 @@ final class WorkerBudgets {
 		CpuShare cpu = new CpuShare(processors, properties.getWorker().isShareCpus(),
 				last(options, List.of("-XX:ActiveProcessorCount=")),
 				userSetsRequestThreads(environment) || !hasServletPool(environment),
-				last(options, List.of("-Djdk.virtualThreadScheduler.parallelism=")) != null);
+				last(options, List.of("-Djdk.virtualThreadScheduler.parallelism=")) != null,
+				properties.getWorker().getReadyNice());
 		return new WorkerBudget(memoryBudget, cpu, bytes(properties.getMaxWorkerMemory()),
 				bytes(properties.getMaxWorkerMemoryKill()));
 	}

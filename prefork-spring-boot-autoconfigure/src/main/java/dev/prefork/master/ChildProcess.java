@@ -16,6 +16,14 @@ public interface ChildProcess {
 	void signal(Signal signal);
 
 	/**
+	 * Lowers the CPU priority of every thread of the process to {@code increment} nice levels
+	 * below the master's (at most nice 19). It cannot be raised again without
+	 * {@code CAP_SYS_NICE}.
+	 */
+	default void lowerPriority(int increment) {
+	}
+
+	/**
 	 * Has the process write its thread dump (a JVM's), without waiting for it.
 	 * @param label names the dump, e.g. {@code worker-0}
 	 * @return where the dump goes, for the log: "to /tmp/...", or "to its console (SIGQUIT)"

@@ -17,9 +17,17 @@ package dev.prefork.master;
  * @param userSetsRequestThreads whether the user set the request threads, or the application has
  * no request pool to share (WebFlux)
  * @param userSetsCarriers whether the user set {@code -Djdk.virtualThreadScheduler.parallelism}
+ * @param readyNice nice levels a worker's threads go below the master's once it is ready
+ * ({@code prefork.worker.ready-nice}), so that one booting beside them is not starved; 0 for none
  */
 public record CpuShare(int processors, boolean enabled, String userProcessorOption, boolean userSetsRequestThreads,
-		boolean userSetsCarriers) {
+		boolean userSetsCarriers, int readyNice) {
+
+	/** A share that leaves workers at the master's priority. */
+	public CpuShare(int processors, boolean enabled, String userProcessorOption, boolean userSetsRequestThreads,
+			boolean userSetsCarriers) {
+		this(processors, enabled, userProcessorOption, userSetsRequestThreads, userSetsCarriers, 0);
+	}
 
 	/** Spring Boot's default {@code server.tomcat.threads.max} and {@code server.jetty.threads.max}. */
 	static final int REQUEST_THREADS = 200;
@@ -34,7 +42,8 @@ public record CpuShare(int processors, boolean enabled, String userProcessorOpti
 		int processors = processorsFor(workers);
 		int threads = requestThreadsFor(workers);
 		return ((processors > 0) ? "; " + processors + " of " + processors() + " processors each" : "")
-				+ ((threads > 0) ? ", up to " + threads + " request threads each" : "");
+				+ ((threads > 0) ? ", up to " + threads + " request threads each" : "")
+				+ ((this.readyNice > 0) ? "; ready workers at nice +" + this.readyNice : "");
 	}
 
 	/** Processors a worker of {@code workers} sees, or -1 when the master does not set it. */

@@ -114,6 +114,10 @@ final class WorkerPool {
 			return null;
 		}
 		worker.moveTo(WorkerState.READY);
+		int readyNice = worker.settings.budget().cpu().readyNice();
+		if (readyNice > 0) {
+			worker.process.lowerPriority(readyNice);
+		}
 		if (ready.warmup() != null) {
 			this.events.workerWarmedUp(worker.slot, worker.pid(), ready.warmup());
 		}

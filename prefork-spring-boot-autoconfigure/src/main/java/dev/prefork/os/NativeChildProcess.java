@@ -72,6 +72,13 @@ final class NativeChildProcess implements ChildProcess {
 	}
 
 	@Override
+	public synchronized void lowerPriority(int increment) {
+		if (!this.reaped) {
+			ThreadPriorities.lower(this.pid, increment);
+		}
+	}
+
+	@Override
 	public synchronized void signal(Signal signal) {
 		if (!this.reaped) {
 			Native.posix().kill(this.pid, signal.number());

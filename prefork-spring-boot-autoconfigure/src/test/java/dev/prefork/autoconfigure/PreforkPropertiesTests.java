@@ -101,6 +101,20 @@ class PreforkPropertiesTests {
 	}
 
 	@Test
+	void readyNiceIsZeroToNineteen() {
+		this.properties.getWorker().setReadyNice(20);
+		assertThatExceptionOfType(InvalidConfigurationPropertyValueException.class)
+			.isThrownBy(() -> this.properties.toMasterSettings("", 8080))
+			.satisfies((ex) -> assertThat(ex.getName()).isEqualTo("prefork.worker.ready-nice"))
+			.withMessageContaining("must be 0 (none) to 19");
+		this.properties.getWorker().setReadyNice(-1);
+		assertThatExceptionOfType(InvalidConfigurationPropertyValueException.class)
+			.isThrownBy(() -> this.properties.toMasterSettings("", 8080));
+		this.properties.getWorker().setReadyNice(19);
+		this.properties.toMasterSettings("", 8080);
+	}
+
+	@Test
 	void aBadWarmupRequestNamesItsPropertyAndValue() {
 		dev.prefork.worker.WarmupSettings.Request request = new dev.prefork.worker.WarmupSettings.Request();
 		request.setPath("/x");

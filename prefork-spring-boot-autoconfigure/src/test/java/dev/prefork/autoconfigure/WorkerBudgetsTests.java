@@ -93,6 +93,13 @@ class WorkerBudgetsTests {
 	}
 
 	@Test
+	void readyWorkersGoTenNiceLevelsDownUnlessSetOtherwise() {
+		assertThat(budget(List.of(), Map.of()).cpu().readyNice()).isEqualTo(10);
+		this.properties.getWorker().setReadyNice(0);
+		assertThat(budget(List.of(), Map.of()).cpu().readyNice()).isZero();
+	}
+
+	@Test
 	void requestThreadsOfTheUsersAreLeftAlone() {
 		assertThat(budget(List.of(), Map.of()).cpu().requestThreadsFor(2)).isEqualTo(100);
 		this.environment.setProperty("server.tomcat.threads.max", "50");

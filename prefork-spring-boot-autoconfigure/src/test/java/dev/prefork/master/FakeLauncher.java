@@ -49,6 +49,8 @@ final class FakeLauncher implements WorkerLauncher {
 
 		final List<Signal> signals = new ArrayList<>();
 
+		int loweredBy;
+
 		FakeProcess(WorkerSpec spec, int pid) {
 			this.spec = spec;
 			this.pid = pid;
@@ -62,6 +64,11 @@ final class FakeLauncher implements WorkerLauncher {
 		@Override
 		public void signal(Signal signal) {
 			this.signals.add(signal);
+		}
+
+		@Override
+		public void lowerPriority(int increment) {
+			this.loweredBy = increment;
 		}
 
 	}

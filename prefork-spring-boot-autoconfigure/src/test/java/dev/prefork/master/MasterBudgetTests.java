@@ -238,6 +238,24 @@ class MasterBudgetTests {
 		return this.launcher.launched.size();
 	}
 
+	/** prefork.worker.ready-nice: a worker's priority is lowered once it is ready, never while it boots or warms up. */
+	@Test
+	void aWorkerGoesBelowTheMastersPriorityOnlyOnceReady() throws Exception {
+		this.settings = this.settings.withBudget(new WorkerBudget(TWO_GIB, new CpuShare(4, true, null, false, false, 10),
+				0, 0));
+		this.nextSettings = this.settings;
+		start();
+		assertThat(this.launcher.launched).extracting((process) -> process.loweredBy).containsExactly(10, 10);
+		this.master.submit(new Command.Reload(null, Source.SIGNAL));
+		turn();
+		FakeProcess next = this.launcher.last();
+		this.master.submit(new Command.WorkerWarming(next.spec.id(), Duration.ofSeconds(30)));
+		turn();
+		assertThat(next.loweredBy).as("warming").isZero();
+		ready(next);
+		assertThat(next.loweredBy).isEqualTo(10);
+	}
+
 	@Test
 	void winchStopsEveryWorkerAndHupStartsThemSizedAgain() throws Exception {
 		start();

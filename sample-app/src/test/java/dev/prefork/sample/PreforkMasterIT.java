@@ -224,7 +224,28 @@ class PreforkMasterIT {
 			assertThat(ignored & 1).as("SIGHUP not ignored in the worker").isZero();
 			assertThat(statusMask(worker, "SigBlk")).isZero();
 			assertThat(master.output()).contains("SIGHUP was ignored when the master started (nohup?); resetting it");
+			// prefork.worker.ready-nice (10): every thread of a ready worker, none of the master's.
+			int masterNice = nice(master.pid(), master.pid());
+			assertThat(threadNices(worker)).as("the ready worker's threads").containsOnly(Math.min(19, masterNice + 10));
+			assertThat(threadNices(master.pid())).as("the master's threads").containsOnly(masterNice);
 		}
+	}
+
+	/** The nice value of each thread of {@code pid}. */
+	private static Set<Integer> threadNices(long pid) throws Exception {
+		Set<Integer> nices = new HashSet<>();
+		try (Stream<Path> threads = Files.list(Path.of("/proc/" + pid + "/task"))) {
+			for (Path thread : threads.toList()) {
+				nices.add(nice(pid, Long.parseLong(thread.getFileName().toString())));
+			}
+		}
+		return nices;
+	}
+
+	/** Field 19 of /proc/PID/task/TID/stat, counting from the pid; the command name may hold spaces. */
+	private static int nice(long pid, long tid) throws Exception {
+		String stat = Files.readString(Path.of("/proc/" + pid + "/task/" + tid + "/stat"));
+		return Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]);
 	}
 
 	/** In-flight requests as the workers' heartbeats report them. */
