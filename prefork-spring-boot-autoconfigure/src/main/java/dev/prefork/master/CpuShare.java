@@ -46,6 +46,15 @@ public record CpuShare(int processors, boolean enabled, String userProcessorOpti
 				+ ((this.readyNice > 0) ? "; ready workers at nice +" + this.readyNice : "");
 	}
 
+	/**
+	 * Workers that boot at once while the master starts: one per two processors (a JVM's boot
+	 * takes more than one: its main thread, JIT compilers and GC), at least one; all of them
+	 * when the master does not share the processors.
+	 */
+	public int bootsAtOnce() {
+		return this.enabled ? Math.max(1, this.processors / 2) : Integer.MAX_VALUE;
+	}
+
 	/** Processors a worker of {@code workers} sees, or -1 when the master does not set it. */
 	public int processorsFor(int workers) {
 		return (this.enabled && this.userProcessorOption == null) ? Math.max(1, this.processors / Math.max(1, workers))

@@ -481,11 +481,18 @@ public final class Master {
 		}
 	}
 
-	/** Every slot below the target has a worker, unless its respawn is backing off. */
+	/**
+	 * Every slot below the target has a worker, unless its respawn is backing off. While the
+	 * master starts, only {@link CpuShare#bootsAtOnce} boot at once: the first worker, which
+	 * clients wait for, does not share the processors with its siblings' boots.
+	 */
 	private void respawnEmptySlots(long now) {
-		for (int slot = 0; slot < this.plan.targetWorkers && isServing(); slot++) {
+		long mayBoot = (this.state == MasterState.STARTING)
+				? this.plan.settings.budget().cpu().bootsAtOnce() - this.workers.count(WorkerState.BOOTING) : Long.MAX_VALUE;
+		for (int slot = 0; slot < this.plan.targetWorkers && isServing() && mayBoot > 0; slot++) {
 			if (this.workers.active(slot).isEmpty() && this.backoff.mayRespawn(slot, now)) {
 				spawn(slot, null, null, spawnReason(slot), now);
+				mayBoot--;
 			}
 		}
 	}

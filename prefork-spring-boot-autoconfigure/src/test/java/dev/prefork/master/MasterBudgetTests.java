@@ -256,6 +256,29 @@ class MasterBudgetTests {
 		assertThat(next.loweredBy).isEqualTo(10);
 	}
 
+	/**
+	 * At start on 2 processors, one worker boots at a time: the next one once the previous one's
+	 * application has started (warming up) or it is ready.
+	 */
+	@Test
+	void atStartOneWorkerBootsPerTwoProcessors() throws Exception {
+		this.settings = budgeted(3, new WorkerBudget(TWO_GIB, new CpuShare(2, true, null, false, false), 0, 0));
+		this.master = new Master(this.settings, this.launcher, () -> this.settings, () -> {
+		}, this.clock::get, 42);
+		turn();
+		assertThat(this.launcher.launched).as("the first alone").hasSize(1);
+		this.master.submit(new Command.WorkerWarming(this.launcher.last().spec.id(), Duration.ofSeconds(5)));
+		turn();
+		assertThat(this.launcher.launched).as("the next while the first warms up").hasSize(2);
+		turn();
+		assertThat(this.launcher.launched).hasSize(2);
+		ready(this.launcher.launched.get(1));
+		assertThat(this.launcher.launched).hasSize(3);
+		assertThat(this.launcher.launched).extracting((process) -> process.spec.slot()).containsExactly(0, 1, 2);
+		assertThat(new CpuShare(8, true, null, false, false).bootsAtOnce()).isEqualTo(4);
+		assertThat(new CpuShare(8, false, null, false, false).bootsAtOnce()).as("no share").isEqualTo(Integer.MAX_VALUE);
+	}
+
 	@Test
 	void winchStopsEveryWorkerAndHupStartsThemSizedAgain() throws Exception {
 		start();
