@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # First start of a new jar (no class-data archive yet), with and without the warm-up: the time
-# from `java -jar` to N ready workers, against the same application as one plain JVM
+# from `java -jar` to the first 200 (what a client and a readiness probe with min-ready-workers=1
+# see) and to N ready workers, against the same application as one plain JVM
 # (prefork.enabled=false: the time to its first 200); then the first load, wrk -t2 -c32 for
 # FIRST seconds with --timeout 2s: requests over 2 s and the request rate.
 #
@@ -41,8 +42,8 @@ first_load() {
 }
 
 echo "# $APP app, $(nproc) cores, $("$JAVA" -version 2>&1 | head -1), no archive at start (preload=auto), first load wrk -t2 -c32 -d${FIRST}s --timeout 2s, commit $(git rev-parse --short HEAD)"
-echo "| run | workers | warm-up | plain JVM to first 200 | prefork to N ready | ratio | first load: requests over 2 s | first load req/s |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| run | workers | warm-up | plain JVM to first 200 | prefork to first 200 | ratio | prefork to N ready | ratio | first load: requests over 2 s | first load req/s |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
 for run in $(seq "$RUNS"); do
   for n in $COUNTS; do
     modes=$MODES; [ $((run % 2)) -eq 0 ] && modes=$(echo "$MODES" | awk '{ for (i = NF; i > 0; i--) printf "%s ", $i }')
@@ -53,12 +54,16 @@ for run in $(seq "$RUNS"); do
       rm -rf "$WORK/archives"
       start=$(now)
       start_master --prefork.workers="$n" --prefork.preload-dir="$WORK/archives" --prefork.warmup.enabled="$enabled"
+      (until curl -sf -o /dev/null --max-time 2 "$URL"; do sleep 0.05; done; elapsed "$start" > "$WORK/first200") &
+      poller=$!
       await_ready "$n" 600
       took=$(elapsed "$start")
+      wait "$poller"; first=$(cat "$WORK/first200")
       read -r timeouts rate < <(first_load)
       stop_master
       ratio=$(awk -v a="$took" -v b="$base" 'BEGIN { printf "%.2f", a / b }')
-      echo "| $run | $n | $mode | $base s | $took s | $ratio | $timeouts | $rate |"
+      ratio1=$(awk -v a="$first" -v b="$base" 'BEGIN { printf "%.2f", a / b }')
+      echo "| $run | $n | $mode | $base s | $first s | $ratio1 | $took s | $ratio | $timeouts | $rate |"
     done
   done
 done

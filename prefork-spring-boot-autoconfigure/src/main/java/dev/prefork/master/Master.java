@@ -545,8 +545,10 @@ public final class Master {
 	 * @param reason why it is spawned, for the spawn counter
 	 */
 	private void spawn(int slot, Worker replaces, ExitReason replaceReason, String reason, long now) {
-		// Clients wait for the first ready worker (unless an old master of an upgrade serves them).
-		boolean nobodyServes = this.workers.count(WorkerState.READY) == 0 && this.upgrade.oldMasterPid() == null;
+		// Clients wait for the first workers: at the first start (staggered, so some boot while
+		// others serve) or with every worker gone; unless an old master of an upgrade serves them.
+		boolean nobodyServes = (this.state == MasterState.STARTING || this.workers.count(WorkerState.READY) == 0)
+				&& this.upgrade.oldMasterPid() == null;
 		try {
 			Worker worker = this.workers.spawn(slot, this.plan.generation, this.plan.settings, this.plan.targetWorkers,
 					nobodyServes, this::submit, now);

@@ -275,6 +275,9 @@ class MasterBudgetTests {
 		ready(this.launcher.launched.get(1));
 		assertThat(this.launcher.launched).hasSize(3);
 		assertThat(this.launcher.launched).extracting((process) -> process.spec.slot()).containsExactly(0, 1, 2);
+		assertThat(this.launcher.launched).as("each a first start's short warm-up, though another one serves")
+			.extracting((process) -> process.spec.nobodyServes())
+			.containsOnly(true);
 		assertThat(new CpuShare(8, true, null, false, false).bootsAtOnce()).isEqualTo(4);
 		assertThat(new CpuShare(8, false, null, false, false).bootsAtOnce()).as("no share").isEqualTo(Integer.MAX_VALUE);
 	}
