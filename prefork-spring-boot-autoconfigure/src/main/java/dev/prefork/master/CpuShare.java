@@ -47,12 +47,12 @@ public record CpuShare(int processors, boolean enabled, String userProcessorOpti
 	}
 
 	/**
-	 * Workers that boot at once while the master starts: one per two processors (a JVM's boot
-	 * takes more than one: its main thread, JIT compilers and GC), at least one; all of them
-	 * when the master does not share the processors.
+	 * Whether the first of {@code workers} boots alone at the master's start: when they would
+	 * share the processors (fewer than two each: a JVM's boot takes more than one, its main
+	 * thread, JIT compilers and GC), and the master shares them out.
 	 */
-	public int bootsAtOnce() {
-		return this.enabled ? Math.max(1, this.processors / 2) : Integer.MAX_VALUE;
+	public boolean headStart(int workers) {
+		return this.enabled && this.processors < 2 * workers;
 	}
 
 	/** Processors a worker of {@code workers} sees, or -1 when the master does not set it. */

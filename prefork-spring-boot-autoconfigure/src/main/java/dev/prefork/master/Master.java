@@ -482,13 +482,15 @@ public final class Master {
 	}
 
 	/**
-	 * Every slot below the target has a worker, unless its respawn is backing off. While the
-	 * master starts, only {@link CpuShare#bootsAtOnce} boot at once: the first worker, which
-	 * clients wait for, does not share the processors with its siblings' boots.
+	 * Every slot below the target has a worker, unless its respawn is backing off. A start on
+	 * a busy box ({@link CpuShare#headStart}) gives the first worker, which clients wait for,
+	 * a head start: the others boot once its application has started.
 	 */
 	private void respawnEmptySlots(long now) {
-		long mayBoot = (this.state == MasterState.STARTING)
-				? this.plan.settings.budget().cpu().bootsAtOnce() - this.workers.count(WorkerState.BOOTING) : Long.MAX_VALUE;
+		boolean headStart = this.state == MasterState.STARTING
+				&& this.plan.settings.budget().cpu().headStart(this.plan.targetWorkers)
+				&& this.workers.count(WorkerState.WARMING) + this.workers.count(WorkerState.READY) == 0;
+		long mayBoot = headStart ? 1 - this.workers.count(WorkerState.BOOTING) : Long.MAX_VALUE;
 		for (int slot = 0; slot < this.plan.targetWorkers && isServing() && mayBoot > 0; slot++) {
 			if (this.workers.active(slot).isEmpty() && this.backoff.mayRespawn(slot, now)) {
 				spawn(slot, null, null, spawnReason(slot), now);

@@ -257,29 +257,26 @@ class MasterBudgetTests {
 	}
 
 	/**
-	 * At start on 2 processors, one worker boots at a time: the next one once the previous one's
-	 * application has started (warming up) or it is ready.
+	 * At start with fewer than two processors a worker, the first worker boots alone; the
+	 * others once its application has started (it warms up), each with a first start's short
+	 * warm-up though the first one may already serve.
 	 */
 	@Test
-	void atStartOneWorkerBootsPerTwoProcessors() throws Exception {
+	void atStartOnABusyBoxTheFirstWorkerBootsAlone() throws Exception {
 		this.settings = budgeted(3, new WorkerBudget(TWO_GIB, new CpuShare(2, true, null, false, false), 0, 0));
 		this.master = new Master(this.settings, this.launcher, () -> this.settings, () -> {
 		}, this.clock::get, 42);
 		turn();
+		turn();
 		assertThat(this.launcher.launched).as("the first alone").hasSize(1);
 		this.master.submit(new Command.WorkerWarming(this.launcher.last().spec.id(), Duration.ofSeconds(5)));
 		turn();
-		assertThat(this.launcher.launched).as("the next while the first warms up").hasSize(2);
-		turn();
-		assertThat(this.launcher.launched).hasSize(2);
-		ready(this.launcher.launched.get(1));
-		assertThat(this.launcher.launched).hasSize(3);
+		assertThat(this.launcher.launched).as("the others once it warms up").hasSize(3);
 		assertThat(this.launcher.launched).extracting((process) -> process.spec.slot()).containsExactly(0, 1, 2);
-		assertThat(this.launcher.launched).as("each a first start's short warm-up, though another one serves")
-			.extracting((process) -> process.spec.nobodyServes())
-			.containsOnly(true);
-		assertThat(new CpuShare(8, true, null, false, false).bootsAtOnce()).isEqualTo(4);
-		assertThat(new CpuShare(8, false, null, false, false).bootsAtOnce()).as("no share").isEqualTo(Integer.MAX_VALUE);
+		assertThat(this.launcher.launched).extracting((process) -> process.spec.nobodyServes()).containsOnly(true);
+		assertThat(new CpuShare(6, true, null, false, false).headStart(3)).as("two processors each").isFalse();
+		assertThat(new CpuShare(5, true, null, false, false).headStart(3)).isTrue();
+		assertThat(new CpuShare(2, false, null, false, false).headStart(3)).as("no share").isFalse();
 	}
 
 	@Test
