@@ -703,7 +703,7 @@ public class PreforkProperties {
 		private boolean shareCpus = true;
 
 		/**
-		 * Nice levels (0-19) a worker's threads go below the master's once it is ready. Linux
+		 * Nice levels (0-19) a worker's threads go below the master's once its application has started (warming up, or ready). Linux
 		 * shares the CPU per thread: under load, the serving workers' busy request threads
 		 * would leave a worker that boots or warms up beside them (a reload, a replacement)
 		 * a sliver of it. 0 keeps workers at the master's priority.

@@ -17,7 +17,7 @@ package dev.prefork.master;
  * @param userSetsRequestThreads whether the user set the request threads, or the application has
  * no request pool to share (WebFlux)
  * @param userSetsCarriers whether the user set {@code -Djdk.virtualThreadScheduler.parallelism}
- * @param readyNice nice levels a worker's threads go below the master's once it is ready
+ * @param readyNice nice levels a worker's threads go below the master's once its application has started
  * ({@code prefork.worker.ready-nice}), so that one booting beside them is not starved; 0 for none
  */
 public record CpuShare(int processors, boolean enabled, String userProcessorOption, boolean userSetsRequestThreads,

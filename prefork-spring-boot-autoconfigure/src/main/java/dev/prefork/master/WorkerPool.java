@@ -91,6 +91,19 @@ final class WorkerPool {
 		return worker;
 	}
 
+	/**
+	 * {@code prefork.worker.ready-nice}: once its application has started, a worker goes below
+	 * the ones that still boot (a context's refresh is one thread: under load, the serving
+	 * workers' request threads would leave it a sliver of the CPU). Its warm-up then shares the
+	 * CPU with the serving workers as their equal, instead of starving them.
+	 */
+	private static void lowerPriority(Worker worker) {
+		int nice = worker.settings.budget().cpu().readyNice();
+		if (nice > 0) {
+			worker.process.lowerPriority(nice);
+		}
+	}
+
 	/** A worker said it warms itself up: it must be ready within the limit it gave plus a grace. */
 	void warming(Command.WorkerWarming warming, long now) {
 		Worker worker = get(warming.workerId()).orElse(null);
@@ -98,6 +111,7 @@ final class WorkerPool {
 			return;
 		}
 		worker.moveTo(WorkerState.WARMING);
+		lowerPriority(worker);
 		worker.warmingDeadline = now + warming.limit().plus(MasterSettings.WARMUP_GRACE).toMillis();
 		logger.info(worker + " started in " + MasterStatus.seconds(now - worker.spawnedAt)
 				+ " s; warming up before it takes requests");
@@ -113,11 +127,10 @@ final class WorkerPool {
 		if (worker == null || !worker.isBooting()) {
 			return null;
 		}
-		worker.moveTo(WorkerState.READY);
-		int readyNice = worker.settings.budget().cpu().readyNice();
-		if (readyNice > 0) {
-			worker.process.lowerPriority(readyNice);
+		if (worker.state == WorkerState.BOOTING) {
+			lowerPriority(worker); // it did not warm up
 		}
+		worker.moveTo(WorkerState.READY);
 		if (ready.warmup() != null) {
 			this.events.workerWarmedUp(worker.slot, worker.pid(), ready.warmup());
 		}

@@ -238,7 +238,10 @@ class MasterBudgetTests {
 		return this.launcher.launched.size();
 	}
 
-	/** prefork.worker.ready-nice: a worker's priority is lowered once it is ready, never while it boots or warms up. */
+	/**
+	 * prefork.worker.ready-nice: a worker's priority is lowered once its application has started
+	 * (warming up, or ready without a warm-up), never while it boots.
+	 */
 	@Test
 	void aWorkerGoesBelowTheMastersPriorityOnlyOnceReady() throws Exception {
 		this.settings = this.settings.withBudget(new WorkerBudget(TWO_GIB, new CpuShare(4, true, null, false, false, 10),
@@ -249,11 +252,11 @@ class MasterBudgetTests {
 		this.master.submit(new Command.Reload(null, Source.SIGNAL));
 		turn();
 		FakeProcess next = this.launcher.last();
+		turn();
+		assertThat(next.loweredBy).as("booting").isZero();
 		this.master.submit(new Command.WorkerWarming(next.spec.id(), Duration.ofSeconds(30)));
 		turn();
-		assertThat(next.loweredBy).as("warming").isZero();
-		ready(next);
-		assertThat(next.loweredBy).isEqualTo(10);
+		assertThat(next.loweredBy).as("warming").isEqualTo(10);
 	}
 
 	/**
