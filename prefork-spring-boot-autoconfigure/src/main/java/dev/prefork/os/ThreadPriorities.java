@@ -1,6 +1,9 @@
 package dev.prefork.os;
 
 import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
 
@@ -12,6 +15,9 @@ import org.apache.commons.logging.LogFactory;
  * {@code setpriority(PRIO_PROCESS, pid)} changes only the thread whose id is {@code pid}, so
  * each thread of {@code /proc/PID/task} is changed, twice over to catch threads started
  * meanwhile by a thread not changed yet; a thread started later inherits its creator's.
+ * The JIT compiler threads keep the master's level: a new worker's compiles then finish while
+ * its warm-up requests share the CPU with the serving workers' requests, and they are idle
+ * once the code is compiled.
  */
 final class ThreadPriorities {
 
@@ -29,21 +35,32 @@ final class ThreadPriorities {
 	 * thread's (the master's), at most 19.
 	 */
 	static void lower(int pid, int increment) {
+		String tasks = "/proc/" + pid + "/task/";
 		int nice = Math.min(LOWEST, Native.posix().getpriority(PRIO_PROCESS, 0) + increment);
 		Set<String> done = new HashSet<>();
 		for (int pass = 0; pass < 2; pass++) {
-			String[] threads = new File("/proc/" + pid + "/task").list();
+			String[] threads = new File(tasks).list();
 			if (threads == null) {
 				return; // gone meanwhile
 			}
 			for (String thread : threads) {
-				if (done.add(thread) && Native.posix().setpriority(PRIO_PROCESS, Integer.parseInt(thread), nice) != 0
+				if (done.add(thread) && !isCompiler(tasks + thread) && Native.posix().setpriority(PRIO_PROCESS, Integer.parseInt(thread), nice) != 0
 						&& Native.errno() != 3 /* ESRCH: the thread ended */) {
 					logger.warn("Cannot lower the CPU priority of pid " + pid + " (thread " + thread + ") to nice " + nice
 							+ ": errno " + Native.errno() + "; prefork.worker.ready-nice has no effect on it");
 					return;
 				}
 			}
+		}
+	}
+
+	/** HotSpot's C1 and C2 compiler threads ({@code comm}: "C2 CompilerThre", 15 characters). */
+	private static boolean isCompiler(String task) {
+		try {
+			return Files.readString(Path.of(task, "comm")).contains("CompilerThre");
+		}
+		catch (IOException ex) {
+			return false; // gone meanwhile
 		}
 	}
 

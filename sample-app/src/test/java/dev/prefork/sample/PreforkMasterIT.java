@@ -224,19 +224,22 @@ class PreforkMasterIT {
 			assertThat(ignored & 1).as("SIGHUP not ignored in the worker").isZero();
 			assertThat(statusMask(worker, "SigBlk")).isZero();
 			assertThat(master.output()).contains("SIGHUP was ignored when the master started (nohup?); resetting it");
-			// prefork.worker.ready-nice (10): every thread of a ready worker, none of the master's.
+			// prefork.worker.ready-nice (10): every thread of a ready worker but its JIT compilers, none of the master's.
 			int masterNice = nice(master.pid(), master.pid());
-			assertThat(threadNices(worker)).as("the ready worker's threads").containsOnly(Math.min(19, masterNice + 10));
-			assertThat(threadNices(master.pid())).as("the master's threads").containsOnly(masterNice);
+			assertThat(threadNices(worker, false)).as("the ready worker's threads").containsOnly(Math.min(19, masterNice + 10));
+			assertThat(threadNices(worker, true)).as("its JIT compiler threads").containsOnly(masterNice);
+			assertThat(threadNices(master.pid(), false)).as("the master's threads").containsOnly(masterNice);
 		}
 	}
 
-	/** The nice value of each thread of {@code pid}. */
-	private static Set<Integer> threadNices(long pid) throws Exception {
+	/** The nice value of each thread of {@code pid}: its JIT compiler threads, or all the others. */
+	private static Set<Integer> threadNices(long pid, boolean compilers) throws Exception {
 		Set<Integer> nices = new HashSet<>();
 		try (Stream<Path> threads = Files.list(Path.of("/proc/" + pid + "/task"))) {
 			for (Path thread : threads.toList()) {
-				nices.add(nice(pid, Long.parseLong(thread.getFileName().toString())));
+				if (Files.readString(thread.resolve("comm")).contains("CompilerThre") == compilers) {
+					nices.add(nice(pid, Long.parseLong(thread.getFileName().toString())));
+				}
 			}
 		}
 		return nices;
