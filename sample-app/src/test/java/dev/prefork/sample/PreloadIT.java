@@ -158,7 +158,9 @@ class PreloadIT {
 				training[0] = ProcessHandle.of(master.pid())
 					.stream()
 					.flatMap(ProcessHandle::children)
-					.filter((child) -> child.info().commandLine().orElse("").matches(".*-XX:(AOTCacheOutput|ArchiveClassesAtExit)=.*"))
+					// java itself: before its exec, chrt (which sets the policy first) has the same arguments
+					.filter((child) -> child.info().command().orElse("").endsWith("/java")
+							&& child.info().commandLine().orElse("").matches(".*-XX:(AOTCacheOutput|ArchiveClassesAtExit)=.*"))
 					.findFirst()
 					.orElse(null);
 				return training[0] != null;

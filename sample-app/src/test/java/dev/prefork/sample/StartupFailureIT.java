@@ -27,8 +27,10 @@ class StartupFailureIT {
 		assertThat(exited.output()).contains("sample.fail-on-start=true: failing on purpose")
 			.contains("failed to boot (exit code 3: the application context failed to start)")
 			.contains("Stopping the master instead of respawning workers that cannot boot");
-		assertThat(exited.output().split("Booting worker", -1)).as("no respawn").hasSize(3);
-		assertThat(exited.started()).as("the workers were seen, and checked gone").hasSizeGreaterThanOrEqualTo(2)
+		// Worker 1 boots too, unless worker 0 had a head start (fewer than two processors a worker).
+		assertThat(exited.output().split("Booting worker 0 ", -1)).as("no respawn of worker 0").hasSize(2);
+		assertThat(exited.output().split("Booting worker 1 ", -1)).as("no respawn of worker 1").hasSizeLessThanOrEqualTo(2);
+		assertThat(exited.started()).as("the workers were seen, and checked gone").isNotEmpty()
 			.allSatisfy((pid) -> assertThat(MasterProcess.isRunning(pid)).as("pid " + pid).isFalse());
 	}
 
