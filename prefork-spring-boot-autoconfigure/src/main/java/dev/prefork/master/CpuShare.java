@@ -43,7 +43,7 @@ public record CpuShare(int processors, boolean enabled, String userProcessorOpti
 		int threads = requestThreadsFor(workers);
 		return ((processors > 0) ? "; " + processors + " of " + processors() + " processors each" : "")
 				+ ((threads > 0) ? ", up to " + threads + " request threads each" : "")
-				+ ((this.readyNice > 0) ? "; ready workers at nice +" + this.readyNice : "");
+				+ ((this.readyNice > 0) ? "; workers at nice +" + this.readyNice + " once started" : "");
 	}
 
 	/**

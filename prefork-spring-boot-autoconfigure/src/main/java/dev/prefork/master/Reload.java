@@ -264,7 +264,8 @@ final class Reload {
 		}
 		if (booting + warming > 0) {
 			return false;
-		}		for (Worker worker : workers.active()) {
+		}
+		for (Worker worker : workers.active()) {
 			if (worker.generation != this.running.generation) {
 				logger.info(worker + " is of generation " + worker.generation + "; stopping it gracefully");
 				workers.retireGracefully(worker, ExitReason.GRACEFUL, now);
