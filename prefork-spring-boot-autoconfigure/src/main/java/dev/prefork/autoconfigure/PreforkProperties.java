@@ -54,6 +54,19 @@ public class PreforkProperties {
 	private long maxRequestsJitter = 0;
 
 	/**
+	 * Time after its start at which a worker is replaced by a fresh one (readiness-gated, one
+	 * at a time, like max-requests; uWSGI's max-worker-lifetime), such as 12h. Unset or 0
+	 * never recycles by age.
+	 */
+	private Duration maxWorkerLifetime;
+
+	/**
+	 * Up to this much longer than max-worker-lifetime, drawn at random per worker, so that
+	 * workers started together do not all recycle together.
+	 */
+	private Duration maxWorkerLifetimeJitter = Duration.ZERO;
+
+	/**
 	 * Time a ready worker may go without a heartbeat before it is killed (after a thread
 	 * dump) and replaced. A heartbeat is a task run on the worker's request thread pool.
 	 */
@@ -238,6 +251,22 @@ public class PreforkProperties {
 		this.maxWorkers = maxWorkers;
 	}
 
+	public Duration getMaxWorkerLifetime() {
+		return this.maxWorkerLifetime;
+	}
+
+	public void setMaxWorkerLifetime(Duration maxWorkerLifetime) {
+		this.maxWorkerLifetime = maxWorkerLifetime;
+	}
+
+	public Duration getMaxWorkerLifetimeJitter() {
+		return this.maxWorkerLifetimeJitter;
+	}
+
+	public void setMaxWorkerLifetimeJitter(Duration maxWorkerLifetimeJitter) {
+		this.maxWorkerLifetimeJitter = maxWorkerLifetimeJitter;
+	}
+
 	public long getMaxRequests() {
 		return this.maxRequests;
 	}
@@ -418,6 +447,12 @@ public class PreforkProperties {
 		if (this.maxRequestsJitter < 0) {
 			throw invalid("max-requests-jitter", this.maxRequestsJitter, "must be 0 or more");
 		}
+		if (this.maxWorkerLifetime != null && this.maxWorkerLifetime.isNegative()) {
+			throw invalid("max-worker-lifetime", this.maxWorkerLifetime, "must be 0 (never recycle by age) or more, such as 12h");
+		}
+		if (this.maxWorkerLifetimeJitter == null || this.maxWorkerLifetimeJitter.isNegative()) {
+			throw invalid("max-worker-lifetime-jitter", this.maxWorkerLifetimeJitter, "must be 0 or more, such as 30m");
+		}
 		requirePositive("timeout", this.timeout);
 		requirePositive("graceful-timeout", this.gracefulTimeout);
 		requirePositive("boot-timeout", this.bootTimeout);
@@ -447,7 +482,8 @@ public class PreforkProperties {
 		return new MasterSettings(this.workers, this.maxWorkers, this.timeout, this.gracefulTimeout, this.bootTimeout,
 				this.maxRequests, this.maxRequestsJitter, this.reload.getStrategy(), this.worker.jvmArgList(),
 				new ListenAddress(listenHost, listenPort, this.backlog), gpuList(System.getenv("USE_GPUS")), budget,
-				this.minReadyWorkers);
+				this.minReadyWorkers, (this.maxWorkerLifetime != null) ? this.maxWorkerLifetime : Duration.ZERO,
+				this.maxWorkerLifetimeJitter);
 	}
 
 	/** prefork.gpus, or else USE_GPUS, checked. */

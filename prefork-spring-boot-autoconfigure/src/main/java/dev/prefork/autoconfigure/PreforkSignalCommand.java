@@ -21,7 +21,8 @@ import org.springframework.core.env.Environment;
 
 /**
  * {@code java -jar app.jar --prefork.signal=reload --prefork.pidfile=/run/app.pid}: sends the
- * running master the signal for a command and exits, like {@code uwsgi --reload pidfile}.
+ * running master the signal for a command and exits, like {@code uwsgi --reload pidfile};
+ * {@code --prefork.signal=status} prints its status instead ({@link PreforkStatusCommand}).
  */
 final class PreforkSignalCommand {
 
@@ -62,9 +63,11 @@ final class PreforkSignalCommand {
 	static int run(Environment environment, JvmCommandLine self, Path workingDirectory, PrintStream out,
 			PrintStream err) {
 		String command = environment.getProperty("prefork.signal", "").trim();
+		boolean status = command.equals(PreforkStatusCommand.NAME);
 		String signal = ControlCommand.ofName(command).flatMap(ControlCommand::signal).orElse(null);
-		if (signal == null) {
-			err.println("prefork.signal: unknown command '" + command + "'; use one of " + ControlCommand.signalledNames());
+		if (signal == null && !status) {
+			err.println("prefork.signal: unknown command '" + command + "'; use one of " + ControlCommand.signalledNames()
+					+ ", or " + PreforkStatusCommand.NAME);
 			return 2;
 		}
 		String pidfile = environment.getProperty("prefork.pidfile");
@@ -93,8 +96,12 @@ final class PreforkSignalCommand {
 		}
 		String refused = notMasterOf(self, workingDirectory, path, pid.get());
 		if (refused != null) {
-			err.println("Not sending SIG" + signal + " to pid " + pid.get() + " named by pidfile " + path + ": " + refused);
+			err.println("Not " + (status ? "asking for the status of" : "sending SIG" + signal + " to") + " pid "
+					+ pid.get() + " named by pidfile " + path + ": " + refused);
 			return 1;
+		}
+		if (status) {
+			return PreforkStatusCommand.run(environment, pid.get(), out, err);
 		}
 		if (Native.posix().kill(pid.get().intValue(), MasterSignals.number(signal)) != 0) {
 			err.println("Cannot send SIG" + signal + " to pid " + pid.get() + ": errno " + Native.posix().errno());

@@ -20,6 +20,9 @@ public enum ExitReason {
 	/** Served {@code prefork.max-requests} and was replaced. */
 	MAX_REQUESTS,
 
+	/** Ran for {@code prefork.max-worker-lifetime} and was replaced. */
+	LIFETIME,
+
 	/** Stopped because the number of workers went down. */
 	SCALE_DOWN,
 

@@ -21,15 +21,26 @@ import java.util.List;
  * @param budget each worker's share of memory and processors
  * @param minReadyWorkers the master is healthy (ready for traffic) with at least this many
  * ready workers
+ * @param maxWorkerLifetime how long after its spawn a worker is recycled, zero for never
+ * @param maxWorkerLifetimeJitter up to this much longer, drawn per worker, so that workers
+ * started together do not all recycle together
  */
 public record MasterSettings(int workers, int maxWorkers, Duration timeout, Duration gracefulTimeout,
 		Duration bootTimeout, long maxRequests, long maxRequestsJitter, ReloadStrategy reloadStrategy,
 		List<String> workerJvmArgs, ListenAddress listen, List<String> gpus, WorkerBudget budget,
-		int minReadyWorkers) {
+		int minReadyWorkers, Duration maxWorkerLifetime, Duration maxWorkerLifetimeJitter) {
 
 	public MasterSettings {
 		workerJvmArgs = List.copyOf(workerJvmArgs);
 		gpus = List.copyOf(gpus);
+	}
+
+	/** Settings whose workers are not recycled by age. */
+	public MasterSettings(int workers, int maxWorkers, Duration timeout, Duration gracefulTimeout, Duration bootTimeout,
+			long maxRequests, long maxRequestsJitter, ReloadStrategy reloadStrategy, List<String> workerJvmArgs,
+			ListenAddress listen, List<String> gpus, WorkerBudget budget, int minReadyWorkers) {
+		this(workers, maxWorkers, timeout, gracefulTimeout, bootTimeout, maxRequests, maxRequestsJitter, reloadStrategy,
+				workerJvmArgs, listen, gpus, budget, minReadyWorkers, Duration.ZERO, Duration.ZERO);
 	}
 
 	/** Settings whose workers size themselves. */
@@ -44,7 +55,7 @@ public record MasterSettings(int workers, int maxWorkers, Duration timeout, Dura
 	public MasterSettings withBudget(WorkerBudget budget) {
 		return new MasterSettings(this.workers, this.maxWorkers, this.timeout, this.gracefulTimeout, this.bootTimeout,
 				this.maxRequests, this.maxRequestsJitter, this.reloadStrategy, this.workerJvmArgs, this.listen, this.gpus,
-				budget, this.minReadyWorkers);
+				budget, this.minReadyWorkers, this.maxWorkerLifetime, this.maxWorkerLifetimeJitter);
 	}
 
 	/** How long a quick stop waits for workers before killing them. */

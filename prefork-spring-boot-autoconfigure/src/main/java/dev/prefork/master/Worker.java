@@ -46,6 +46,9 @@ final class Worker {
 	/** Requests after which this worker is recycled; {@code Long.MAX_VALUE} for never. */
 	final long maxRequests;
 
+	/** When {@code prefork.max-worker-lifetime} (plus its draw of the jitter) is up; {@code Long.MAX_VALUE} for never. */
+	long lifetimeEndsAt = Long.MAX_VALUE;
+
 	/** Its max heap as started, or -1 if the JVM chose it. */
 	long maxHeapBytes = -1;
 

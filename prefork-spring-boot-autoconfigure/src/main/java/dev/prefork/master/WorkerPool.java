@@ -84,11 +84,20 @@ final class WorkerPool {
 		ChildProcess process = this.launcher.launch(spec, events);
 		Worker worker = new Worker(spec.id(), slot, generation, settings, process, now, maxRequests);
 		worker.gpu = spec.gpu();
+		worker.lifetimeEndsAt = lifetimeEnd(settings, now, this.random);
 		worker.maxHeapBytes = spec.resources().maxHeapBytes();
 		this.workers.put(worker.id, worker);
 		logger.info("Booting worker " + slot + " (pid " + process.pid() + ", generation " + generation
 				+ ((worker.gpu != null) ? ", GPU " + worker.gpu : "") + ")");
 		return worker;
+	}
+
+	/** When a worker spawned at {@code spawnedAt} is due for recycling by age, with its own draw of the jitter. */
+	static long lifetimeEnd(MasterSettings settings, long spawnedAt, SplittableRandom random) {
+		long lifetime = settings.maxWorkerLifetime().toMillis();
+		return (lifetime > 0)
+				? spawnedAt + lifetime + random.nextLong(settings.maxWorkerLifetimeJitter().toMillis() + 1)
+				: Long.MAX_VALUE;
 	}
 
 	/**
@@ -280,7 +289,8 @@ final class WorkerPool {
 
 	/**
 	 * Why a ready worker is due to be replaced, or null: it served its {@code max-requests},
-	 * went above {@code max-worker-memory}, or has a larger heap than {@code heapNow} allows.
+	 * ran for its {@code max-worker-lifetime}, went above {@code max-worker-memory}, or has a
+	 * larger heap than {@code heapNow} allows.
 	 */
 	static ExitReason dueForReplacement(Worker worker, long heapNow, long now) {
 		if (worker.state != WorkerState.READY || now < worker.recycleNotBefore) {
@@ -289,6 +299,12 @@ final class WorkerPool {
 		if (worker.requests >= worker.maxRequests) {
 			logger.info(worker + " served " + worker.requests + " requests (limit " + worker.maxRequests + "); recycling it");
 			return ExitReason.MAX_REQUESTS;
+		}
+		if (now >= worker.lifetimeEndsAt) {
+			logger.info(worker + " has run for " + MasterStatus.seconds(now - worker.spawnedAt)
+					+ " s (prefork.max-worker-lifetime " + MasterStatus.seconds(worker.settings.maxWorkerLifetime().toMillis())
+					+ " s and its jitter); recycling it");
+			return ExitReason.LIFETIME;
 		}
 		if (worker.overMemory) {
 			return ExitReason.MEMORY;

@@ -222,6 +222,8 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 	/** The JVM options a worker starts with that hooks may change: its share of the machine, then prefork.worker.jvm-args. */
 	private static List<String> jvmOptions(WorkerSpec spec) {
 		List<String> options = new ArrayList<>();
+		// First, so that ps tells the workers (and their slots) from the master, which has none.
+		options.add(WorkerEnvironment.PROCESS_MARKER + spec.slot());
 		WorkerBudget.WorkerResources resources = spec.resources();
 		if (resources.heapOption() != null) {
 			options.add(resources.heapOption());

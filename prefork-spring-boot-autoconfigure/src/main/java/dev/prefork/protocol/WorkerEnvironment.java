@@ -20,6 +20,13 @@ public final class WorkerEnvironment {
 	/** The worker's slot, 0..workers-1. */
 	public static final String SLOT = "PREFORK_WORKER_SLOT";
 
+	/**
+	 * The first option of a worker's command line, followed by its slot: what tells the
+	 * workers from the master in {@code ps} (gunicorn's {@code worker [app]} process title).
+	 * The same property as {@link #SLOT}.
+	 */
+	public static final String PROCESS_MARKER = "-Dprefork.worker.slot=";
+
 	/** The worker's generation, incremented by every reload. */
 	public static final String GENERATION = "PREFORK_WORKER_GENERATION";
 

@@ -101,6 +101,21 @@ class PreforkPropertiesTests {
 	}
 
 	@Test
+	void maxWorkerLifetimeIsUnsetByDefaultAndRejectsNegativeValues() {
+		assertThat(this.properties.toMasterSettings("", 8080).maxWorkerLifetime()).as("never").isZero();
+		this.properties.setMaxWorkerLifetime(Duration.ofHours(12));
+		this.properties.setMaxWorkerLifetimeJitter(Duration.ofMinutes(30));
+		MasterSettings settings = this.properties.toMasterSettings("", 8080);
+		assertThat(settings.maxWorkerLifetime()).isEqualTo(Duration.ofHours(12));
+		assertThat(settings.maxWorkerLifetimeJitter()).isEqualTo(Duration.ofMinutes(30));
+		this.properties.setMaxWorkerLifetime(Duration.ofSeconds(-1));
+		assertInvalid("prefork.max-worker-lifetime", "must be 0 (never recycle by age) or more");
+		this.properties.setMaxWorkerLifetime(Duration.ofHours(1));
+		this.properties.setMaxWorkerLifetimeJitter(Duration.ofSeconds(-1));
+		assertInvalid("prefork.max-worker-lifetime-jitter", "must be 0 or more");
+	}
+
+	@Test
 	void readyNiceIsZeroToNineteen() {
 		this.properties.getWorker().setReadyNice(20);
 		assertThatExceptionOfType(InvalidConfigurationPropertyValueException.class)

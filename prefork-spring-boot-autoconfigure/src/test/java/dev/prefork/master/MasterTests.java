@@ -1,14 +1,17 @@
 package dev.prefork.master;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.IntStream;
 
 import dev.prefork.master.FakeLauncher.FakeProcess;
 import dev.prefork.protocol.ExitCodes;
@@ -462,6 +465,59 @@ class MasterTests {
 		master.submit(new Command.WorkerExited(first.spec.id(), ExitStatus.exited(143)));
 		master.turn(0);
 		assertThat(this.launcher.last().spec.slot()).as("then the next one").isEqualTo(1);
+	}
+
+	@Test
+	void workerPastItsLifetimeIsReplacedOneAtATimeOnceItsSuccessorIsReady() throws Exception {
+		MasterSettings aging = withLifetime(Duration.ofSeconds(60), Duration.ZERO);
+		List<String> exits = new ArrayList<>();
+		Master master = new Master(aging, this.launcher, this::loadSettings, () -> {
+		}, this.clock::get, 42).observedBy(new MasterEvents() {
+			@Override
+			public void workerExited(int slot, long pid, ExitReason reason, ExitStatus status) {
+				exits.add(slot + ":" + reason);
+			}
+		});
+		master.turn(0);
+		this.launcher.launched.forEach((process) -> master.submit(new Command.WorkerReady(process.spec.id())));
+		this.clock.addAndGet(59_999);
+		master.turn(0);
+		assertThat(this.launcher.launched).as("not before its lifetime").hasSize(2);
+		this.clock.addAndGet(1);
+		master.turn(0);
+		assertThat(this.launcher.launched).as("one at a time").hasSize(3);
+		FakeProcess first = this.launcher.launched.get(0);
+		FakeProcess successor = this.launcher.last();
+		assertThat(successor.spec.slot()).isZero();
+		master.turn(0);
+		assertThat(first.signals).as("readiness-gated").isEmpty();
+		master.submit(new Command.WorkerReady(successor.spec.id()));
+		master.turn(0);
+		assertThat(first.signals).containsExactly(Signal.TERM);
+		master.submit(new Command.WorkerExited(first.spec.id(), ExitStatus.exited(143)));
+		master.turn(0);
+		assertThat(exits).containsExactly("0:lifetime");
+		assertThat(this.launcher.last().spec.slot()).as("then the next one").isEqualTo(1);
+	}
+
+	@Test
+	void eachWorkerDrawsItsOwnLifetimeWithinTheJitter() {
+		SplittableRandom random = new SplittableRandom();
+		MasterSettings jittered = withLifetime(Duration.ofSeconds(60), Duration.ofSeconds(60));
+		List<Long> ends = IntStream.range(0, 8).mapToObj((i) -> WorkerPool.lifetimeEnd(jittered, 1000, random)).toList();
+		assertThat(ends).allSatisfy((end) -> assertThat(end).isBetween(61_000L, 121_000L));
+		assertThat(Set.copyOf(ends)).as("drawn per worker, not once for all").hasSizeGreaterThan(1);
+		assertThat(WorkerPool.lifetimeEnd(withLifetime(Duration.ofSeconds(60), Duration.ZERO), 1000, random))
+			.isEqualTo(61_000L);
+		assertThat(WorkerPool.lifetimeEnd(withLifetime(Duration.ZERO, Duration.ofSeconds(60)), 1000, random))
+			.as("no lifetime: never").isEqualTo(Long.MAX_VALUE);
+	}
+
+	private static MasterSettings withLifetime(Duration lifetime, Duration jitter) {
+		MasterSettings s = MasterSettings.of(2, Duration.ofSeconds(30), Duration.ofSeconds(10), Duration.ofSeconds(60));
+		return new MasterSettings(s.workers(), s.maxWorkers(), s.timeout(), s.gracefulTimeout(), s.bootTimeout(),
+				s.maxRequests(), s.maxRequestsJitter(), s.reloadStrategy(), s.workerJvmArgs(), s.listen(), s.gpus(),
+				s.budget(), s.minReadyWorkers(), lifetime, jitter);
 	}
 
 	@Test

@@ -124,7 +124,28 @@ class ControlIT {
 			Cli scaleUp = cli("--prefork.signal=scale-up", "--prefork.pidfile=" + pidfile);
 			assertThat(scaleUp.code()).as(scaleUp.output()).isZero();
 			assertThat(scaleUp.output()).contains("Sent SIGTTIN (scale-up) to the master, pid " + master.pid());
-			master.awaitReady(2);
+			Set<Long> two = pids(master.awaitReady(2));
+
+			// the status command: a table a person reads, or the document with --json
+			String managementPort = "--management.server.port=" + master.managementPort;
+			Cli table = cli("--prefork.signal=status", "--prefork.pidfile=" + pidfile, managementPort);
+			assertThat(table.code()).as(table.output()).isZero();
+			assertThat(table.output()).contains("master " + master.pid() + ", running, generation 3: 2 of 2 workers ready")
+				.containsPattern("SLOT +PID +GEN +STATE +AGE +REQUESTS +INFLIGHT +RSS +HEAP MAX +HEARTBEAT");
+			for (long pid : two) {
+				assertThat(table.output()).containsPattern("\\n[01] +" + pid + " +3 +ready +[0-9ms]+ +[0-9]+ +[0-9]+ +[0-9]+ MiB");
+			}
+			Cli json = cli("--prefork.signal=status", "--prefork.pidfile=" + pidfile, managementPort, "--json");
+			assertThat(json.code()).as(json.output()).isZero();
+			JsonNode document = tools.jackson.databind.json.JsonMapper.builder().build()
+				.readTree(json.output().substring(json.output().indexOf('{')));
+			assertThat(document.get("pid").asLong()).isEqualTo(master.pid());
+			assertThat(pids(document)).isEqualTo(two);
+			Cli elsewhere = cli("--prefork.signal=status", "--prefork.pidfile=" + pidfile,
+					"--management.server.port=" + master.port());
+			assertThat(elsewhere.code()).isEqualTo(1);
+			assertThat(elsewhere.output()).contains("prefork.signal=status: ")
+				.contains("answered 404, not the status");
 
 			assertThat(master.post("/admin/reload").json().get("reloadRequested").asBoolean()).isTrue();
 			// prefork.workers is still 1 after the reload: the 2 workers scaled to at runtime stay

@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -11,6 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 import static dev.prefork.sample.MasterProcess.await;
+import static dev.prefork.sample.MasterProcess.call;
 import static dev.prefork.sample.MasterProcess.isRunning;
 import static dev.prefork.sample.MasterProcess.pidOfSlot;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -192,6 +194,30 @@ class SignalsIT {
 			assertThat(master.output()).contains("(pid " + old + ") served")
 				.contains("(limit 20); recycling it")
 				.contains("Worker 0 (pid " + old + ") exited: max_requests");
+		}
+	}
+
+	/**
+	 * prefork.max-worker-lifetime: each worker is replaced once it has run that long plus its
+	 * draw of the jitter, one at a time and only once its successor is ready, so a keep-alive
+	 * load sees no failure.
+	 */
+	@Test
+	void workersPastTheirLifetimeAreReplacedOneAtATimeWithoutAFailedRequest() throws Exception {
+		try (MasterProcess master = MasterProcess.start("--prefork.workers=2", "--prefork.max-worker-lifetime=12s",
+				"--prefork.max-worker-lifetime-jitter=6s", "--prefork.timeout=8s")) {
+			Set<Long> first = MasterProcess.pids(master.awaitReady(2));
+			try (KeepAliveLoad load = KeepAliveLoad.start(master.port(), 4)) {
+				await("both first workers recycled by age", MasterProcess.BOOT, () -> call(() -> {
+					String output = master.output();
+					return first.stream().allMatch((pid) -> output.contains("(pid " + pid + ") exited: lifetime"));
+				}));
+				long answered = load.answered();
+				await("answers after the recycles", Duration.ofSeconds(30), () -> load.answered() > answered + 100);
+				load.close();
+				assertThat(load.failures()).as("failed requests out of " + load.answered()).isEmpty();
+			}
+			assertThat(master.output()).contains("(prefork.max-worker-lifetime 12.0 s and its jitter); recycling it");
 		}
 	}
 
