@@ -9,7 +9,8 @@ import org.springframework.core.io.Resource;
 import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
 
 /**
- * Loads every prefork class into the master at start. A master runs for months, and the
+ * Loads every prefork class into the master at start (every package: a feature moved to a
+ * package of its own must not be missed). A master runs for months, and the
  * jar it was started from may be overwritten in place by a deploy: a class loaded lazily
  * after that (say, the one a SIGTERM handler needs) would come from the new file at the old
  * offsets and fail with {@code NoClassDefFoundError}, leaving a master that cannot stop.
@@ -27,7 +28,7 @@ final class ClassPreloader {
 		int loaded = 0;
 		try {
 			Resource[] classes = new PathMatchingResourcePatternResolver(classLoader)
-				.getResources("classpath*:dev/prefork/{master,os,metrics,autoconfigure,logging}/**/*.class");
+				.getResources("classpath*:dev/prefork/**/*.class");
 			for (Resource resource : classes) {
 				String path = resource.getURL().toString();
 				String name = path.substring(path.lastIndexOf("dev/prefork/"), path.length() - ".class".length())

@@ -96,7 +96,7 @@ final class WorkerBudgets {
 				last(options, List.of("-XX:ActiveProcessorCount=")),
 				userSetsRequestThreads(environment) || !hasServletPool(environment),
 				last(options, List.of("-Djdk.virtualThreadScheduler.parallelism=")) != null,
-				properties.getWorker().getReadyNice());
+				properties.getWorker().getReadyNice(), CpuShare.carriersPinHere());
 		return new WorkerBudget(memoryBudget, cpu, bytes(properties.getMaxWorkerMemory()),
 				bytes(properties.getMaxWorkerMemoryKill()));
 	}

@@ -6,10 +6,12 @@ package dev.prefork.master;
  * request threads, so N workers left to themselves run N times that on the same cores. Each
  * worker sees its share instead ({@code -XX:ActiveProcessorCount}, at least 1) and a request
  * pool divided the same way ({@code server.tomcat.threads.max} or {@code server.jetty.threads.max},
- * at least {@link #MIN_REQUEST_THREADS}), unless the user set them. The virtual-thread scheduler keeps a carrier per processor of the
- * machine ({@code jdk.virtualThreadScheduler.parallelism}): it sizes itself by the processors
- * the JVM sees, and a worker that saw one would run every virtual thread, its requests and its
- * heartbeat, on a single carrier, where one pinned or busy thread stalls all the others.
+ * at least {@link #MIN_REQUEST_THREADS}), unless the user set them. The virtual-thread
+ * scheduler sizes itself by the processors the JVM sees, so a worker's has a carrier per
+ * processor of its share: the plain JVM's count, divided as its threads are. Before JDK 24 a
+ * virtual thread blocked in {@code synchronized} pins its carrier, and one pinned thread would
+ * stall a worker with a single carrier: there it keeps a carrier per processor of the machine
+ * ({@code jdk.virtualThreadScheduler.parallelism}).
  *
  * @param processors the processors the master sees (its cgroup's CPU quota included)
  * @param enabled whether to divide at all ({@code prefork.worker.share-cpus})
@@ -19,14 +21,21 @@ package dev.prefork.master;
  * @param userSetsCarriers whether the user set {@code -Djdk.virtualThreadScheduler.parallelism}
  * @param readyNice nice levels a worker's threads go below the master's once its application has started
  * ({@code prefork.worker.ready-nice}), so that one booting beside them is not starved; 0 for none
+ * @param pinningCarriers whether a virtual thread blocked in {@code synchronized} pins its
+ * carrier (the workers' JDK is older than 24, JEP 491)
  */
 public record CpuShare(int processors, boolean enabled, String userProcessorOption, boolean userSetsRequestThreads,
-		boolean userSetsCarriers, int readyNice) {
+		boolean userSetsCarriers, int readyNice, boolean pinningCarriers) {
 
-	/** A share that leaves workers at the master's priority. */
+	/** A share that leaves workers at the master's priority, on a JDK whose carriers pin. */
 	public CpuShare(int processors, boolean enabled, String userProcessorOption, boolean userSetsRequestThreads,
 			boolean userSetsCarriers) {
-		this(processors, enabled, userProcessorOption, userSetsRequestThreads, userSetsCarriers, 0);
+		this(processors, enabled, userProcessorOption, userSetsRequestThreads, userSetsCarriers, 0, true);
+	}
+
+	/** Whether this JVM's virtual threads pin their carrier in {@code synchronized}: before JDK 24. */
+	public static boolean carriersPinHere() {
+		return Runtime.version().feature() < 24;
 	}
 
 	/** Spring Boot's default {@code server.tomcat.threads.max} and {@code server.jetty.threads.max}. */
@@ -63,11 +72,13 @@ public record CpuShare(int processors, boolean enabled, String userProcessorOpti
 
 	/**
 	 * The virtual-thread carriers of a worker of {@code workers}: the machine's processors when
-	 * the worker sees fewer, or -1 when the master does not set them.
+	 * the worker sees fewer and its carriers pin, or -1 when the master does not set them (the
+	 * scheduler then has a carrier per processor the worker sees).
 	 */
 	public int virtualThreadCarriersFor(int workers) {
 		int seen = processorsFor(workers);
-		return (seen > 0 && seen < this.processors && !this.userSetsCarriers) ? this.processors : -1;
+		return (this.pinningCarriers && seen > 0 && seen < this.processors && !this.userSetsCarriers) ? this.processors
+				: -1;
 	}
 
 	/** The request pool of a worker of {@code workers}, or -1 when the master does not set it. */

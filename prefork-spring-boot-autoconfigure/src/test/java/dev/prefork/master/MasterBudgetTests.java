@@ -100,7 +100,15 @@ class MasterBudgetTests {
 	}
 
 	@Test
-	void virtualThreadsKeepACarrierPerProcessorOfTheMachine() {
+	void virtualThreadsWithoutPinningHaveACarrierPerProcessorOfTheirShare() {
+		CpuShare cpu = new CpuShare(4, true, null, false, false, 0, false);
+		assertThat(List.of(cpu.virtualThreadCarriersFor(1), cpu.virtualThreadCarriersFor(2), cpu.virtualThreadCarriersFor(8)))
+			.as("JDK 24+: the scheduler's own count, by the processors the worker sees").containsExactly(-1, -1, -1);
+		assertThat(CpuShare.carriersPinHere()).isEqualTo(Runtime.version().feature() < 24);
+	}
+
+	@Test
+	void virtualThreadsThatPinKeepACarrierPerProcessorOfTheMachine() {
 		CpuShare cpu = new CpuShare(4, true, null, false, false);
 		assertThat(List.of(cpu.virtualThreadCarriersFor(1), cpu.virtualThreadCarriersFor(2), cpu.virtualThreadCarriersFor(8)))
 			.as("a worker that sees every processor needs no option").containsExactly(-1, 4, 4);
@@ -244,7 +252,7 @@ class MasterBudgetTests {
 	 */
 	@Test
 	void aWorkerGoesBelowTheMastersPriorityOnlyOnceReady() throws Exception {
-		this.settings = this.settings.withBudget(new WorkerBudget(TWO_GIB, new CpuShare(4, true, null, false, false, 10),
+		this.settings = this.settings.withBudget(new WorkerBudget(TWO_GIB, new CpuShare(4, true, null, false, false, 10, true),
 				0, 0));
 		this.nextSettings = this.settings;
 		start();

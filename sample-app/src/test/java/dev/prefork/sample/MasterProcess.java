@@ -126,6 +126,17 @@ final class MasterProcess implements AutoCloseable {
 
 	static final Duration BOOT = Duration.ofSeconds(120);
 
+	/** The feature version of {@link #JAVA} (17, 25), from its JDK's {@code release} file. */
+	static int javaFeature() throws IOException {
+		Path release = Path.of(JAVA).toRealPath().getParent().getParent().resolve("release");
+		java.util.regex.Matcher version = java.util.regex.Pattern.compile("JAVA_VERSION=\"(\\d+)")
+			.matcher(Files.readString(release));
+		if (!version.find()) {
+			throw new IOException("no JAVA_VERSION in " + release);
+		}
+		return Integer.parseInt(version.group(1));
+	}
+
 	/** Whether {@link #JAVA} was named by hand (-Djdk25.java): then it must exist. */
 	private static final boolean JAVA_REQUIRED = Boolean.getBoolean("prefork.test.java.required");
 
