@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Virtual threads (spring.threads.virtual.enabled=true) on the realistic app (Thymeleaf + JPA on
 # H2, bench/lua/shop.lua), JDK 25: one plain JVM against 2 workers as prefork starts them today
-# (-XX:ActiveProcessorCount=1 each, and a virtual-thread carrier per processor of the machine),
-# and against 2 workers whose scheduler has a single carrier, as before that
-# (-Djdk.virtualThreadScheduler.parallelism=1, the default with one processor). Each run starts
+# (-XX:ActiveProcessorCount=1 each; on JDK 24+ the scheduler then has one carrier, before JDK 24
+# the master gives it a carrier per processor of the machine), against 2 workers with one
+# carrier each (one-carrier: -Djdk.virtualThreadScheduler.parallelism=1) and with a carrier per
+# processor of the machine each (machine-carriers). Each run starts
 # fresh (no class-data archive) and loads the app for LOAD seconds (wrk -t2 -c32, 2 s timeout)
 # from the moment it is ready, then STEADY seconds more: requests/s of both windows, failed
 # requests (socket errors and non-2xx) and workers killed as hung over both.
@@ -70,8 +71,9 @@ fi
 for setup in ${SETUPS:-plain one-carrier carriers all-cpus plain}; do
   case $setup in
     plain) plain; label="one plain JVM" ;;
-    one-carrier) prefork --prefork.worker.jvm-args=-Djdk.virtualThreadScheduler.parallelism=1; label="2 workers, 1 carrier each (before)" ;;
-    carriers) prefork; label="2 workers, a carrier per processor (now)" ;;
+    one-carrier) prefork --prefork.worker.jvm-args=-Djdk.virtualThreadScheduler.parallelism=1; label="2 workers, 1 carrier each" ;;
+    machine-carriers) prefork --prefork.worker.jvm-args=-Djdk.virtualThreadScheduler.parallelism="$(nproc)"; label="2 workers, a carrier per processor of the machine each" ;;
+    carriers) prefork; label="2 workers, the default" ;;
     all-cpus) prefork --prefork.worker.share-cpus=false; label="2 workers seeing every processor (share-cpus=false)" ;;
   esac
   if [ -n "${CURVE:-}" ]; then

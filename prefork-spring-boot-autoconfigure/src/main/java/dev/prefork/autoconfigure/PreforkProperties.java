@@ -60,6 +60,9 @@ public class PreforkProperties {
 	 */
 	private Duration maxWorkerLifetime;
 
+	/** Ten years: more is a typo, and the arithmetic of a deadline must not overflow. */
+	private static final Duration LONGEST_LIFETIME = Duration.ofDays(3650);
+
 	/**
 	 * Up to this much longer than max-worker-lifetime, drawn at random per worker, so that
 	 * workers started together do not all recycle together.
@@ -447,11 +450,15 @@ public class PreforkProperties {
 		if (this.maxRequestsJitter < 0) {
 			throw invalid("max-requests-jitter", this.maxRequestsJitter, "must be 0 or more");
 		}
-		if (this.maxWorkerLifetime != null && this.maxWorkerLifetime.isNegative()) {
-			throw invalid("max-worker-lifetime", this.maxWorkerLifetime, "must be 0 (never recycle by age) or more, such as 12h");
+		if (this.maxWorkerLifetime != null
+				&& (this.maxWorkerLifetime.isNegative() || this.maxWorkerLifetime.compareTo(LONGEST_LIFETIME) > 0)) {
+			throw invalid("max-worker-lifetime", this.maxWorkerLifetime,
+					"must be 0 (never recycle by age) to " + LONGEST_LIFETIME.toDays() + "d, such as 12h");
 		}
-		if (this.maxWorkerLifetimeJitter == null || this.maxWorkerLifetimeJitter.isNegative()) {
-			throw invalid("max-worker-lifetime-jitter", this.maxWorkerLifetimeJitter, "must be 0 or more, such as 30m");
+		if (this.maxWorkerLifetimeJitter == null || this.maxWorkerLifetimeJitter.isNegative()
+				|| this.maxWorkerLifetimeJitter.compareTo(LONGEST_LIFETIME) > 0) {
+			throw invalid("max-worker-lifetime-jitter", this.maxWorkerLifetimeJitter,
+					"must be 0 to " + LONGEST_LIFETIME.toDays() + "d, such as 30m");
 		}
 		requirePositive("timeout", this.timeout);
 		requirePositive("graceful-timeout", this.gracefulTimeout);

@@ -17,6 +17,7 @@ import dev.prefork.pidfile.Pidfile;
 import dev.prefork.os.ProcFs;
 import dev.prefork.protocol.WorkerEnvironment;
 
+import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.Environment;
 
 /**
@@ -101,7 +102,11 @@ final class PreforkSignalCommand {
 			return 1;
 		}
 		if (status) {
-			return PreforkStatusCommand.run(environment, pid.get(), out, err);
+			if (!(environment instanceof ConfigurableEnvironment configurable)) {
+				err.println("prefork.signal=status: cannot read this command's configuration");
+				return 1;
+			}
+			return PreforkStatusCommand.run(configurable, pid.get(), out, err);
 		}
 		if (Native.posix().kill(pid.get().intValue(), MasterSignals.number(signal)) != 0) {
 			err.println("Cannot send SIG" + signal + " to pid " + pid.get() + ": errno " + Native.posix().errno());

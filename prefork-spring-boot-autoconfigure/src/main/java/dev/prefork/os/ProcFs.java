@@ -1,13 +1,17 @@
 package dev.prefork.os;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
 
 import jnr.posix.FileStat;
 
@@ -172,6 +176,82 @@ public final class ProcFs {
 			// not Linux, or gone
 		}
 		return null;
+	}
+
+	/**
+	 * Whether process {@code pid} itself serves {@code address}:{@code port}: it holds a TCP
+	 * socket listening there (on that address or every address), found among its open
+	 * descriptors ({@code /proc/PID/fd}, readable by its own user and root) and the listening
+	 * sockets of {@code /proc/net/tcp} and {@code tcp6}, and none of its children holds that
+	 * socket too (as workers hold the one they serve for the master).
+	 * @return {@code false} also when it cannot be told (another user's process)
+	 */
+	public static boolean servesOn(long pid, InetAddress address, int port) {
+		try {
+			Set<String> listening = new HashSet<>();
+			for (String table : new String[] { "/proc/net/tcp6", "/proc/net/tcp" }) {
+				Path path = Path.of(table);
+				if (Files.isReadable(path)) {
+					for (String line : Files.readAllLines(path)) {
+						String[] fields = line.trim().split("\\s+");
+						// sl local_address rem_address st ... inode; the address in hex, 32-bit words in host order
+						if (fields.length > 9 && fields[3].equals("0A") && fields[1].indexOf(':') > 0) {
+							String[] local = fields[1].split(":");
+							InetAddress bound = procNetAddress(local[0]);
+							if (Integer.parseInt(local[1], 16) == port
+									&& (bound.isAnyLocalAddress() || bound.equals(address))) {
+								listening.add("socket:[" + fields[9] + "]");
+							}
+						}
+					}
+				}
+			}
+			Set<String> held = socketsOf(pid);
+			held.retainAll(listening);
+			if (held.isEmpty()) {
+				return false;
+			}
+			for (long child : childrenOf(pid)) {
+				if (socketsOf(child).stream().anyMatch(held::contains)) {
+					return false;
+				}
+			}
+			return true;
+		}
+		catch (IOException | RuntimeException ex) {
+			return false;
+		}
+	}
+
+	/** An address of {@code /proc/net/tcp} or {@code tcp6}: 4 or 16 bytes, each 32-bit word little-endian. */
+	static InetAddress procNetAddress(String hex) throws IOException {
+		byte[] bytes = new byte[hex.length() / 2];
+		for (int word = 0; word < bytes.length; word += 4) {
+			for (int i = 0; i < 4; i++) {
+				bytes[word + i] = (byte) Integer.parseInt(hex.substring((word + 3 - i) * 2, (word + 3 - i) * 2 + 2), 16);
+			}
+		}
+		// an IPv4-mapped IPv6 address comes back as the IPv4 address
+		return InetAddress.getByAddress(bytes);
+	}
+
+	private static Set<String> socketsOf(long pid) throws IOException {
+		Set<String> sockets = new HashSet<>();
+		try (Stream<Path> descriptors = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
+			descriptors.forEach((fd) -> {
+				try {
+					sockets.add(Files.readSymbolicLink(fd).toString());
+				}
+				catch (IOException ex) {
+					// closed meanwhile
+				}
+			});
+		}
+		return sockets;
+	}
+
+	private static List<Long> childrenOf(long pid) {
+		return ProcessHandle.of(pid).map((process) -> process.children().map(ProcessHandle::pid).toList()).orElse(List.of());
 	}
 
 	/**

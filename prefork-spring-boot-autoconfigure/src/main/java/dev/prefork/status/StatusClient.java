@@ -1,11 +1,21 @@
 package dev.prefork.status;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -15,6 +25,8 @@ import tools.jackson.databind.json.JsonMapper;
 public final class StatusClient {
 
 	private static final Duration TIMEOUT = Duration.ofSeconds(5);
+
+	private static final int MAX_BYTES = 1 << 20;
 
 	private StatusClient() {
 	}
@@ -33,13 +45,22 @@ public final class StatusClient {
 		}
 		HttpResponse<String> response;
 		try {
-			response = HttpClient.newBuilder().connectTimeout(TIMEOUT).build()
-				.send(request.build(), HttpResponse.BodyHandlers.ofString());
+			// no proxy: the token goes to the master's own address only; the whole answer within the timeout
+			response = HttpClient.newBuilder()
+				.connectTimeout(TIMEOUT)
+				.proxy(HttpClient.Builder.NO_PROXY)
+				.build()
+				.sendAsync(request.build(), (info) -> limited(MAX_BYTES))
+				.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
 		}
-		catch (IOException ex) {
-			throw new IOException("no answer from the master's management server at " + uri + ": " + describe(ex)
-					+ " (the status comes from management.server.port, read from this command's configuration as "
-					+ "the master reads it)", ex);
+		catch (ExecutionException ex) {
+			Throwable cause = (ex.getCause() != null) ? ex.getCause() : ex;
+			throw new IOException("no answer from the master's management server at " + uri + ": " + describe(cause)
+					+ " (the status comes from management.server.*, read from this command's configuration as "
+					+ "the master reads it)", cause);
+		}
+		catch (TimeoutException ex) {
+			throw new IOException("no whole answer from " + uri + " within " + TIMEOUT.toSeconds() + " s", ex);
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
@@ -67,9 +88,57 @@ public final class StatusClient {
 		return new Answer(response.body(), status);
 	}
 
-	private static String describe(IOException ex) {
+	private static String describe(Throwable ex) {
 		String message = ex.getMessage();
 		return (message != null && !message.isBlank()) ? message : ex.getClass().getSimpleName();
+	}
+
+	/** The body as text, failed once it grows past {@code maxBytes}: a status is a few KiB. */
+	private static HttpResponse.BodySubscriber<String> limited(int maxBytes) {
+		ByteArrayOutputStream body = new ByteArrayOutputStream();
+		CompletableFuture<String> text = new CompletableFuture<>();
+		HttpResponse.BodySubscriber<Void> collecting = HttpResponse.BodySubscribers.ofByteArrayConsumer((chunk) -> {
+			if (chunk.isEmpty()) {
+				text.complete(body.toString(StandardCharsets.UTF_8));
+			}
+			else if (body.size() + chunk.get().length > maxBytes) {
+				text.completeExceptionally(new IOException("the answer is larger than " + (maxBytes >> 10) + " KiB"));
+			}
+			else {
+				body.writeBytes(chunk.get());
+			}
+		});
+		return new HttpResponse.BodySubscriber<>() {
+			@Override
+			public CompletionStage<String> getBody() {
+				return text;
+			}
+
+			@Override
+			public void onSubscribe(Flow.Subscription subscription) {
+				collecting.onSubscribe(subscription);
+				text.whenComplete((done, failure) -> {
+					if (failure != null) {
+						subscription.cancel();
+					}
+				});
+			}
+
+			@Override
+			public void onNext(List<ByteBuffer> item) {
+				collecting.onNext(item);
+			}
+
+			@Override
+			public void onError(Throwable throwable) {
+				text.completeExceptionally(throwable);
+			}
+
+			@Override
+			public void onComplete() {
+				collecting.onComplete();
+			}
+		};
 	}
 
 	/**

@@ -27,22 +27,22 @@ public final class StatusTable {
 		for (JsonNode worker : workers) {
 			ready += worker.path("state").asString("").equals("ready") ? 1 : 0;
 		}
-		out.append("master ").append(status.path("pid").asLong()).append(", ").append(status.path("state").asString(""))
+		out.append("master ").append(status.path("pid").asLong()).append(", ").append(text(status.path("state")))
 			.append(", generation ").append(status.path("generation").asInt()).append(": ").append(ready)
 			.append(" of ").append(status.path("targetWorkers").asInt()).append(" workers ready (min-ready-workers ")
 			.append(status.path("minReadyWorkers").asInt()).append(")");
 		JsonNode memory = status.path("memory");
 		if (memory.isObject()) {
 			out.append("; memory limit ").append(mib(memory.path("limitBytes"))).append(" (")
-				.append(memory.path("source").asString("")).append(")");
+				.append(text(memory.path("source"))).append(")");
 		}
 		out.append('\n');
 		JsonNode reload = status.path("lastReload");
 		if (reload.isObject()) {
 			out.append("last reload: generation ").append(reload.path("generation").asInt()).append(' ')
-				.append(reload.path("strategy").asString("")).append(' ').append(reload.path("result").asString(""))
+				.append(text(reload.path("strategy"))).append(' ').append(text(reload.path("result")))
 				.append(" in ").append(reload.path("durationSeconds").asDouble()).append(" s at ")
-				.append(reload.path("finishedAt").asString("")).append(": ").append(reload.path("message").asString(""))
+				.append(text(reload.path("finishedAt"))).append(": ").append(text(reload.path("message")))
 				.append('\n');
 		}
 		JsonNode upgrade = status.path("upgrade");
@@ -60,7 +60,7 @@ public final class StatusTable {
 		for (JsonNode worker : workers) {
 			JsonNode heartbeat = worker.path("heartbeatAgeSeconds");
 			rows.add(new String[] { worker.path("slot").asString(), worker.path("pid").asString(),
-					worker.path("generation").asString(), worker.path("state").asString(""),
+					worker.path("generation").asString(), text(worker.path("state")),
 					age(worker.path("ageSeconds").asDouble()), worker.path("requests").asString(),
 					worker.path("inflight").asString(), mib(worker.path("residentMemoryBytes")),
 					mib(worker.path("maxHeapBytes")),
@@ -95,6 +95,22 @@ public final class StatusTable {
 			return String.format(Locale.ROOT, "%dh%02dm", s / 3600, (s % 3600) / 60);
 		}
 		return String.format(Locale.ROOT, "%dd%02dh", s / 86400, (s % 86400) / 3600);
+	}
+
+	/**
+	 * A text field of the document as it may go to a terminal: control characters (escape
+	 * sequences), C1 controls and bidirectional overrides become {@code ?}. The last reload's
+	 * message quotes the configuration that failed, which may hold anything.
+	 */
+	static String printable(String text) {
+		StringBuilder out = new StringBuilder(text.length());
+		text.codePoints().forEach((c) -> out.appendCodePoint((c < 0x20 || (c >= 0x7f && c <= 0x9f)
+				|| (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)) ? '?' : c));
+		return out.toString();
+	}
+
+	private static String text(JsonNode node) {
+		return printable(node.asString(""));
 	}
 
 	private static String mib(JsonNode bytes) {

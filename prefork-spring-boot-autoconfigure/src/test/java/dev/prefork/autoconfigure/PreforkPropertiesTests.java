@@ -109,10 +109,12 @@ class PreforkPropertiesTests {
 		assertThat(settings.maxWorkerLifetime()).isEqualTo(Duration.ofHours(12));
 		assertThat(settings.maxWorkerLifetimeJitter()).isEqualTo(Duration.ofMinutes(30));
 		this.properties.setMaxWorkerLifetime(Duration.ofSeconds(-1));
-		assertInvalid("prefork.max-worker-lifetime", "must be 0 (never recycle by age) or more");
+		assertInvalid("prefork.max-worker-lifetime", "must be 0 (never recycle by age) to 3650d");
+		this.properties.setMaxWorkerLifetime(Duration.ofDays(3651));
+		assertInvalid("prefork.max-worker-lifetime", "must be 0 (never recycle by age) to 3650d");
 		this.properties.setMaxWorkerLifetime(Duration.ofHours(1));
 		this.properties.setMaxWorkerLifetimeJitter(Duration.ofSeconds(-1));
-		assertInvalid("prefork.max-worker-lifetime-jitter", "must be 0 or more");
+		assertInvalid("prefork.max-worker-lifetime-jitter", "must be 0 to 3650d");
 	}
 
 	@Test

@@ -30,6 +30,13 @@ class StatusTableTests {
 	}
 
 	@Test
+	void textGoesToTheTerminalWithoutEscapeSequences() {
+		assertThat(StatusTable.printable("bad value \u001b[2J\u001b]0;title\u0007 \u009b31m \u202eevil\nnext"))
+			.isEqualTo("bad value ?[2J?]0;title? ?31m ?evil?next");
+		assertThat(StatusTable.printable("caf\u00e9 ok")).isEqualTo("caf\u00e9 ok");
+	}
+
+	@Test
 	void agesReadAtAGlance() {
 		assertThat(StatusTable.age(0.4)).isEqualTo("0s");
 		assertThat(StatusTable.age(59.9)).isEqualTo("59s");

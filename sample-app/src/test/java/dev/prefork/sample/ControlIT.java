@@ -141,11 +141,15 @@ class ControlIT {
 				.readTree(json.output().substring(json.output().indexOf('{')));
 			assertThat(document.get("pid").asLong()).isEqualTo(master.pid());
 			assertThat(pids(document)).isEqualTo(two);
-			Cli elsewhere = cli("--prefork.signal=status", "--prefork.pidfile=" + pidfile,
+			// the token goes only to a port the master serves itself: not the workers' shared socket
+			Cli workers = cli("--prefork.signal=status", "--prefork.pidfile=" + pidfile,
 					"--management.server.port=" + master.port());
-			assertThat(elsewhere.code()).isEqualTo(1);
-			assertThat(elsewhere.output()).contains("prefork.signal=status: ")
-				.contains("answered 404, not the status");
+			assertThat(workers.code()).isEqualTo(1);
+			assertThat(workers.output()).contains("prefork.signal=status: the master (pid " + master.pid()
+					+ ") does not serve http://127.0.0.1:" + master.port() + "/actuator/prefork itself");
+			Cli nobody = cli("--prefork.signal=status", "--prefork.pidfile=" + pidfile, "--management.server.port=1");
+			assertThat(nobody.code()).isEqualTo(1);
+			assertThat(nobody.output()).contains("does not serve http://127.0.0.1:1/actuator/prefork itself");
 
 			assertThat(master.post("/admin/reload").json().get("reloadRequested").asBoolean()).isTrue();
 			// prefork.workers is still 1 after the reload: the 2 workers scaled to at runtime stay
