@@ -12,7 +12,7 @@
 # Also 2 workers that see every processor (prefork.worker.share-cpus=false).
 #
 # Usage: bench/virtual-threads.sh   Environment: JAVA (default Temurin 25), LOAD (default 60),
-#   STEADY (default 60), SETUPS (default "plain one-carrier carriers all-cpus plain"),
+#   STEADY (default 60), SETUPS (default "plain machine-carriers carriers one-carrier all-cpus plain"),
 #   UNTIL_STEADY=1 (load until the JIT settles, at most WARMUP s, before the second window),
 #   CURVE=N (instead: N windows of 30 s of load from ready, requests/s of each: how long each
 #   setup takes to reach its speed, and whether the workers ever reach the plain JVM's),
@@ -68,7 +68,7 @@ else
   echo "| setup | requests/s, first ${LOAD} s | requests/s, next ${STEADY} s | failed requests | workers killed as hung |"
   echo "|---|---|---|---|---|"
 fi
-for setup in ${SETUPS:-plain one-carrier carriers all-cpus plain}; do
+for setup in ${SETUPS:-plain machine-carriers carriers one-carrier all-cpus plain}; do
   case $setup in
     plain) plain; label="one plain JVM" ;;
     one-carrier) prefork --prefork.worker.jvm-args=-Djdk.virtualThreadScheduler.parallelism=1; label="2 workers, 1 carrier each" ;;
