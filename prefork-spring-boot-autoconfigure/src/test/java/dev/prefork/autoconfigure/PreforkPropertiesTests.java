@@ -101,7 +101,7 @@ class PreforkPropertiesTests {
 	}
 
 	@Test
-	void maxWorkerLifetimeIsUnsetByDefaultAndRejectsNegativeValues() {
+	void maxWorkerLifetimeIsUnsetByDefaultAndBounded() {
 		assertThat(this.properties.toMasterSettings("", 8080).maxWorkerLifetime()).as("never").isZero();
 		this.properties.setMaxWorkerLifetime(Duration.ofHours(12));
 		this.properties.setMaxWorkerLifetimeJitter(Duration.ofMinutes(30));
@@ -114,6 +114,8 @@ class PreforkPropertiesTests {
 		assertInvalid("prefork.max-worker-lifetime", "must be 0 (never recycle by age) to 3650d");
 		this.properties.setMaxWorkerLifetime(Duration.ofHours(1));
 		this.properties.setMaxWorkerLifetimeJitter(Duration.ofSeconds(-1));
+		assertInvalid("prefork.max-worker-lifetime-jitter", "must be 0 to 3650d");
+		this.properties.setMaxWorkerLifetimeJitter(Duration.ofDays(3651));
 		assertInvalid("prefork.max-worker-lifetime-jitter", "must be 0 to 3650d");
 	}
 

@@ -37,6 +37,17 @@ class StatusTableTests {
 	}
 
 	@Test
+	void theTableShowsTheLastReloadsMessageWithoutItsEscapeSequences() {
+		String document = """
+				{"pid":1,"state":"running","generation":2,"targetWorkers":1,"minReadyWorkers":1,"workers":[],
+				 "lastReload":{"generation":2,"strategy":"rolling","result":"failed","message":"bad \\u001b[2J value",
+				   "durationSeconds":1.0,"finishedAt":"t"}}
+				""";
+		assertThat(StatusTable.render(JsonMapper.builder().build().readTree(document)))
+			.contains("failed in 1.0 s at t: bad ?[2J value").doesNotContain("\u001b");
+	}
+
+	@Test
 	void agesReadAtAGlance() {
 		assertThat(StatusTable.age(0.4)).isEqualTo("0s");
 		assertThat(StatusTable.age(59.9)).isEqualTo("59s");

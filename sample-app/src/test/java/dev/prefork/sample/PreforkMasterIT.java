@@ -171,7 +171,7 @@ class PreforkMasterIT {
 				"--spring.threads.virtual.enabled=true", MasterProcess.TEST_ENDPOINTS)) {
 			JsonNode status = master.awaitReady(processors);
 			String commandLine = MasterProcess.commandLine(pidOfSlot(status, 0));
-			assertThat(commandLine.split(" ")[1]).as("what tells a worker from the master in ps")
+			assertThat(MasterProcess.arguments(pidOfSlot(status, 0)).get(1)).as("what tells a worker from the master in ps")
 				.isEqualTo("-Dprefork.worker.slot=0");
 			assertThat(MasterProcess.commandLine(master.pid())).doesNotContain("prefork.worker.slot");
 			if (processors > 1) {

@@ -205,7 +205,7 @@ class SignalsIT {
 	@Test
 	void workersPastTheirLifetimeAreReplacedOneAtATimeWithoutAFailedRequest() throws Exception {
 		try (MasterProcess master = MasterProcess.start("--prefork.workers=2", "--prefork.max-worker-lifetime=12s",
-				"--prefork.max-worker-lifetime-jitter=6s", "--prefork.timeout=8s")) {
+				"--prefork.max-worker-lifetime-jitter=6s")) {
 			Set<Long> first = MasterProcess.pids(master.awaitReady(2));
 			try (KeepAliveLoad load = KeepAliveLoad.start(master.port(), 4)) {
 				await("both first workers recycled by age", MasterProcess.BOOT, () -> call(() -> {
@@ -217,7 +217,14 @@ class SignalsIT {
 				load.close();
 				assertThat(load.failures()).as("failed requests out of " + load.answered()).isEmpty();
 			}
-			assertThat(master.output()).contains("(prefork.max-worker-lifetime 12.0 s and its jitter); recycling it");
+			String output = master.output();
+			String recycling = "(prefork.max-worker-lifetime 12.0 s and its jitter); recycling it";
+			int firstRecycle = output.indexOf(recycling);
+			int successorReady = output.indexOf("Booted worker", firstRecycle);
+			assertThat(firstRecycle).isNotNegative();
+			assertThat(output.indexOf(recycling, firstRecycle + 1)).as("the second only once the first one's successor is ready")
+				.isGreaterThan(successorReady);
+			assertThat(successorReady).isPositive();
 		}
 	}
 
