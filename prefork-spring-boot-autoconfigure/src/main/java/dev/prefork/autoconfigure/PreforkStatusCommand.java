@@ -5,6 +5,7 @@ import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.util.Map;
 
 import dev.prefork.os.ProcFs;
 import dev.prefork.status.StatusClient;
@@ -101,9 +102,8 @@ final class PreforkStatusCommand {
 		if (address.isAnyLocalAddress()) {
 			address = InetAddress.getLoopbackAddress();
 		}
-		boolean tls = !MasterEnvironment.managementSsl(environment).isEmpty()
-				&& !"false".equalsIgnoreCase(String.valueOf(MasterEnvironment.managementSsl(environment)
-					.get("server.ssl.enabled")).trim());
+		Map<String, Object> ssl = MasterEnvironment.managementSsl(environment);
+		boolean tls = !ssl.isEmpty() && !"false".equalsIgnoreCase(String.valueOf(ssl.get("server.ssl.enabled")).trim());
 		String endpoint = environment.getProperty("management.endpoints.web.path-mapping.prefork", "prefork");
 		String path = ("/" + trimSlashes(environment.getProperty("management.server.base-path", "")) + "/"
 				+ trimSlashes(environment.getProperty("management.endpoints.web.base-path", "/actuator")) + "/"
