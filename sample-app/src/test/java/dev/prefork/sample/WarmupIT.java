@@ -58,8 +58,15 @@ class WarmupIT {
 					throw new IllegalStateException(ex);
 				}
 			});
-			Set<Integer> warmupPorts = listeningPorts(worker);
-			warmupPorts.remove(master.port());
+			// The worker says WARMING, then opens its private connector: wait for it (the warm-up
+			// itself lasts at least 4.5 s, its steady rule's shortest run).
+			Set<Integer> warmupPorts = new HashSet<>();
+			await("the worker's private warm-up connector", Duration.ofSeconds(30), () -> {
+				warmupPorts.clear();
+				warmupPorts.addAll(call(() -> listeningPorts(worker)));
+				warmupPorts.remove(master.port());
+				return !warmupPorts.isEmpty();
+			});
 			assertThat(warmupPorts).as("the worker's private warm-up connector").hasSize(1);
 			int warmupPort = warmupPorts.iterator().next();
 			MasterProcess.Response stranger = MasterProcess.get(warmupPort, "/whoami");
