@@ -2,16 +2,15 @@ package dev.prefork.autoconfigure;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 
-import dev.prefork.master.ControlCommand;
 import dev.prefork.master.Master;
-import dev.prefork.master.Source;
 import dev.prefork.os.ListenSockets;
-import dev.prefork.os.MasterSignals;
+import dev.prefork.os.Native;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
+import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.beans.factory.config.DestructionAwareBeanPostProcessor;
 import org.springframework.boot.Banner;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.WebApplicationType;
@@ -35,6 +34,7 @@ final class PreforkMasterRunner {
 
 	static int run(SpringApplication userApplication, String[] args, WebApplicationType type) {
 		Class<?>[] server = masterServer(userApplication.getClassLoader(), type);
+		Native.loadAhead();
 		ClassPreloader.preload(userApplication.getClassLoader());
 		List<Class<?>> sources = new ArrayList<>(List.of(server));
 		sources.add(0, PreforkMasterApplication.class);
@@ -48,7 +48,11 @@ final class PreforkMasterRunner {
 		application.setDefaultProperties(MasterEnvironment.defaults());
 		application.addListeners(new MasterEnvironment());
 		ConfigurationReloader reloader = new ConfigurationReloader(userApplication, args);
-		application.addInitializers((context) -> context.getBeanFactory().registerSingleton("preforkSettingsLoader", reloader));
+		MasterLoop loop = new MasterLoop();
+		application.addInitializers((context) -> {
+			context.getBeanFactory().registerSingleton("preforkSettingsLoader", reloader);
+			context.getBeanFactory().addBeanPostProcessor(startsTheLoop(context, reloader, loop));
+		});
 		logger.info("Starting prefork master (pid " + ProcessHandle.current().pid() + ") for "
 				+ describe(userApplication));
 		ConfigurableApplicationContext context;
@@ -56,18 +60,20 @@ final class PreforkMasterRunner {
 			context = application.run(args);
 		}
 		catch (RuntimeException ex) {
-			// Spring Boot has already reported why (failure analysis).
+			// Spring Boot has already reported why (failure analysis); destroying the Master
+			// bean stopped the workers the loop had started.
+			loop.stop();
 			return 1;
 		}
 		try {
-			logger.info("Listening on " + context.getBean(ListenSockets.class).describe() + " for the workers; "
-					+ managementAt(context));
+			logger.info(managementAt(context));
 			context.getBean(UpgradePromotion.class).start(context);
-			reloader.startedWith(context.getBean(PreforkProperties.class));
-			return runLoop(context.getBean(Master.class));
+			loop.started();
+			return loop.awaitExit();
 		}
 		catch (RuntimeException | Error ex) {
 			logger.error("The master failed; exiting", ex);
+			loop.stop();
 			return 1;
 		}
 		finally {
@@ -85,6 +91,37 @@ final class PreforkMasterRunner {
 				}
 			}
 		}
+	}
+
+	/**
+	 * Starts the master loop as soon as the {@link Master} bean exists, before the rest of
+	 * the master's application and its management server: the first worker's boot, not the
+	 * master's own start, is then what a first request waits for. Destroying the bean (the
+	 * application failed to start, or closes while the loop runs) stops the workers first.
+	 */
+	private static BeanPostProcessor startsTheLoop(ConfigurableApplicationContext context,
+			ConfigurationReloader reloader, MasterLoop loop) {
+		return new DestructionAwareBeanPostProcessor() {
+			@Override
+			public Object postProcessAfterInitialization(Object bean, String beanName) {
+				if (bean instanceof Master master) {
+					reloader.startedWith(context.getBean(PreforkProperties.class));
+					logger.info("Listening on " + context.getBean(ListenSockets.class).describe() + " for the workers");
+					loop.start(master);
+				}
+				return bean;
+			}
+
+			@Override
+			public boolean requiresDestruction(Object bean) {
+				return bean instanceof Master;
+			}
+
+			@Override
+			public void postProcessBeforeDestruction(Object bean, String beanName) {
+				loop.stop();
+			}
+		};
 	}
 
 	/**
@@ -139,14 +176,14 @@ final class PreforkMasterRunner {
 	/** Where the master's endpoints are, as a person would open them. */
 	private static String managementAt(ConfigurableApplicationContext context) {
 		if (!(context instanceof WebServerApplicationContext web) || web.getWebServer() == null) {
-			return "no management endpoints (management.server.port=-1)";
+			return "No management endpoints (management.server.port=-1)";
 		}
 		Environment environment = context.getEnvironment();
 		String host = environment.getProperty("server.address", MasterEnvironment.DEFAULT_MANAGEMENT_ADDRESS);
 		host = (host.isEmpty() || host.equals("0.0.0.0") || host.equals("::")) ? "localhost" : host;
 		host = (host.contains(":") && !host.startsWith("[")) ? "[" + host + "]" : host;
 		String scheme = environment.getProperty("server.ssl.enabled", Boolean.class, false) ? "https" : "http";
-		return "management endpoints at " + scheme + "://" + host + ":" + web.getWebServer().getPort()
+		return "Management endpoints at " + scheme + "://" + host + ":" + web.getWebServer().getPort()
 				+ environment.getProperty("management.server.base-path", "")
 				+ environment.getProperty("management.endpoints.web.base-path", "/actuator");
 	}
@@ -154,40 +191,6 @@ final class PreforkMasterRunner {
 	private static String describe(SpringApplication application) {
 		Class<?> main = application.getMainApplicationClass();
 		return (main != null) ? main.getSimpleName() : "the application";
-	}
-
-	private static int runLoop(Master master) {
-		List<String> failed = MasterSignals.install(ControlCommand.signals(), (signal) -> onSignal(master, signal));
-		if (!failed.isEmpty()) {
-			logger.error("Cannot handle SIG" + String.join(", SIG", failed) + " in this JVM (-Xrs?); "
-					+ "the master cannot be stopped gracefully with those signals");
-		}
-		AtomicInteger exitCode = new AtomicInteger(1);
-		Thread loop = new Thread(() -> exitCode.set(master.run()), "prefork-master");
-		loop.start();
-		try {
-			loop.join();
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			loop.interrupt();
-		}
-		return exitCode.get();
-	}
-
-	/** Signal handlers only enqueue: the master thread does the work. */
-	private static void onSignal(Master master, String signal) {
-		ControlCommand command = ControlCommand.ofSignal(signal).orElse(null);
-		if (command == null) {
-			logger.warn("SIG" + signal + " is not handled");
-		}
-		else if (command == ControlCommand.STOP_WORKERS && MasterSignals.stdinIsTerminal()) {
-			logger.info("SIGWINCH ignored: the master's stdin is a terminal, where resizing the window sends it. "
-					+ "Start the master with stdin redirected (< /dev/null) to stop workers with WINCH");
-		}
-		else {
-			master.submit(command.create(Source.SIGNAL));
-		}
 	}
 
 }

@@ -1,6 +1,7 @@
 package dev.prefork.master;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -9,7 +10,8 @@ import org.apache.commons.logging.LogFactory;
 
 /**
  * Passes each event to every observer in turn; an observer that throws (a user's server
- * hook, say) is logged and the others and the master go on.
+ * hook, say) is logged and the others and the master go on. Events can be held back and
+ * passed on later, in order ({@link #hold}, {@link #release}).
  */
 final class GuardedEvents implements MasterEvents {
 
@@ -17,16 +19,47 @@ final class GuardedEvents implements MasterEvents {
 
 	private final List<MasterEvents> observers;
 
+	/** Events held back until {@link #release}, in order; {@code null} while events pass at once. */
+	private List<Runnable> held;
+
 	private GuardedEvents(List<MasterEvents> observers) {
 		this.observers = observers;
 	}
 
 	/** Events for the observers in {@code observers}, as that list is at each event. */
-	static MasterEvents of(List<MasterEvents> observers) {
+	static GuardedEvents of(List<MasterEvents> observers) {
 		return new GuardedEvents(observers);
 	}
 
+	/** Holds back every event but {@code starting} until {@link #release}. */
+	synchronized void hold() {
+		if (this.held == null) {
+			this.held = new ArrayList<>();
+		}
+	}
+
+	/**
+	 * Passes the events held back so far to the observers there are now, in order, and every
+	 * later event at once.
+	 */
+	synchronized void release() {
+		if (this.held != null) {
+			this.held.forEach(Runnable::run);
+			this.held = null;
+		}
+	}
+
 	private void each(String event, Consumer<MasterEvents> call) {
+		synchronized (this) {
+			if (this.held != null) {
+				this.held.add(() -> deliver(event, call));
+				return;
+			}
+		}
+		deliver(event, call);
+	}
+
+	private void deliver(String event, Consumer<MasterEvents> call) {
 		for (MasterEvents observer : this.observers) {
 			try {
 				call.accept(observer);
@@ -39,7 +72,8 @@ final class GuardedEvents implements MasterEvents {
 
 	@Override
 	public void starting(MasterSettings settings) {
-		each("starting", (observer) -> observer.starting(settings));
+		// At once: the user's on_starting hook comes before the first worker's pre_fork.
+		deliver("starting", (observer) -> observer.starting(settings));
 	}
 
 	@Override

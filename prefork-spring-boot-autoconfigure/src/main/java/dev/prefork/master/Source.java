@@ -1,9 +1,12 @@
 package dev.prefork.master;
 
-/** Which door a command came in through; logged with every accepted command. */
+/**
+ * Which door a command came in through; logged with every accepted command. {@code MASTER}:
+ * the master itself, when its own application fails to start after its first workers did.
+ */
 public enum Source {
 
-	SIGNAL, HTTP, FIFO, FILE, APPLICATION;
+	SIGNAL, HTTP, FIFO, FILE, APPLICATION, MASTER;
 
 	@Override
 	public String toString() {

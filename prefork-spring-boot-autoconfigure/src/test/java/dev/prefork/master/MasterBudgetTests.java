@@ -269,9 +269,9 @@ class MasterBudgetTests {
 	}
 
 	/**
-	 * At start with fewer than two processors a worker, the first worker boots alone; the
-	 * others once its application has started (it warms up), each with a first start's short
-	 * warm-up though the first one may already serve.
+	 * At start with fewer than two processors a worker, the first worker boots and warms up
+	 * alone; the others once it is ready, each with a first start's short warm-up though the
+	 * first one may already serve.
 	 */
 	@Test
 	void atStartOnABusyBoxTheFirstWorkerBootsAlone() throws Exception {
@@ -283,7 +283,10 @@ class MasterBudgetTests {
 		assertThat(this.launcher.launched).as("the first alone").hasSize(1);
 		this.master.submit(new Command.WorkerWarming(this.launcher.last().spec.id(), Duration.ofSeconds(5)));
 		turn();
-		assertThat(this.launcher.launched).as("the others once it warms up").hasSize(3);
+		assertThat(this.launcher.launched).as("nothing beside its warm-up").hasSize(1);
+		this.master.submit(new Command.WorkerReady(this.launcher.last().spec.id()));
+		turn();
+		assertThat(this.launcher.launched).as("the others once it is ready").hasSize(3);
 		assertThat(this.launcher.launched).extracting((process) -> process.spec.slot()).containsExactly(0, 1, 2);
 		assertThat(this.launcher.launched).extracting((process) -> process.spec.nobodyServes()).containsOnly(true);
 		assertThat(new CpuShare(6, true, null, false, false).headStart(3)).as("two processors each").isFalse();

@@ -45,6 +45,44 @@ class MasterEventsTests {
 	}
 
 	@Test
+	void heldEventsReachObserversAddedBeforeTheReleaseInOrderAndLaterOnesPassAtOnce() throws Exception {
+		this.master.holdEvents();
+		startAllReady();
+		assertThat(this.seen).as("nothing passes while held").isEmpty();
+		// An observer made while the loop already runs (the master's metrics, its health).
+		this.master.observedBy(recorder());
+		this.master.releaseEvents();
+		// (turn() without run(): the first target is announced after the first turn's events)
+		assertThat(this.seen).containsExactly("workerReady 0", "workerReady 1", "workerReady 2", "ready 3",
+				"workersChanged 0 3");
+		submit(new Command.Scale(null, 1, Source.SIGNAL, Reply.NONE));
+		assertThat(this.seen).last().isEqualTo("workersChanged 3 4");
+	}
+
+	@Test
+	void startingPassesAtOnceEvenWhileEventsAreHeld() {
+		List<MasterEvents> observers = new ArrayList<>();
+		GuardedEvents events = GuardedEvents.of(observers);
+		observers.add(new MasterEvents() {
+			@Override
+			public void starting(MasterSettings settings) {
+				MasterEventsTests.this.seen.add("starting " + settings.workers());
+			}
+
+			@Override
+			public void stopping() {
+				MasterEventsTests.this.seen.add("stopping");
+			}
+		});
+		events.hold();
+		events.starting(this.settings);
+		events.stopping();
+		assertThat(this.seen).containsExactly("starting 3");
+		events.release();
+		assertThat(this.seen).containsExactly("starting 3", "stopping");
+	}
+
+	@Test
 	void aCommandIsCountedWithTheSignalThatSentItInTheMasterNotInTheSignalHandler() throws Exception {
 		List<String> commands = new ArrayList<>();
 		this.master.observedBy(new MasterEvents() {

@@ -4,6 +4,8 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -64,13 +66,22 @@ class StartupFailureIT {
 	}
 
 	@Test
-	void managementPortInUseIsNamedAsTheMastersNotTheApplications() throws Exception {
+	void managementPortInUseIsNamedAsTheMastersNotTheApplicationsAndStopsTheWorkerAlreadyBooting() throws Exception {
 		try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("0.0.0.0"))) {
 			MasterProcess.Exited exited = MasterProcess.runToExit("--management.server.port=" + taken.getLocalPort());
-			assertRefused(exited, "The prefork master could not serve its management endpoints: port "
-					+ taken.getLocalPort() + " (management.server.port) is already in use",
-					"move the master's endpoints with --management.server.port=");
-			assertThat(exited.output()).doesNotContain("configure this application to listen on another port");
+			assertThat(exited.code()).isNotZero();
+			assertThat(exited.output()).contains("APPLICATION FAILED TO START")
+				.contains("The prefork master could not serve its management endpoints: port " + taken.getLocalPort()
+						+ " (management.server.port) is already in use")
+				.contains("move the master's endpoints with --management.server.port=")
+				.doesNotContain("configure this application to listen on another port");
+			// The master loop starts before the management server: worker 0 was booting, and was stopped.
+			Matcher booting = Pattern.compile("Booting worker 0 \\(pid ([0-9]+)").matcher(exited.output());
+			assertThat(booting.find()).as("worker 0 spawned before the management server failed").isTrue();
+			assertThat(exited.output()).contains("stopping the workers");
+			long worker = Long.parseLong(booting.group(1));
+			assertThat(ProcessHandle.of(worker).map(ProcessHandle::isAlive).orElse(false))
+				.as("worker " + worker + " stopped by its master, not orphaned").isFalse();
 		}
 	}
 
