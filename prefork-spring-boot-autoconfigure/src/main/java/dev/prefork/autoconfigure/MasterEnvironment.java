@@ -131,6 +131,9 @@ class MasterEnvironment implements ApplicationListener<ApplicationEnvironmentPre
 		// The user's server.ssl.* is for the workers; the master's server is the management server.
 		master.put("server.ssl.enabled", "false");
 		master.putAll(managementSsl(environment));
+		// The application's lazy initialization is the workers': the master's beans (its loop,
+		// its metrics, which must see every worker event) are made as it starts.
+		master.put("spring.main.lazy-initialization", "false");
 		master.put("server.tomcat.threads.max", MAX_THREADS);
 		master.put("server.tomcat.threads.min-spare", "1");
 		master.put("server.jetty.threads.max", MAX_THREADS);

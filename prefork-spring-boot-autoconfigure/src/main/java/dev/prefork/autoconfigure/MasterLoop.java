@@ -40,6 +40,8 @@ final class MasterLoop {
 					+ "the master cannot be stopped gracefully with those signals");
 		}
 		this.thread = new Thread(() -> this.exitCode.set(master.run()), "prefork-master");
+		// Not the web server's class loader, whose start may be what created the Master bean.
+		this.thread.setContextClassLoader(MasterLoop.class.getClassLoader());
 		this.thread.start();
 	}
 
@@ -51,8 +53,8 @@ final class MasterLoop {
 	/**
 	 * Stops the workers at once and waits for the loop, if it still runs: the master's
 	 * application is closing while it does (it failed to start after the loop did, or the
-	 * JVM exits). The events held back are then never passed on: an upgrade's old master
-	 * must not hear that this master is ready.
+	 * JVM exits). The events held back are then passed on but {@code ready}: an upgrade's
+	 * old master must not hear that this master is ready.
 	 */
 	void stop() {
 		Master running;
@@ -61,19 +63,27 @@ final class MasterLoop {
 			running = this.master;
 			loop = this.thread;
 		}
-		if (running != null && loop.isAlive() && loop != Thread.currentThread()) {
+		if (running == null || loop == Thread.currentThread()) {
+			return;
+		}
+		if (loop.isAlive()) {
 			logger.error("The master's own application is closing (it failed to start, or the JVM exits) while "
 					+ "the master runs; stopping the workers");
 			running.submit(ControlCommand.QUICK_STOP.create(Source.MASTER));
-			awaitExit();
 		}
+		awaitExit();
 	}
 
-	/** Waits for the loop to end. */
+	/**
+	 * Waits for the loop to end. Events still held back then (it ended before the master's
+	 * application had started) are passed on, but {@code ready}.
+	 */
 	int awaitExit() {
 		Thread loop;
+		Master running;
 		synchronized (this) {
 			loop = this.thread;
+			running = this.master;
 		}
 		try {
 			loop.join();
@@ -81,7 +91,9 @@ final class MasterLoop {
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 			loop.interrupt();
+			return this.exitCode.get();
 		}
+		running.releaseEventsAfterRun();
 		return this.exitCode.get();
 	}
 

@@ -34,7 +34,18 @@ final class PreforkMasterRunner {
 
 	static int run(SpringApplication userApplication, String[] args, WebApplicationType type) {
 		Class<?>[] server = masterServer(userApplication.getClassLoader(), type);
-		Native.loadAhead();
+		// jnr-posix takes half a second of a cold JVM to load: on its own thread, while Spring
+		// reads the configuration, not when the master binds its socket. A failure is reported there.
+		Thread nativeLoad = new Thread(() -> {
+			try {
+				Native.posix();
+			}
+			catch (LinkageError ex) {
+				// reported where the master first uses it
+			}
+		}, "prefork-native-load");
+		nativeLoad.setDaemon(true);
+		nativeLoad.start();
 		ClassPreloader.preload(userApplication.getClassLoader());
 		List<Class<?>> sources = new ArrayList<>(List.of(server));
 		sources.add(0, PreforkMasterApplication.class);
@@ -66,6 +77,8 @@ final class PreforkMasterRunner {
 			return 1;
 		}
 		try {
+			// Should nothing have needed the Master bean yet, making it now starts the loop.
+			context.getBean(Master.class);
 			logger.info(managementAt(context));
 			context.getBean(UpgradePromotion.class).start(context);
 			loop.started();

@@ -54,6 +54,8 @@ public sealed interface Command {
 
 		void promoted(Promoted promoted);
 
+		void releaseEvents(ReleaseEvents release);
+
 		void workerWarming(WorkerWarming warming);
 
 		void workerReady(WorkerReady ready);
@@ -247,6 +249,16 @@ public sealed interface Command {
 		@Override
 		public void dispatchTo(Handler handler) {
 			handler.upgradeExited(this);
+		}
+
+	}
+
+	/** The observers made while the loop ran are all there: pass on the events held back ({@link Master#holdEvents}). */
+	record ReleaseEvents() implements Event {
+
+		@Override
+		public void dispatchTo(Handler handler) {
+			handler.releaseEvents(this);
 		}
 
 	}

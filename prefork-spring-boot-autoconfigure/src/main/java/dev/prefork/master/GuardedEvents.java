@@ -20,7 +20,10 @@ final class GuardedEvents implements MasterEvents {
 	private final List<MasterEvents> observers;
 
 	/** Events held back until {@link #release}, in order; {@code null} while events pass at once. */
-	private List<Runnable> held;
+	private List<Held> held;
+
+	private record Held(String event, Consumer<MasterEvents> call) {
+	}
 
 	private GuardedEvents(List<MasterEvents> observers) {
 		this.observers = observers;
@@ -41,10 +44,16 @@ final class GuardedEvents implements MasterEvents {
 	/**
 	 * Passes the events held back so far to the observers there are now, in order, and every
 	 * later event at once.
+	 * @param withReady whether a held {@code ready} is passed on too: not once the master
+	 * stopped (an upgrade's old master must not hear that a stopped new master is ready)
 	 */
-	synchronized void release() {
+	synchronized void release(boolean withReady) {
 		if (this.held != null) {
-			this.held.forEach(Runnable::run);
+			for (Held event : this.held) {
+				if (withReady || !event.event().equals("ready")) {
+					deliver(event.event(), event.call());
+				}
+			}
 			this.held = null;
 		}
 	}
@@ -52,7 +61,7 @@ final class GuardedEvents implements MasterEvents {
 	private void each(String event, Consumer<MasterEvents> call) {
 		synchronized (this) {
 			if (this.held != null) {
-				this.held.add(() -> deliver(event, call));
+				this.held.add(new Held(event, call));
 				return;
 			}
 		}

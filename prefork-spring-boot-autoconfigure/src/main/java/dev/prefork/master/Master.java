@@ -146,9 +146,21 @@ public final class Master {
 		return this;
 	}
 
-	/** Passes the events held back to the observers there are now, in order, and later ones at once. */
+	/**
+	 * Passes the events held back to the observers there are now, in order, and later ones at
+	 * once: on the master thread, as every other event (a user's hooks run one at a time).
+	 */
 	public void releaseEvents() {
-		this.events.release();
+		submit(new Command.ReleaseEvents());
+	}
+
+	/**
+	 * After {@link #run} returned: passes on what is still held back (the loop ended before
+	 * {@link #releaseEvents} reached it), but {@code ready}, so that the user's hooks hear of
+	 * the workers' exits and the master's.
+	 */
+	public void releaseEventsAfterRun() {
+		this.events.release(false);
 	}
 
 	/** Queues a command for the master thread. Safe from any thread, including signal handlers. */
@@ -175,6 +187,8 @@ public final class Master {
 		this.announcedTarget = this.plan.targetWorkers;
 		this.events.starting(this.plan.settings);
 		try {
+			// The first turn spawns at once: clients wait for the first worker.
+			turn(0);
 			while (this.state != MasterState.STOPPED) {
 				turn(TURN_MILLIS);
 			}
@@ -292,6 +306,11 @@ public final class Master {
 		@Override
 		public void upgradeExited(Command.UpgradeExited exited) {
 			handleUpgradeExited(exited);
+		}
+
+		@Override
+		public void releaseEvents(Command.ReleaseEvents release) {
+			Master.this.events.release(true);
 		}
 
 		@Override
@@ -502,12 +521,13 @@ public final class Master {
 	/**
 	 * Every slot below the target has a worker, unless its respawn is backing off. A start on
 	 * a busy box ({@link CpuShare#headStart}) gives the first worker, which clients wait for,
-	 * a head start: the others boot once it is ready. Booting beside its warm-up would take
+	 * a head start (not in the new master of an upgrade: its old master serves them): the
+	 * others boot once it is ready. Booting beside its warm-up would take
 	 * the processors the warm-up needs (2 warm-up requests in 5 s instead of 10,000 on the
 	 * sample, 2 cores) and delay the first request as much.
 	 */
 	private void respawnEmptySlots(long now) {
-		boolean headStart = this.state == MasterState.STARTING
+		boolean headStart = this.state == MasterState.STARTING && this.upgrade.oldMasterPid() == null
 				&& this.plan.settings.budget().cpu().headStart(this.plan.targetWorkers)
 				&& this.workers.count(WorkerState.READY) == 0;
 		long mayBoot = headStart ? 1 - this.workers.count(WorkerState.BOOTING) - this.workers.count(WorkerState.WARMING)

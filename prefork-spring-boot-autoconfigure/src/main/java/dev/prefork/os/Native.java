@@ -21,24 +21,6 @@ public final class Native {
 	private Native() {
 	}
 
-	/**
-	 * Loads jnr-posix on a daemon thread: it takes half a second of a cold JVM, which the
-	 * master's first libc call (binding the listening socket, before the first worker) then
-	 * does not wait for. A load that fails is reported by that first call.
-	 */
-	public static void loadAhead() {
-		Thread loader = new Thread(() -> {
-			try {
-				posix();
-			}
-			catch (LinkageError ex) {
-				// reported where Native is first used
-			}
-		}, "prefork-native-load");
-		loader.setDaemon(true);
-		loader.start();
-	}
-
 	public static POSIX posix() {
 		return posix;
 	}

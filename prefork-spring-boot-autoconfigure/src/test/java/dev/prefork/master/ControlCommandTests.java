@@ -153,6 +153,11 @@ class ControlCommandTests {
 			}
 
 			@Override
+			public void releaseEvents(Command.ReleaseEvents release) {
+				calls.add("releaseEvents");
+			}
+
+			@Override
 			public void workerWarming(Command.WorkerWarming warming) {
 				calls.add("workerWarming");
 			}

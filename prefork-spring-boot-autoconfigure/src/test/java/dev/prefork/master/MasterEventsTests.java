@@ -52,6 +52,8 @@ class MasterEventsTests {
 		// An observer made while the loop already runs (the master's metrics, its health).
 		this.master.observedBy(recorder());
 		this.master.releaseEvents();
+		assertThat(this.seen).as("released on the master thread, at its next turn").isEmpty();
+		this.master.turn(0);
 		// (turn() without run(): the first target is announced after the first turn's events)
 		assertThat(this.seen).containsExactly("workerReady 0", "workerReady 1", "workerReady 2", "ready 3",
 				"workersChanged 0 3");
@@ -60,7 +62,7 @@ class MasterEventsTests {
 	}
 
 	@Test
-	void startingPassesAtOnceEvenWhileEventsAreHeld() {
+	void startingPassesAtOnceWhileEventsAreHeldAndReadyNotAfterTheMasterStopped() {
 		List<MasterEvents> observers = new ArrayList<>();
 		GuardedEvents events = GuardedEvents.of(observers);
 		observers.add(new MasterEvents() {
@@ -73,13 +75,21 @@ class MasterEventsTests {
 			public void stopping() {
 				MasterEventsTests.this.seen.add("stopping");
 			}
+
+			@Override
+			public void ready(int workers) {
+				MasterEventsTests.this.seen.add("ready " + workers);
+			}
 		});
 		events.hold();
 		events.starting(this.settings);
+		events.ready(3);
 		events.stopping();
 		assertThat(this.seen).containsExactly("starting 3");
-		events.release();
-		assertThat(this.seen).containsExactly("starting 3", "stopping");
+		events.release(false);
+		assertThat(this.seen).as("once the master stopped, no ready").containsExactly("starting 3", "stopping");
+		events.ready(3);
+		assertThat(this.seen).as("released: at once").containsExactly("starting 3", "stopping", "ready 3");
 	}
 
 	@Test

@@ -54,9 +54,13 @@ class HooksIT {
 		}
 		assertThat(lines.get(0)).isEqualTo("onStarting " + masterPid + " 2");
 		assertThat(lines).last().isEqualTo("onExit 0");
-		assertThat(lines.subList(1, 3)).containsExactly("preFork 0 1", "preFork 1 1");
+		assertThat(lines.get(1)).isEqualTo("preFork 0 1");
 		int whenReady = lines.indexOf("whenReady 2");
-		assertThat(lines.subList(3, whenReady)).hasSize(2).allMatch((line) -> line.startsWith("workerReady "));
+		// Worker 1 starts at once, or once worker 0 is ready where worker 0 has a head start
+		// (fewer than two processors a worker, as on a 2-core machine).
+		assertThat(lines.subList(2, whenReady)).hasSize(3).containsOnlyOnce("preFork 1 1")
+			.filteredOn((line) -> !line.equals("preFork 1 1"))
+			.allMatch((line) -> line.startsWith("workerReady "));
 		assertThat(lines.subList(whenReady + 1, whenReady + 4)).satisfies((next) -> {
 			assertThat(next.get(0)).isEqualTo("workersChanged 2 3");
 			assertThat(next.get(1)).isEqualTo("preFork 2 1");

@@ -101,6 +101,20 @@ class OptionsIT {
 		}
 	}
 
+	@Test
+	void lazyInitializationOfAReactiveApplicationStillStartsTheMaster() throws Exception {
+		// The user's spring.main.lazy-initialization applies to the master's own context too,
+		// where then nothing may need the Master bean while it starts.
+		try (MasterProcess master = MasterProcess.start(MasterProcess.Stack.WEBFLUX_NETTY, "--prefork.workers=1",
+				"--spring.main.lazy-initialization=true")) {
+			master.awaitReady(1);
+			assertThat(master.get("/whoami").status()).isEqualTo(200);
+			master.signal("TERM");
+			assertThat(master.awaitExit(EXIT)).isZero();
+			assertThat(master.output()).contains("Management endpoints at http://").doesNotContain("The master failed");
+		}
+	}
+
 	/** Without the status endpoint: until a worker answers on the application's port. */
 	private static void awaitServing(MasterProcess master) throws InterruptedException {
 		await("a worker to answer", MasterProcess.BOOT, () -> {
