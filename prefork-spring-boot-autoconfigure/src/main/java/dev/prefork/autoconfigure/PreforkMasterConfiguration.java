@@ -40,6 +40,7 @@ import dev.prefork.os.NativeMasterLauncher;
 import dev.prefork.os.NativeWorkerLauncher;
 import dev.prefork.pidfile.Pidfile;
 import dev.prefork.os.UpgradeHandoff;
+import dev.prefork.os.WorkerUser;
 import dev.prefork.preload.ClassDataArchive;
 import dev.prefork.protocol.WorkerEnvironment;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -250,11 +251,42 @@ class PreforkMasterConfiguration {
 
 	@Bean
 	NativeWorkerLauncher preforkWorkerLauncher(ListenSockets sockets, JvmCommandLine commandLine, ClassDataArchive archive,
-			RecordedPaths paths, ObjectProvider<ServerHooks> hooks) {
+			RecordedPaths paths, ObjectProvider<ServerHooks> hooks, PreforkProperties properties) {
 		return new NativeWorkerLauncher(sockets, commandLine, archive::commandLine,
 				Map.of(WorkerEnvironment.MASTER_PID, Long.toString(ProcessHandle.current().pid())))
 			.beforeLaunch(serverHooks(hooks))
-			.recordingPathsIn(paths);
+			.recordingPathsIn(paths)
+			.runningAs(workerUser(properties, archive));
+	}
+
+	/**
+	 * The user workers run as (prefork.user, prefork.group), or null for the master's own;
+	 * its group may read the class-data archives.
+	 */
+	private static WorkerUser workerUser(PreforkProperties properties, ClassDataArchive archive) {
+		WorkerUser user;
+		try {
+			user = WorkerUser.resolve(properties.getUser(), properties.getGroup());
+		}
+		catch (IOException ex) {
+			throw new PreforkStartupException("Cannot run the workers as another user: " + ex.getMessage() + ".",
+					"Start the master as root with prefork.user set to an existing user (and prefork.group to an "
+							+ "existing group, or unset for the user's own), install util-linux (setpriv) where it is "
+							+ "missing, or remove prefork.user to run the workers as the master's user.",
+					ex);
+		}
+		if (user != null) {
+			logger.info("Workers run as " + user.describe() + ", through " + user.setpriv());
+			try {
+				archive.readableByGroup(user.gid());
+			}
+			catch (IOException ex) {
+				throw new PreforkStartupException("Cannot let the workers' group read the class-data archives: "
+						+ ex.getMessage() + ".", "Set prefork.preload-dir to a directory the master can change, or "
+								+ "prefork.preload=off.", ex);
+			}
+		}
+		return user;
 	}
 
 	/** The user's server hooks, one observer each, in their order. */

@@ -99,6 +99,19 @@ public class PreforkProperties {
 	private File pidfile;
 
 	/**
+	 * User (name or uid) the workers run as, for a master started as root: it binds the
+	 * port, and every worker JVM starts as this user through util-linux setpriv. Unset:
+	 * workers run as the master's user.
+	 */
+	private String user;
+
+	/**
+	 * Group (name or gid) the workers run as with prefork.user. Unset: the user's own group;
+	 * the user's supplementary groups are given either way.
+	 */
+	private String group;
+
+	/**
 	 * Ready workers the master needs for its health (and its Kubernetes readiness probe)
 	 * to be UP.
 	 */
@@ -196,6 +209,8 @@ public class PreforkProperties {
 	Map<String, Object> startOnly() {
 		Map<String, Object> keys = new LinkedHashMap<>();
 		keys.put("prefork.pidfile", this.pidfile);
+		keys.put("prefork.user", this.user);
+		keys.put("prefork.group", this.group);
 		keys.put("prefork.master-fifo", this.masterFifo);
 		keys.put("prefork.touch-reload", this.touchReload);
 		keys.put("prefork.subreaper", this.subreaper);
@@ -336,6 +351,22 @@ public class PreforkProperties {
 
 	public void setPidfile(File pidfile) {
 		this.pidfile = pidfile;
+	}
+
+	public String getUser() {
+		return this.user;
+	}
+
+	public void setUser(String user) {
+		this.user = user;
+	}
+
+	public String getGroup() {
+		return this.group;
+	}
+
+	public void setGroup(String group) {
+		this.group = group;
 	}
 
 	public Worker getWorker() {

@@ -59,6 +59,9 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 
 	private final AtomicLong requestIds = new AtomicLong();
 
+	/** The user workers run as, or {@code null} for the master's. */
+	private WorkerUser user;
+
 	/**
 	 * Creates a launcher.
 	 * @param sockets the listening sockets workers serve, by address
@@ -83,6 +86,16 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 	 */
 	public NativeWorkerLauncher beforeLaunch(List<? extends Consumer<WorkerLaunch>> hooks) {
 		this.beforeLaunch = hooks;
+		return this;
+	}
+
+	/**
+	 * Starts every worker as {@code user} ({@code prefork.user}), through setpriv.
+	 * @param user the user, or {@code null} for the master's own
+	 * @return this launcher
+	 */
+	public NativeWorkerLauncher runningAs(WorkerUser user) {
+		this.user = user;
 		return this;
 	}
 
@@ -121,13 +134,22 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 			// The worker's ends must not sit on the numbers they are moved to.
 			toWorker[0] = Descriptors.moveAbove(toWorker[0], ChannelProtocol.WORKER_WRITE_FD);
 			fromWorker[1] = Descriptors.moveAbove(fromWorker[1], ChannelProtocol.WORKER_WRITE_FD);
+			if (this.user != null) {
+				// The worker opens its ends again through /proc/self/fd, which checks the pipe's
+				// owner (root, mode 600): the pipes become the worker's user's.
+				this.user.own(toWorker[0]);
+				this.user.own(fromWorker[1]);
+			}
 			Map<Integer, Integer> descriptors = new LinkedHashMap<>();
 			descriptors.put(socket.fd(), 0);
 			descriptors.put(toWorker[0], ChannelProtocol.WORKER_READ_FD);
 			descriptors.put(fromWorker[1], ChannelProtocol.WORKER_WRITE_FD);
 			JvmCommandLine command = this.preload.apply(this.commandLine.withJvmArgs(launch.jvmOptions()));
-			int pid = Spawn.spawn(command.executable(), command.argv(), environment(spec, launch.environment()),
-					descriptors);
+			int pid = (this.user != null)
+					? Spawn.spawn(this.user.setpriv().toString(), this.user.wrap(command.executable(), command.argv()),
+							environment(spec, launch.environment()), descriptors)
+					: Spawn.spawn(command.executable(), command.argv(), environment(spec, launch.environment()),
+							descriptors);
 			WorkerListener listener = new WorkerListener(spec.id(), pid, events, this.live, this.recordedPaths);
 			NativeChildProcess process = new NativeChildProcess(pid, new MasterChannel(fromWorker[0], toWorker[1]),
 					listener);

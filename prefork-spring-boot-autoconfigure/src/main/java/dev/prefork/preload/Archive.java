@@ -81,6 +81,33 @@ record Archive(Path home, String jarName, int javaFeature, Path plainJar, Archiv
 		return withArchive(cold, jar(), file(), feature);
 	}
 
+	/**
+	 * Lets the workers' group read the archive and the extracted application (they run as
+	 * another user, {@code prefork.user}): the group becomes {@code gid}, with read (and
+	 * directory search) permission, never write.
+	 */
+	void readableByGroup(int gid) throws IOException {
+		try (Stream<Path> paths = Files.walk(this.home)) {
+			for (Path path : paths.toList()) {
+				if (!Files.isSymbolicLink(path)) {
+					grantGroupRead(path, gid);
+				}
+			}
+		}
+	}
+
+	/** {@code chgrp gid} and {@code chmod g+r} ({@code g+rx} for a directory) of one path. */
+	static void grantGroupRead(Path path, int gid) throws IOException {
+		Files.setAttribute(path, "unix:gid", gid, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+		Set<PosixFilePermission> permissions = EnumSet.copyOf(Files.getPosixFilePermissions(path));
+		permissions.add(PosixFilePermission.GROUP_READ);
+		if (Files.isDirectory(path)) {
+			permissions.add(PosixFilePermission.GROUP_EXECUTE);
+		}
+		permissions.remove(PosixFilePermission.GROUP_WRITE);
+		Files.setPosixFilePermissions(path, permissions);
+	}
+
 	/** Whatever the umask was, a built archive is writable by this user only. */
 	void withoutGroupOrOthersWrite() throws IOException {
 		try (Stream<Path> paths = Files.walk(this.home)) {

@@ -115,6 +115,9 @@ public final class ClassDataArchive implements AutoCloseable {
 	/** The archive workers start with, or null for a cold start. */
 	private volatile Archive current;
 
+	/** The workers' group, when they run as another user; -1 when they run as the master's. */
+	private volatile int workerGroup = -1;
+
 	/** The jar's file attributes when {@link #current} was chosen or its build started. */
 	private volatile JarStamp stamp;
 
@@ -283,7 +286,7 @@ public final class ClassDataArchive implements AutoCloseable {
 					&& trusted(home) && asBuilt(archive) && usable(archive, false)
 					&& Objects.equals(JarStamp.of(this.applicationJar), before)) {
 				logger.info("Workers start with the class-data archive " + archive.file());
-				this.current = archive.checked();
+				this.current = readable(archive.checked());
 			}
 			else {
 				logger.info("No class-data archive for " + this.applicationJar.getFileName() + " yet: the first workers "
@@ -388,7 +391,7 @@ public final class ClassDataArchive implements AutoCloseable {
 		try {
 			Archive archive = obtain(key(), idle);
 			if (Objects.equals(JarStamp.of(this.applicationJar), before)) {
-				this.current = archive.checked();
+				this.current = readable(archive.checked());
 			}
 		}
 		catch (IOException | RuntimeException ex) {
@@ -457,6 +460,32 @@ public final class ClassDataArchive implements AutoCloseable {
 		catch (IOException ex) {
 			return false;
 		}
+	}
+
+	/**
+	 * Lets the workers' group ({@code prefork.group}, or the user's) read the archives: its
+	 * directory and, from now on, each archive workers start with.
+	 * @param gid the group
+	 * @throws IOException if the permissions cannot be set
+	 */
+	public void readableByGroup(int gid) throws IOException {
+		if (!isEnabled()) {
+			return;
+		}
+		this.workerGroup = gid;
+		Files.createDirectories(this.directory, PRIVATE_DIRECTORY);
+		Archive.grantGroupRead(this.directory, gid);
+		Archive archive = this.current;
+		if (archive != null) {
+			archive.readableByGroup(gid);
+		}
+	}
+
+	private Archive readable(Archive archive) throws IOException {
+		if (this.workerGroup >= 0) {
+			archive.readableByGroup(this.workerGroup);
+		}
+		return archive;
 	}
 
 	/** Whether a JVM can map an archive found on disk (a crash or a disk error may have damaged it). */

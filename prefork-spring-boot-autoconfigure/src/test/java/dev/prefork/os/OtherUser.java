@@ -36,6 +36,10 @@ public final class OtherUser implements AutoCloseable {
 		return this.uid;
 	}
 
+	public String name() {
+		return this.name;
+	}
+
 	/** Runs a command as this user and returns its output; it must succeed. */
 	public String run(String... command) throws Exception {
 		List<String> argv = new ArrayList<>(List.of("runuser", "-u", this.name, "--"));
