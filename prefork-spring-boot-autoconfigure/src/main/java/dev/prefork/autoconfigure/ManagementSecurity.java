@@ -57,6 +57,26 @@ final class ManagementSecurity {
 	}
 
 	/**
+	 * With workers running as another user ({@code prefork.user}), the commands need the
+	 * token even on loopback: a worker is a local process, and must not stop, scale or
+	 * upgrade its root master.
+	 */
+	static void checkWorkersCannotCommand(Environment environment, WebEndpointProperties web, boolean tokenSet,
+			String workerUser) {
+		int port = environment.getProperty("management.server.port", Integer.class, MasterEnvironment.DEFAULT_MANAGEMENT_PORT);
+		if (workerUser == null || workerUser.isBlank() || tokenSet || port < 0
+				|| !exposed(environment, web, Access.UNRESTRICTED)) {
+			return;
+		}
+		throw new PreforkStartupException("prefork.user=" + workerUser + " runs the workers as another user, but POST "
+				+ "/actuator/prefork/* (reload, scale, stop, upgrade) takes commands from any local process without a "
+				+ "token, the workers included.",
+				"Set a control token the workers do not get: prefork.control.token-file (a file only the master's user "
+						+ "can read) or the PREFORK_CONTROL_TOKEN environment variable; or make the endpoint read-only with "
+						+ "management.endpoint.prefork.access=read-only, or set management.server.port=-1.");
+	}
+
+	/**
 	 * The management address as configured: the master's {@code server.address} (see
 	 * {@link MasterEnvironment}), or, in the new master of an upgrade, the address it serves
 	 * once promoted.

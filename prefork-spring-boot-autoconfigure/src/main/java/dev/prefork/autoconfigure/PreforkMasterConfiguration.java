@@ -264,17 +264,7 @@ class PreforkMasterConfiguration {
 	 * its group may read the class-data archives.
 	 */
 	private static WorkerUser workerUser(PreforkProperties properties, ClassDataArchive archive) {
-		WorkerUser user;
-		try {
-			user = WorkerUser.resolve(properties.getUser(), properties.getGroup());
-		}
-		catch (IOException ex) {
-			throw new PreforkStartupException("Cannot run the workers as another user: " + ex.getMessage() + ".",
-					"Start the master as root with prefork.user set to an existing user (and prefork.group to an "
-							+ "existing group, or unset for the user's own), install util-linux (setpriv) where it is "
-							+ "missing, or remove prefork.user to run the workers as the master's user.",
-					ex);
-		}
+		WorkerUser user = resolveWorkerUser(properties);
 		if (user != null) {
 			logger.info("Workers run as " + user.describe() + ", through " + user.setpriv());
 			try {
@@ -287,6 +277,20 @@ class PreforkMasterConfiguration {
 			}
 		}
 		return user;
+	}
+
+	/** prefork.user and prefork.group checked against this machine; null for the master's own user. */
+	static WorkerUser resolveWorkerUser(PreforkProperties properties) {
+		try {
+			return WorkerUser.resolve(properties.getUser(), properties.getGroup());
+		}
+		catch (IOException ex) {
+			throw new PreforkStartupException("Cannot run the workers as another user: " + ex.getMessage() + ".",
+					"Start the master as root with prefork.user set to an existing user (and prefork.group to an "
+							+ "existing group, or unset for the user's own), install util-linux (setpriv) where it is "
+							+ "missing, or remove prefork.user to run the workers as the master's user.",
+					ex);
+		}
 	}
 
 	/** The user's server hooks, one observer each, in their order. */
@@ -418,6 +422,9 @@ class PreforkMasterConfiguration {
 			ObjectProvider<ApplicationArguments> arguments) {
 		String token = ControlToken.of(properties.getControl());
 		ManagementSecurity.check(environment, web, token != null);
+		WorkerUser workers = resolveWorkerUser(properties);
+		ManagementSecurity.checkWorkersCannotCommand(environment, web, token != null,
+				(workers != null) ? workers.name() : null);
 		ApplicationArguments given = arguments.getIfAvailable();
 		MasterSecretSources secrets = MasterSecretSources.of((given != null) ? given.getSourceArgs() : new String[0]);
 		if (!secrets.jsonSources().isEmpty()) {

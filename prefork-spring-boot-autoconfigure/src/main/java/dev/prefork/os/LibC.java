@@ -45,6 +45,9 @@ public interface LibC {
 
 	short POSIX_SPAWN_SETSIGMASK = 0x08;
 
+	/** glibc 2.26+: the child starts a new session, without a controlling terminal. */
+	short POSIX_SPAWN_SETSID = 0x80;
+
 	int P_PID = 1;
 
 	int WEXITED = 4;

@@ -146,11 +146,13 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 			descriptors.put(fromWorker[1], ChannelProtocol.WORKER_WRITE_FD);
 			JvmCommandLine command = this.preload.apply(this.commandLine.withJvmArgs(launch.jvmOptions()));
 			int pid = (this.user != null)
+					// In a session of its own: another user's process must not reach the master's terminal.
 					? Spawn.spawn(this.user.setpriv().toString(), this.user.wrap(command.executable(), command.argv()),
-							environment(spec, launch.environment()), descriptors)
+							environment(spec, launch.environment()), descriptors, true)
 					: Spawn.spawn(command.executable(), command.argv(), environment(spec, launch.environment()),
 							descriptors);
-			WorkerListener listener = new WorkerListener(spec.id(), pid, events, this.live, this.recordedPaths);
+			WorkerListener listener = new WorkerListener(spec.id(), pid, events, this.live, this.recordedPaths,
+					this.user == null);
 			NativeChildProcess process = new NativeChildProcess(pid, new MasterChannel(fromWorker[0], toWorker[1]),
 					listener);
 			listener.process = process;
@@ -316,8 +318,13 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 
 		volatile NativeChildProcess process;
 
-		WorkerListener(long id, int pid, Consumer<Command> events, Map<Long, WorkerListener> live, RecordedPaths paths) {
+		/** Whether the application may send the master commands: not when workers run as another user. */
+		private final boolean trusted;
+
+		WorkerListener(long id, int pid, Consumer<Command> events, Map<Long, WorkerListener> live, RecordedPaths paths,
+				boolean trusted) {
 			this.id = id;
+			this.trusted = trusted;
 			this.paths = new PathReports(paths);
 			this.pid = pid;
 			this.events = events;
@@ -369,6 +376,11 @@ public final class NativeWorkerLauncher implements WorkerLauncher {
 					.orElse(null);
 				if (command == null) {
 					warn("Unknown command from the application in pid " + this.pid + ": " + ChannelProtocol.printable(line));
+				}
+				else if (!this.trusted) {
+					warn("Ignoring a command from the application in pid " + this.pid + ": workers run as another user "
+							+ "(prefork.user), and their code does not steer the master (" + ChannelProtocol.printable(line)
+							+ ")");
 				}
 				else if (this.commands.tryAcquire()) {
 					this.events.accept(command);

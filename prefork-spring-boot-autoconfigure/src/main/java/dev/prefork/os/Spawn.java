@@ -33,6 +33,16 @@ public final class Spawn {
 	 */
 	public static int spawn(String executable, List<String> argv, Map<String, String> environment,
 			Map<Integer, Integer> descriptors) throws IOException {
+		return spawn(executable, argv, environment, descriptors, false);
+	}
+
+	/**
+	 * Starts a process, in a session of its own if {@code newSession}: it then has no
+	 * controlling terminal, so it cannot push input into the terminal the master runs in
+	 * (TIOCSTI) though it writes to it.
+	 */
+	public static int spawn(String executable, List<String> argv, Map<String, String> environment,
+			Map<Integer, Integer> descriptors, boolean newSession) throws IOException {
 		LibC libc = Native.libc();
 		jnr.ffi.Runtime runtime = Native.runtime();
 		Pointer actions = Memory.allocateDirect(runtime, LibC.SPAWN_FILE_ACTIONS_SIZE, true);
@@ -55,8 +65,9 @@ public final class Spawn {
 				libc.sigfillset(allSignals);
 				check(libc.posix_spawnattr_setsigmask(attributes, noSignals), "posix_spawnattr_setsigmask");
 				check(libc.posix_spawnattr_setsigdefault(attributes, allSignals), "posix_spawnattr_setsigdefault");
-				check(libc.posix_spawnattr_setflags(attributes,
-						(short) (LibC.POSIX_SPAWN_SETSIGMASK | LibC.POSIX_SPAWN_SETSIGDEF)), "posix_spawnattr_setflags");
+				check(libc.posix_spawnattr_setflags(attributes, (short) (LibC.POSIX_SPAWN_SETSIGMASK
+						| LibC.POSIX_SPAWN_SETSIGDEF | (newSession ? LibC.POSIX_SPAWN_SETSID : 0))),
+						"posix_spawnattr_setflags");
 				List<String> env = new ArrayList<>();
 				environment.forEach((name, value) -> env.add(name + "=" + value));
 				StringArray args = new StringArray(argv);

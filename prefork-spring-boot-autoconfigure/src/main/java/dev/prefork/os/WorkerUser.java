@@ -75,6 +75,10 @@ public record WorkerUser(String name, int uid, int gid, String groupName, boolea
 		if (uid == euid && gid == posix.getegid()) {
 			return null;
 		}
+		if (uid == 0 || gid == 0) {
+			throw new IOException("prefork.user=" + user + (isBlank(group) ? "" : ", prefork.group=" + group)
+					+ ": workers never run as root or with the root group (" + ((uid == 0) ? "uid 0" : "gid 0") + ")");
+		}
 		if (euid != 0) {
 			throw new IOException("prefork.user=" + user + (isBlank(group) ? "" : ", prefork.group=" + group)
 					+ ": the master runs as uid " + euid + ", not root, and cannot start workers as another user");

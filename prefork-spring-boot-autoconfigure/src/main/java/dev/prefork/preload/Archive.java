@@ -89,11 +89,30 @@ record Archive(Path home, String jarName, int javaFeature, Path plainJar, Archiv
 	void readableByGroup(int gid) throws IOException {
 		try (Stream<Path> paths = Files.walk(this.home)) {
 			for (Path path : paths.toList()) {
-				if (!Files.isSymbolicLink(path)) {
+				// Not the build's own logs (the training run's output).
+				if (!Files.isSymbolicLink(path) && !path.getFileName().toString().endsWith(".log")) {
 					grantGroupRead(path, gid);
 				}
 			}
 		}
+	}
+
+	/** {@code chgrp gid} and {@code chmod g+x}, g-rw: the group may pass through a directory, not list it. */
+	static void grantGroupSearch(Path directory, int gid) throws IOException {
+		Files.setAttribute(directory, "unix:gid", gid, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+		Set<PosixFilePermission> permissions = EnumSet.copyOf(Files.getPosixFilePermissions(directory));
+		permissions.add(PosixFilePermission.GROUP_EXECUTE);
+		permissions.remove(PosixFilePermission.GROUP_READ);
+		permissions.remove(PosixFilePermission.GROUP_WRITE);
+		Files.setPosixFilePermissions(directory, permissions);
+	}
+
+	/** Whether the group {@code gid} may pass through a directory (as its group, or as others). */
+	static boolean searchableBy(Path directory, int gid) throws IOException {
+		Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(directory);
+		int group = (Integer) Files.getAttribute(directory, "unix:gid");
+		return permissions.contains(PosixFilePermission.OTHERS_EXECUTE)
+				|| (group == gid && permissions.contains(PosixFilePermission.GROUP_EXECUTE));
 	}
 
 	/** {@code chgrp gid} and {@code chmod g+r} ({@code g+rx} for a directory) of one path. */

@@ -463,8 +463,9 @@ public final class ClassDataArchive implements AutoCloseable {
 	}
 
 	/**
-	 * Lets the workers' group ({@code prefork.group}, or the user's) read the archives: its
-	 * directory and, from now on, each archive workers start with.
+	 * Lets the workers' group ({@code prefork.group}, or the user's) read the archives: pass
+	 * through prefork's own directory (a {@code prefork.preload-dir} of the operator's must let
+	 * it already) and, from now on, read each archive workers start with.
 	 * @param gid the group
 	 * @throws IOException if the permissions cannot be set
 	 */
@@ -474,7 +475,15 @@ public final class ClassDataArchive implements AutoCloseable {
 		}
 		this.workerGroup = gid;
 		Files.createDirectories(this.directory, PRIVATE_DIRECTORY);
-		Archive.grantGroupRead(this.directory, gid);
+		if (this.directory.equals(defaultDirectory(this.applicationJar))) {
+			// prefork's own directory: the workers' group may pass through it, not list it.
+			Archive.grantGroupSearch(this.directory, gid);
+		}
+		else if (!Archive.searchableBy(this.directory, gid)) {
+			throw new IOException(this.directory + " (prefork.preload-dir) does not let the workers' group (gid " + gid
+					+ ") reach the archives in it: chgrp " + gid + " " + this.directory + " && chmod g+x "
+					+ this.directory);
+		}
 		Archive archive = this.current;
 		if (archive != null) {
 			archive.readableByGroup(gid);

@@ -26,9 +26,12 @@ class WorkerUserTests {
 			assertThat(byName.wrap("/opt/jdk/bin/java", List.of("java", "-Xmx1g", "-jar", "app.jar")))
 				.containsExactly(byName.setpriv().toString(), "--reuid=" + other.uid(), "--regid=" + byName.gid(),
 						"--init-groups", "--", "/opt/jdk/bin/java", "-Xmx1g", "-jar", "app.jar");
-			WorkerUser rootGroup = WorkerUser.resolve(other.name(), "0");
-			assertThat(rootGroup.gid()).isZero();
-			assertThat(rootGroup.describe()).isEqualTo("user " + other.name() + " (uid " + other.uid() + "), group root (gid 0)");
+			assertThat(byName.describe()).isEqualTo("user " + other.name() + " (uid " + other.uid() + "), group "
+					+ byName.groupName() + " (gid " + byName.gid() + ")");
+			assertThatExceptionOfType(IOException.class).isThrownBy(() -> WorkerUser.resolve(other.name(), "0"))
+				.withMessageContaining("workers never run as root or with the root group (gid 0)");
+			assertThatExceptionOfType(IOException.class).isThrownBy(() -> WorkerUser.resolve("root", other.name()))
+				.withMessageContaining("(uid 0)");
 		}
 	}
 

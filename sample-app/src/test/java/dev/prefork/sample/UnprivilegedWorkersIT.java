@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,9 +58,17 @@ class UnprivilegedWorkersIT {
 	@Test
 	void workersRunAsTheUserOnAPrivilegedPortAndCannotSignalTheMasterNorWriteItsFiles() throws Exception {
 		int port = freePrivilegedPort();
-		Path pidfile = this.temp.resolve("master.pid");
+		// A directory anyone may pass through: only the files' own modes keep the workers out.
+		Path run = Files.createDirectory(this.temp.resolve("run"));
+		Files.setPosixFilePermissions(this.temp, PosixFilePermissions.fromString("rwxr-xr-x"));
+		Files.setPosixFilePermissions(run, PosixFilePermissions.fromString("rwxr-xr-x"));
+		Path pidfile = run.resolve("master.pid");
+		Path token = run.resolve("control-token");
+		Files.writeString(token, "s3cret-" + ProcessHandle.current().pid() + "\n");
+		Files.setPosixFilePermissions(token, PosixFilePermissions.fromString("rw-------"));
 		try (MasterProcess master = MasterProcess.start("--prefork.workers=2", "--server.port=" + port,
-				"--prefork.user=" + USER, "--prefork.pidfile=" + pidfile)) {
+				"--prefork.user=" + USER, "--prefork.pidfile=" + pidfile, "--prefork.control.token-file=" + token,
+				MasterProcess.TEST_ENDPOINTS)) {
 			JsonNode ready = master.awaitReady(2);
 			assertThat(ids(master.pid(), "Uid")).as("the master").containsOnly(0);
 			List<Long> workers = new ArrayList<>();
@@ -70,6 +79,12 @@ class UnprivilegedWorkersIT {
 					.containsExactly(uid, uid, uid, uid);
 				assertThat(ids(pid, "Gid")).as("gids of worker " + pid).containsExactly(gid, gid, gid, gid);
 				assertThat(ids(pid, "Groups")).as("the user's groups, not root's").containsExactly(gid);
+				String[] stat = Files.readString(Path.of("/proc/" + pid + "/stat")).replaceFirst("^.*\\) ", "").split(" ");
+				assertThat(stat[3]).as("worker " + pid + " leads a session of its own").isEqualTo(Long.toString(pid));
+				assertThat(stat[4]).as("and has no controlling terminal").isEqualTo("0");
+				assertThat(MasterProcess.commandLine(pid)).contains("-XX:SharedArchiveFile=");
+				assertThat(Files.readString(Path.of("/proc/" + pid + "/maps"))).as("the archive, readable by the "
+						+ "workers' group, is mapped").contains(".jsa");
 			}
 			MasterProcess.Response served = MasterProcess.get(port, "/whoami");
 			assertThat(served.status()).isEqualTo(200);
@@ -82,6 +97,15 @@ class UnprivilegedWorkersIT {
 			assertThat(kill.output()).contains("Operation not permitted");
 			MasterProcess.Ran write = asTheWorkersUser("sh", "-c", "echo 1 >> " + pidfile);
 			assertThat(write.code()).as("writing the pidfile as the workers' user").isNotZero();
+			assertThat(asTheWorkersUser("cat", token.toString()).code()).as("reading the token file").isNotZero();
+			MasterProcess.Ran command = asTheWorkersUser("bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/" + master.managementPort
+					+ " && printf 'POST /actuator/prefork/stop HTTP/1.0\\r\\nHost: 127.0.0.1\\r\\nContent-Length: 0\\r\\n\\r\\n' >&3"
+					+ " && head -1 <&3");
+			assertThat(command.output()).as("a command on the management port without the token").startsWith("HTTP/1.1 401");
+			// Nor may the application's code ask the master for commands (PreforkControl).
+			assertThat(master.post("/admin/reload").status()).isEqualTo(200);
+			master.awaitLog("Ignoring a command from the application in pid ");
+			assertThat(master.output()).doesNotContain("Reloading (source: application)");
 			assertThat(master.isAlive()).isTrue();
 			assertThat(Files.readString(pidfile).trim()).isEqualTo(Long.toString(master.pid()));
 			assertThat(MasterProcess.get(port, "/whoami").status()).isEqualTo(200);
@@ -89,7 +113,7 @@ class UnprivilegedWorkersIT {
 	}
 
 	@Test
-	void anUnknownUserOrAGroupAloneIsRefused() throws Exception {
+	void anUnknownUserAGroupAloneOrCommandsWithoutATokenAreRefused() throws Exception {
 		MasterProcess.Exited unknown = MasterProcess.runToExit("--prefork.user=prefork-no-such-user");
 		assertThat(unknown.code()).isNotZero();
 		assertThat(unknown.output()).contains("APPLICATION FAILED TO START")
@@ -98,6 +122,10 @@ class UnprivilegedWorkersIT {
 		MasterProcess.Exited groupAlone = MasterProcess.runToExit("--prefork.group=" + USER);
 		assertThat(groupAlone.code()).isNotZero();
 		assertThat(groupAlone.output()).contains("prefork.group=" + USER + " is set without prefork.user");
+		MasterProcess.Exited noToken = MasterProcess.runToExit("--prefork.user=" + USER);
+		assertThat(noToken.code()).isNotZero();
+		assertThat(noToken.output()).contains("takes commands from any local process without a token, the workers "
+				+ "included").doesNotContain("Booting worker");
 	}
 
 	private static MasterProcess.Ran asTheWorkersUser(String... command) throws Exception {
