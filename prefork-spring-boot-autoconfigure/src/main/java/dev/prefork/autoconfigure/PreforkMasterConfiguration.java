@@ -128,8 +128,23 @@ class PreforkMasterConfiguration {
 	}
 
 	@Bean(destroyMethod = "close")
-	ListenSockets preforkListenSockets(MasterSettings settings, PidfileHolder pidfile) {
-		ListenAddress address = settings.listen();
+	ListenSockets preforkListenSockets(MasterSettings settings, PidfileHolder pidfile,
+			ObjectProvider<ManagementPort> stacks) {
+		ListenSockets sockets = listenSockets(settings.listen());
+		String unixPath = sockets.currentPath();
+		ManagementPort stack = stacks.getIfAvailable();
+		if (unixPath != null && stack != null && !(stack instanceof TomcatManagementPort)) {
+			sockets.close();
+			throw new PreforkStartupException("A Unix domain socket (" + unixPath + ") is served by workers "
+					+ "on Tomcat only; this application runs on "
+					+ ((stack instanceof JettyManagementPort) ? "Jetty" : "Reactor Netty") + ".",
+					"Serve TCP (server.port; without prefork.unix-socket.path, or a ListenStream= with a port) behind the "
+							+ "reverse proxy, or run the application on Tomcat.");
+		}
+		return sockets;
+	}
+
+	private ListenSockets listenSockets(ListenAddress address) {
 		Optional<UpgradeHandoff> handoff = upgradeHandoff();
 		if (handoff.isPresent()) {
 			ListenSocket inherited;
@@ -165,6 +180,10 @@ class PreforkMasterConfiguration {
 	}
 
 	private static boolean serves(ListenSocket socket, ListenAddress address) {
+		if (address.isUnix() || socket.path() != null) {
+			return address.isUnix() && socket.path() != null
+					&& Path.of(address.unix().path()).toAbsolutePath().normalize().toString().equals(socket.path());
+		}
 		try {
 			boolean samePort = address.port() == 0 || address.port() == socket.port();
 			boolean sameHost = address.host().isEmpty() ? socket.address().isAnyLocalAddress()
@@ -178,10 +197,15 @@ class PreforkMasterConfiguration {
 
 	private static ListenSocket bind(ListenAddress address) {
 		try {
-			return ListenSocket.bind(address.host().isEmpty() ? null : InetAddress.getByName(address.host()),
-					address.port(), address.backlog());
+			return ListenSockets.bind(address);
 		}
 		catch (BindException ex) {
+			if (address.isUnix()) {
+				throw new PreforkStartupException("The master could not bind its Unix socket: " + ex.getMessage() + ".",
+						"Stop the process that listens on it (ss -lxp | grep " + address.unix().path()
+								+ "), or set prefork.unix-socket.path to another path.",
+						ex);
+			}
 			throw new PreforkStartupException("The master could not bind its listening socket: " + ex.getMessage() + ".",
 					"Stop the process that listens on port " + address.port() + " (ss -ltnp 'sport = :" + address.port()
 							+ "') or set server.port to a free port.",
@@ -189,7 +213,11 @@ class PreforkMasterConfiguration {
 		}
 		catch (IOException ex) {
 			throw new PreforkStartupException("The master could not open its listening socket on " + address + ": "
-					+ ex.getMessage() + ".", "Check server.address and server.port.", ex);
+					+ ex.getMessage() + ".", address.isUnix()
+							? "Check prefork.unix-socket.path (its directory must exist and be writable by this user) "
+									+ "and prefork.unix-socket.group."
+							: "Check server.address and server.port.",
+					ex);
 		}
 	}
 

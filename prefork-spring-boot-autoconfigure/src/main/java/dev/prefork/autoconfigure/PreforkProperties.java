@@ -197,6 +197,13 @@ public class PreforkProperties {
 	@NestedConfigurationProperty
 	private final WarmupSettings warmup = new WarmupSettings();
 
+	@NestedConfigurationProperty
+	private final UnixSocketProperties unixSocket = new UnixSocketProperties();
+
+	public UnixSocketProperties getUnixSocket() {
+		return this.unixSocket;
+	}
+
 	public WarmupSettings getWarmup() {
 		return this.warmup;
 	}
@@ -519,7 +526,7 @@ public class PreforkProperties {
 		}
 		return new MasterSettings(this.workers, this.maxWorkers, this.timeout, this.gracefulTimeout, this.bootTimeout,
 				this.maxRequests, this.maxRequestsJitter, this.reload.getStrategy(), this.worker.jvmArgList(),
-				new ListenAddress(listenHost, listenPort, this.backlog), gpuList(System.getenv("USE_GPUS")), budget,
+				new ListenAddress(listenHost, listenPort, this.backlog, this.unixSocket.toUnixSocket()), gpuList(System.getenv("USE_GPUS")), budget,
 				this.minReadyWorkers, (this.maxWorkerLifetime != null) ? this.maxWorkerLifetime : Duration.ZERO,
 				this.maxWorkerLifetimeJitter);
 	}

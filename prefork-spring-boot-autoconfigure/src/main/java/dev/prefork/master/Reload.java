@@ -152,6 +152,10 @@ final class Reload {
 					+ ": the listening socket is kept with its accept queue; the new backlog applies when a socket is "
 					+ "bound again (a new server.port or server.address, or a restart)");
 		}
+		if (next.listen().sameEndpoint(listen) && listen.isUnix() && !next.listen().unix().equals(listen.unix())) {
+			logger.warn("prefork.unix-socket.mode or .group changed: the socket " + listen.unix() + " keeps its mode and "
+					+ "group; they apply when it is bound again (a new prefork.unix-socket.path, or a restart)");
+		}
 		ReloadStrategy strategy = (command.strategy() != null) ? command.strategy() : next.reloadStrategy();
 		this.running = new Run(plan.generation + 1, strategy, now, plan.settings, plan.generation, plan.targetWorkers);
 		plan.settings = next;

@@ -77,6 +77,16 @@ public interface LibC {
 
 	int bind(int fd, @In byte[] address, int length);
 
+	int connect(int fd, @In byte[] address, int length);
+
+	int SOCK_NONBLOCK = 0x800;
+
+	int ENOENT = 2;
+
+	int EAGAIN = 11;
+
+	int ECONNREFUSED = 111;
+
 	int listen(int fd, int backlog);
 
 	int getsockname(int fd, @Out byte[] address, int[] length);

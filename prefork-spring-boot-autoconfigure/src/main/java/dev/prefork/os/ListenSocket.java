@@ -10,6 +10,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 
+import dev.prefork.master.ListenAddress;
+
 /**
  * The listening socket the master owns for its whole life and hands to every worker as
  * fd 0. The master never accepts on it; the kernel's one accept queue is shared by all
@@ -23,12 +25,20 @@ public final class ListenSocket implements Closeable {
 
 	private final int port;
 
+	/** A Unix domain socket's file, or null for a TCP socket. */
+	private final UnixSocketFile file;
+
 	private boolean closed;
 
 	private ListenSocket(int fd, InetAddress address, int port) {
+		this(fd, address, port, null);
+	}
+
+	private ListenSocket(int fd, InetAddress address, int port, UnixSocketFile file) {
 		this.fd = fd;
 		this.address = address;
 		this.port = port;
+		this.file = file;
 	}
 
 	/**
@@ -79,6 +89,33 @@ public final class ListenSocket implements Closeable {
 	}
 
 	/**
+	 * Binds a Unix domain socket and listens: see {@link UnixSocketFile#bind} for a file
+	 * already there, the mode and the group.
+	 * @param unix the socket's path, mode and group
+	 * @param backlog the accept queue length
+	 * @return the listening socket
+	 * @throws BindException if a live socket or another file is at the path
+	 * @throws IOException on any other failure
+	 */
+	public static ListenSocket bind(ListenAddress.UnixSocket unix, int backlog) throws IOException {
+		UnixSocketFile file = UnixSocketFile.of(unix);
+		file.checkReplaceable();
+		int fd = Native.libc().socket(LibC.AF_UNIX, LibC.SOCK_STREAM | LibC.SOCK_CLOEXEC, 0);
+		if (fd < 0) {
+			throw Native.error("socket");
+		}
+		try {
+			fd = Descriptors.moveAbove(fd, 2);
+			file.bind(fd, backlog);
+			return new ListenSocket(fd, null, 0, file);
+		}
+		catch (IOException | RuntimeException ex) {
+			Native.closeQuietly(fd);
+			throw ex;
+		}
+	}
+
+	/**
 	 * Takes over a listening socket inherited from another process (the old master of an
 	 * upgrade): checks that it is one and makes it close-on-exec.
 	 * @param fd the inherited descriptor
@@ -95,6 +132,13 @@ public final class ListenSocket implements Closeable {
 		}
 		Descriptors.setCloseOnExec(fd);
 		byte[] sockaddr = localAddress(fd);
+		if (sockaddr[0] == LibC.AF_UNIX && sockaddr[1] == 0) {
+			String path = UnixSocketFile.path(sockaddr);
+			if (path == null) {
+				throw new IOException("Inherited fd " + fd + " is a Unix socket without a path (unnamed or abstract)");
+			}
+			return new ListenSocket(fd, null, 0, UnixSocketFile.inherited(path));
+		}
 		boolean ipv6 = sockaddr[0] == LibC.AF_INET6 || sockaddr[1] == LibC.AF_INET6;
 		InetAddress address = InetAddress
 			.getByAddress(ipv6 ? Arrays.copyOfRange(sockaddr, 8, 24) : Arrays.copyOfRange(sockaddr, 4, 8));
@@ -109,25 +153,42 @@ public final class ListenSocket implements Closeable {
 		return this.port;
 	}
 
+	/** The address of a TCP socket; null for a Unix domain socket. */
 	public InetAddress address() {
 		return this.address;
 	}
 
+	/** A Unix domain socket's path; null for a TCP socket. */
+	public String path() {
+		return (this.file != null) ? this.file.path() : null;
+	}
+
+	/**
+	 * Closes the socket; a Unix domain socket's file is removed too, unless another process
+	 * (the other master of an upgrade, systemd) still listens on it.
+	 */
 	@Override
 	public synchronized void close() {
 		if (!this.closed) {
 			this.closed = true;
 			Native.closeQuietly(this.fd);
+			if (this.file != null) {
+				this.file.removeIfUnused();
+			}
 		}
 	}
 
 	/** Such as {@code *:8080 (fd 9)} when it listens on every address. */
 	public String describe() {
-		return (this.address.isAnyLocalAddress() ? "*:" + this.port + " (fd " + this.fd + ")" : toString());
+		return (this.address != null && this.address.isAnyLocalAddress()) ? "*:" + this.port + " (fd " + this.fd + ")"
+				: toString();
 	}
 
 	@Override
 	public String toString() {
+		if (this.file != null) {
+			return "unix:" + this.file.path() + " (fd " + this.fd + ")";
+		}
 		String host = this.address.getHostAddress();
 		return (host.contains(":") ? "[" + host + "]" : host) + ":" + this.port + " (fd " + this.fd + ")";
 	}
@@ -143,7 +204,7 @@ public final class ListenSocket implements Closeable {
 	}
 
 	private static byte[] localAddress(int fd) throws IOException {
-		byte[] sockaddr = new byte[28];
+		byte[] sockaddr = new byte[UnixSocketFile.SOCKADDR_UN_SIZE];
 		if (Native.libc().getsockname(fd, sockaddr, new int[] { sockaddr.length }) != 0) {
 			throw Native.error("getsockname");
 		}

@@ -45,8 +45,7 @@ public final class ListenSockets implements Closeable {
 	public synchronized ListenSocket get(ListenAddress address) throws IOException {
 		ListenSocket socket = this.sockets.get(endpoint(address));
 		if (socket == null) {
-			InetAddress host = address.host().isEmpty() ? null : InetAddress.getByName(address.host());
-			socket = ListenSocket.bind(host, address.port(), address.backlog());
+			socket = bind(address);
 			this.sockets.put(endpoint(address), socket);
 			this.backlogs.put(endpoint(address), address.backlog());
 			logger.info("Listening on " + socket + " for " + address + " (server.address or server.port changed)");
@@ -80,6 +79,15 @@ public final class ListenSockets implements Closeable {
 		return fd;
 	}
 
+	/** The path of the socket new workers serve if it is a Unix domain socket, else null. */
+	public synchronized String currentPath() {
+		String path = null;
+		for (ListenSocket socket : this.sockets.values()) {
+			path = socket.path();
+		}
+		return path;
+	}
+
 	/** The backlog asked for when the socket new workers serve was bound. */
 	public synchronized int currentBacklog() {
 		int backlog = 0;
@@ -105,8 +113,23 @@ public final class ListenSockets implements Closeable {
 		return this.sockets.values().toString();
 	}
 
+	/**
+	 * Binds a new listening socket for {@code address}.
+	 * @param address a TCP address, or a Unix domain socket
+	 * @return the socket
+	 * @throws IOException if it cannot be bound
+	 */
+	public static ListenSocket bind(ListenAddress address) throws IOException {
+		if (address.isUnix()) {
+			return ListenSocket.bind(address.unix(), address.backlog());
+		}
+		InetAddress host = address.host().isEmpty() ? null : InetAddress.getByName(address.host());
+		return ListenSocket.bind(host, address.port(), address.backlog());
+	}
+
 	private static ListenAddress endpoint(ListenAddress address) {
-		return new ListenAddress(address.host(), address.port(), 0);
+		return address.isUnix() ? new ListenAddress("", 0, 0, new ListenAddress.UnixSocket(address.unix().path(), 0, null))
+				: new ListenAddress(address.host(), address.port(), 0);
 	}
 
 }

@@ -2,6 +2,7 @@ package dev.prefork.autoconfigure;
 
 import java.time.Duration;
 
+import dev.prefork.master.ListenAddress;
 import dev.prefork.master.MasterSettings;
 import org.junit.jupiter.api.Test;
 
@@ -117,6 +118,44 @@ class PreforkPropertiesTests {
 		assertInvalid("prefork.max-worker-lifetime-jitter", "must be 0 to 3650d");
 		this.properties.setMaxWorkerLifetimeJitter(Duration.ofDays(3651));
 		assertInvalid("prefork.max-worker-lifetime-jitter", "must be 0 to 3650d");
+	}
+
+	@Test
+	void aUnixSocketReplacesTheTcpAddressWithItsModeAndGroup() {
+		assertThat(this.properties.toMasterSettings("", 8080).listen().isUnix()).isFalse();
+		this.properties.getUnixSocket().setPath("/run/app/app.sock");
+		ListenAddress listen = this.properties.toMasterSettings("", 8080).listen();
+		assertThat(listen.unix()).isEqualTo(new ListenAddress.UnixSocket("/run/app/app.sock", 0660, null));
+		assertThat(listen).hasToString("unix:/run/app/app.sock");
+		assertThat(listen.sameEndpoint(new ListenAddress("", 8080, 2048))).isFalse();
+		this.properties.getUnixSocket().setMode("0666");
+		this.properties.getUnixSocket().setGroup("www-data");
+		assertThat(this.properties.toMasterSettings("", 8080).listen().unix())
+			.isEqualTo(new ListenAddress.UnixSocket("/run/app/app.sock", 0666, "www-data"));
+		assertThat(this.properties.toMasterSettings("", 8080).listen().sameEndpoint(listen))
+			.as("the mode and group alone do not warrant a new socket").isTrue();
+	}
+
+	@Test
+	void aUnixSocketsModeIsOctalAndLetsTheOwnerConnect() {
+		this.properties.getUnixSocket().setPath("/run/app.sock");
+		for (String mode : new String[] { "rw-rw----", "668", "77", "0460" }) {
+			this.properties.getUnixSocket().setMode(mode);
+			assertThatExceptionOfType(InvalidConfigurationPropertyValueException.class).as(mode)
+				.isThrownBy(() -> this.properties.toMasterSettings("", 8080))
+				.satisfies((ex) -> assertThat(ex.getName()).isEqualTo("prefork.unix-socket.mode"));
+		}
+		this.properties.getUnixSocket().setMode("600");
+		assertThat(this.properties.toMasterSettings("", 8080).listen().unix().mode()).isEqualTo(0600);
+		this.properties.getUnixSocket().setPath("@abstract");
+		assertThatExceptionOfType(InvalidConfigurationPropertyValueException.class)
+			.isThrownBy(() -> this.properties.toMasterSettings("", 8080))
+			.withMessageContaining("abstract sockets are not supported");
+		this.properties.getUnixSocket().setPath(null);
+		this.properties.getUnixSocket().setGroup("www-data");
+		assertThatExceptionOfType(InvalidConfigurationPropertyValueException.class)
+			.isThrownBy(() -> this.properties.toMasterSettings("", 8080))
+			.withMessageContaining("is set without prefork.unix-socket.path");
 	}
 
 	@Test

@@ -5,8 +5,20 @@ import java.net.BindException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.stream.Stream;
+
+import dev.prefork.master.ListenAddress;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -51,5 +63,71 @@ class ListenSocketTests {
 		}
 	}
 
+	@Test
+	void aUnixSocketIsBoundWithItsModeAndRemovedOnceNobodyListens(@TempDir Path temp) throws IOException {
+		Path path = temp.resolve("app.sock");
+		ListenSocket socket = ListenSocket.bind(new ListenAddress.UnixSocket(path.toString(), 0640, null), 16);
+		try (SocketChannel client = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
+			assertThat(client.isConnected()).isTrue();
+			assertThat(socket.path()).isEqualTo(path.toString());
+			assertThat(socket).hasToString("unix:" + path + " (fd " + socket.fd() + ")");
+			assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS)))
+				.isEqualTo("rw-r-----");
+			try (Stream<Path> files = Files.list(temp)) {
+				assertThat(files).as("no temporary name left").containsExactly(path);
+			}
+		}
+		finally {
+			socket.close();
+		}
+		assertThat(Files.exists(path, LinkOption.NOFOLLOW_LINKS)).isFalse();
+	}
+
+	@Test
+	void aStaleUnixSocketIsReplacedALiveOneOrAnotherFileRefused(@TempDir Path temp) throws IOException {
+		Path path = temp.resolve("app.sock");
+		ListenAddress.UnixSocket unix = new ListenAddress.UnixSocket(path.toString(), 0660, null);
+		try (ServerSocketChannel live = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+			live.bind(UnixDomainSocketAddress.of(path));
+			assertThatExceptionOfType(BindException.class).isThrownBy(() -> ListenSocket.bind(unix, 16))
+				.withMessage("Address already in use: a process listens on unix:" + path);
+		}
+		assertThat(Files.exists(path, LinkOption.NOFOLLOW_LINKS)).as("left by a closed channel: stale").isTrue();
+		try (ListenSocket replaced = ListenSocket.bind(unix, 16);
+				SocketChannel client = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
+			assertThat(client.isConnected()).isTrue();
+		}
+		Path file = temp.resolve("notes.txt");
+		Files.writeString(file, "keep");
+		assertThatExceptionOfType(BindException.class)
+			.isThrownBy(() -> ListenSocket.bind(new ListenAddress.UnixSocket(file.toString(), 0660, null), 16))
+			.withMessageContaining("exists and is not a socket");
+		assertThat(Files.readString(file)).isEqualTo("keep");
+	}
+
+	@Test
+	void aUnixSocketAnotherProcessStillListensOnIsKeptAtClose(@TempDir Path temp) throws IOException {
+		Path path = temp.resolve("app.sock");
+		ListenSocket socket = ListenSocket.bind(new ListenAddress.UnixSocket(path.toString(), 0660, null), 16);
+		// As the other master of an upgrade does: the same socket on another descriptor.
+		ListenSocket other = ListenSocket.inherit(Descriptors.moveAbove(Native.posix().dup(socket.fd()), 2));
+		try {
+			assertThat(other.path()).isEqualTo(path.toString());
+			socket.close();
+			assertThat(Files.exists(path, LinkOption.NOFOLLOW_LINKS)).isTrue();
+		}
+		finally {
+			other.close();
+		}
+		assertThat(Files.exists(path, LinkOption.NOFOLLOW_LINKS)).isFalse();
+	}
+
+	@Test
+	void aUnixSocketPathTooLongIsRefused(@TempDir Path temp) {
+		String path = temp.resolve("x".repeat(120) + ".sock").toString();
+		assertThatExceptionOfType(IOException.class)
+			.isThrownBy(() -> ListenSocket.bind(new ListenAddress.UnixSocket(path, 0660, null), 16))
+			.withMessageContaining("a Unix socket's path has at most 107");
+	}
 
 }

@@ -1,6 +1,7 @@
 package dev.prefork.worker.tomcat;
 
 import java.io.IOException;
+import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channel;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectionKey;
@@ -23,6 +24,11 @@ import org.apache.tomcat.util.net.NioEndpoint;
  * (100 ms at a time) and only then accepts, without blocking; it never accepts once the
  * worker is retiring or paused, so no wake-up connection is needed and none is made. It
  * accepts nothing before {@link #startAccepting()}: a worker takes clients once it is warm.
+ *
+ * <p>
+ * When the master's socket is a Unix domain socket ({@code prefork.unix-socket.path}),
+ * Tomcat is told its path, so that it sets no TCP option on the connections it accepts and
+ * reports them as local; it never removes the socket's file, which is the master's.
  */
 public class SharedSocketNioProtocol extends Http11NioProtocol {
 
@@ -73,6 +79,26 @@ public class SharedSocketNioProtocol extends Http11NioProtocol {
 		volatile boolean parked;
 
 		private Selector selector;
+
+		SharedSocketEndpoint() {
+			try {
+				if (System.inheritedChannel() instanceof ServerSocketChannel server
+						&& server.getLocalAddress() instanceof UnixDomainSocketAddress unix) {
+					setUnixDomainSocketPath(unix.getPath().toString());
+				}
+			}
+			catch (IOException ex) {
+				// Not a socket: the worker refuses to start with its own message.
+			}
+		}
+
+		@Override
+		protected void doCloseServerSocket() throws IOException {
+			if (getUnixDomainSocketPath() == null) {
+				super.doCloseServerSocket();
+			}
+			// Else stock Tomcat would delete the socket's file: the master's, which other workers serve.
+		}
 
 		@Override
 		protected SocketChannel serverSocketAccept() throws Exception {
