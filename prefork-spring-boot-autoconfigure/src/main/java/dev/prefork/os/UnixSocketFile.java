@@ -95,8 +95,8 @@ final class UnixSocketFile {
 	}
 
 	/**
-	 * Binds {@code fd} at the path (a stale socket there is removed first), sets the mode and
-	 * group, then listens. Until it listens, connecting is refused: nobody connects while the
+	 * Binds {@code fd} at the path (a stale socket there is removed first) in a directory only
+	 * this user (or root) can change, sets the mode and group, then listens. Until it listens, connecting is refused: nobody connects while the
 	 * socket still has the permissions the umask gave it. (Binding under another name and
 	 * renaming would not do: the socket keeps the name it was bound with, which a new master
 	 * of an upgrade and the workers read back.)
@@ -108,6 +108,11 @@ final class UnixSocketFile {
 		if (stale != null && stale.isSocket() && posix.unlink(this.path) != 0) {
 			throw Native.error("unlink " + this.path);
 		}
+		// chmod follows a symbolic link: nobody else may be able to swap the socket for one.
+		String untrusted = OwnedFiles.pathProblem(Path.of(this.path), true);
+		if (untrusted != null) {
+			throw new IOException("Refusing prefork.unix-socket.path " + this.path + ": " + untrusted);
+		}
 		byte[] sockaddr = UnixDatagram.sockaddrUn(this.path);
 		if (libc.bind(fd, sockaddr, sockaddr.length) != 0) {
 			int errno = Native.errno();
@@ -118,7 +123,7 @@ final class UnixSocketFile {
 			if (posix.chmod(this.path, this.mode) != 0) {
 				throw Native.error("chmod " + this.path);
 			}
-			if (this.gid >= 0 && posix.chown(this.path, -1, this.gid) != 0) {
+			if (this.gid >= 0 && posix.lchown(this.path, -1, this.gid) != 0) {
 				throw Native.error("chown " + this.path + " to group " + this.gid);
 			}
 			if (libc.listen(fd, backlog) != 0) {

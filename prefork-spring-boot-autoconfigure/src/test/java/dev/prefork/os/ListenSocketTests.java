@@ -123,6 +123,18 @@ class ListenSocketTests {
 	}
 
 	@Test
+	void aUnixSocketInADirectoryOthersCanWriteIsRefused(@TempDir Path temp) throws IOException {
+		Path shared = Files.createDirectory(temp.resolve("shared"));
+		Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxrwxrwx"));
+		Path path = shared.resolve("app.sock");
+		assertThatExceptionOfType(IOException.class)
+			.isThrownBy(() -> ListenSocket.bind(new ListenAddress.UnixSocket(path.toString(), 0660, null), 16))
+			.withMessageStartingWith("Refusing prefork.unix-socket.path " + path + ": ")
+			.withMessageContaining("writable by group or others");
+		assertThat(Files.exists(path, LinkOption.NOFOLLOW_LINKS)).isFalse();
+	}
+
+	@Test
 	void aUnixSocketPathTooLongIsRefused(@TempDir Path temp) {
 		String path = temp.resolve("x".repeat(120) + ".sock").toString();
 		assertThatExceptionOfType(IOException.class)
