@@ -9,7 +9,8 @@
 # Usage: bench/reload.sh   Environment: APP sample (default: /whoami), reactive (the WebFlux
 #   sample on Reactor Netty, /whoami) or realistic (templates + JPA, the shop.lua page mix), JAVA (default java), COUNTS (default "2"), MODES (default
 #   "off on": prefork.warmup.enabled), LOAD seconds of load before the HUP (default 90),
-#   LAST (30), THEN (30), PRELOAD (default auto)
+#   LAST (30), THEN (30), PRELOAD (default auto), EXTRA (more master arguments, such as
+#   --prefork.reload.strategy=all-at-once)
 set -euo pipefail
 PORT=${PORT:-18780}
 MPORT=${MPORT:-18781}
@@ -36,7 +37,7 @@ mkdir -p bench/results
 # build in the background competes with the load.
 [ "$PRELOAD" = off ] || "$JAVA" -jar "$JAR" --prefork.preload=build --prefork.preload-dir="$WORK/archives" > "$WORK/build.log" 2>&1
 
-echo "# $APP app, $(nproc) cores, $("$JAVA" -version 2>&1 | head -1), wrk -t2 -c32 --timeout 2s, HUP after ${LOAD} s of load, preload=$PRELOAD, commit $(git rev-parse --short HEAD)"
+echo "# $APP app, $(nproc) cores, $("$JAVA" -version 2>&1 | head -1), wrk -t2 -c32 --timeout 2s, HUP after ${LOAD} s of load, preload=$PRELOAD${EXTRA:+, $EXTRA}, commit $(git rev-parse --short HEAD)"
 echo "| workers | warm-up | HUP to new generation ready | req/s in the ${LAST} s before HUP | req/s in the ${THEN} s after ready | ratio | requests over 2 s | non-2xx | plot |"
 echo "|---|---|---|---|---|---|---|---|---|"
 for n in $COUNTS; do
@@ -44,7 +45,7 @@ for n in $COUNTS; do
     enabled=$([ "$mode" = on ] && echo true || echo false)
     : > "$WORK/master.log"
     start_master --prefork.workers="$n" --prefork.preload="$PRELOAD" --prefork.preload-dir="$WORK/archives" \
-      --prefork.warmup.enabled="$enabled"
+      --prefork.warmup.enabled="$enabled" ${EXTRA:-}
     await_ready "$n" 600
     # The load runs until it is stopped (INT), so that it covers however long the reload takes.
     wrk -t2 -c32 -d3600s --timeout 2s -s "$SCRIPT" "$URL" > "$WORK/wrk.out" 2>&1 &

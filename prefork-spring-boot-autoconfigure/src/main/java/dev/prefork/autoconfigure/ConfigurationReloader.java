@@ -36,9 +36,12 @@ final class ConfigurationReloader implements SettingsLoader {
 	/** The start-only keys as the master started with them; set once it started, before any reload. */
 	private volatile Map<String, Object> startOnly = Map.of();
 
-	ConfigurationReloader(SpringApplication userApplication, String[] args) {
+	private final WorkerStack stack;
+
+	ConfigurationReloader(SpringApplication userApplication, String[] args, WorkerStack stack) {
 		this.userApplication = userApplication;
 		this.args = args.clone();
+		this.stack = stack;
 	}
 
 	/** Remembers what the master started with, to say which changes a reload does not apply. */
@@ -67,9 +70,15 @@ final class ConfigurationReloader implements SettingsLoader {
 			for (String key : changed(this.startOnly, properties.startOnly())) {
 				logger.warn(key + " changed: a reload does not apply it; it takes effect at the next start");
 			}
-			return properties.toMasterSettings(environment.getProperty("server.address", ""),
+			MasterSettings settings = properties.toMasterSettings(environment.getProperty("server.address", ""),
 					environment.getProperty("server.port", Integer.class, MasterEnvironment.DEFAULT_LISTEN_PORT),
 					WorkerBudgets.of(properties, environment));
+			String unsupported = settings.listen().isUnix() ? this.stack.unixSocketProblem(settings.listen().unix().path())
+					: null;
+			if (unsupported != null) {
+				throw new InvalidSettingsException(unsupported, null);
+			}
+			return settings;
 		}
 		catch (RuntimeException ex) {
 			throw new InvalidSettingsException(rootMessage(ex), ex);

@@ -129,15 +129,20 @@ class PreforkMasterConfiguration {
 
 	@Bean(destroyMethod = "close")
 	ListenSockets preforkListenSockets(MasterSettings settings, PidfileHolder pidfile,
-			ObjectProvider<ManagementPort> stacks) {
-		ListenSockets sockets = listenSockets(settings.listen());
-		String unixPath = sockets.currentPath();
-		ManagementPort stack = stacks.getIfAvailable();
-		if (unixPath != null && stack != null && !(stack instanceof TomcatManagementPort)) {
-			sockets.close();
-			throw new PreforkStartupException("A Unix domain socket (" + unixPath + ") is served by workers "
-					+ "on Tomcat only; this application runs on "
-					+ ((stack instanceof JettyManagementPort) ? "Jetty" : "Reactor Netty") + ".",
+			ObjectProvider<WorkerStack> stack) {
+		String unsupported = settings.listen().isUnix()
+				? stack.getIfAvailable(() -> new WorkerStack("Tomcat")).unixSocketProblem(settings.listen().unix().path())
+				: null;
+		ListenSockets sockets = (unsupported == null) ? listenSockets(settings.listen()) : null;
+		String passed = (sockets != null) ? sockets.currentPath() : null;
+		if (unsupported == null && passed != null) {
+			unsupported = stack.getIfAvailable(() -> new WorkerStack("Tomcat")).unixSocketProblem(passed);
+		}
+		if (unsupported != null) {
+			if (sockets != null) {
+				sockets.close();
+			}
+			throw new PreforkStartupException(Character.toUpperCase(unsupported.charAt(0)) + unsupported.substring(1) + ".",
 					"Serve TCP (server.port; without prefork.unix-socket.path, or a ListenStream= with a port) behind the "
 							+ "reverse proxy, or run the application on Tomcat.");
 		}
@@ -156,10 +161,17 @@ class PreforkMasterConfiguration {
 						+ ex.getMessage() + ".", "Upgrade with kill -USR2 on a prefork master only.", ex);
 			}
 			if (serves(inherited, address)) {
+				inherited.removeFileAtClose();
 				return new ListenSockets(address, inherited);
 			}
-			logger.warn("server.address or server.port changed: the old master serves " + inherited + ", this master "
-					+ "binds " + address);
+			if (inherited.path() != null && !address.isUnix()) {
+				// A Unix socket without prefork.unix-socket.path: the one systemd passed the old master.
+				logger.info("Serving the Unix socket the old master served (" + inherited + "), as systemd passed it; "
+						+ "server.address and server.port (" + address + ") are ignored");
+				return new ListenSockets(address, inherited);
+			}
+			logger.warn("The listening address changed: the old master serves " + inherited + ", this master binds "
+					+ address);
 			inherited.close();
 		}
 		Optional<ListenSocket> activated;
@@ -181,8 +193,7 @@ class PreforkMasterConfiguration {
 
 	private static boolean serves(ListenSocket socket, ListenAddress address) {
 		if (address.isUnix() || socket.path() != null) {
-			return address.isUnix() && socket.path() != null
-					&& Path.of(address.unix().path()).toAbsolutePath().normalize().toString().equals(socket.path());
+			return address.isUnix() && address.unix().path().equals(socket.path());
 		}
 		try {
 			boolean samePort = address.port() == 0 || address.port() == socket.port();

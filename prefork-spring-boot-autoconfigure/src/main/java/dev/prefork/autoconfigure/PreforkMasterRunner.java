@@ -58,10 +58,12 @@ final class PreforkMasterRunner {
 		application.setEnvironmentPrefix(userApplication.getEnvironmentPrefix());
 		application.setDefaultProperties(MasterEnvironment.defaults());
 		application.addListeners(new MasterEnvironment());
-		ConfigurationReloader reloader = new ConfigurationReloader(userApplication, args);
+		WorkerStack stack = WorkerStack.of(server);
+		ConfigurationReloader reloader = new ConfigurationReloader(userApplication, args, stack);
 		MasterLoop loop = new MasterLoop();
 		application.addInitializers((context) -> {
 			context.getBeanFactory().registerSingleton("preforkSettingsLoader", reloader);
+			context.getBeanFactory().registerSingleton("preforkWorkerStack", stack);
 			context.getBeanFactory().addBeanPostProcessor(startsTheLoop(context, reloader, loop));
 		});
 		logger.info("Starting prefork master (pid " + ProcessHandle.current().pid() + ") for "

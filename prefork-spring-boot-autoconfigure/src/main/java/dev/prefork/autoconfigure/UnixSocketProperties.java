@@ -1,8 +1,10 @@
 package dev.prefork.autoconfigure;
 
-import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import java.nio.file.Path;
 
 import dev.prefork.master.ListenAddress;
+
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 
 /**
  * {@code prefork.unix-socket}: workers serve a Unix domain socket instead of
@@ -78,7 +80,14 @@ public class UnixSocketProperties {
 			throw new InvalidConfigurationPropertyValueException("prefork.unix-socket.mode", this.mode,
 					"must let the owner write (connect): such as 660");
 		}
-		return new ListenAddress.UnixSocket(this.path.trim(), mode, (this.group != null) ? this.group.trim() : null);
+		String group = (this.group != null && !this.group.isBlank()) ? this.group.trim() : null;
+		if (group != null && group.chars().allMatch(Character::isDigit) && (group.length() > 9)) {
+			throw new InvalidConfigurationPropertyValueException("prefork.unix-socket.group", this.group,
+					"must be a group name or a group id");
+		}
+		// Absolute: workers and the new master of an upgrade compare it with the socket's own name.
+		String path = Path.of(this.path.trim()).toAbsolutePath().normalize().toString();
+		return new ListenAddress.UnixSocket(path, mode, group);
 	}
 
 }

@@ -158,14 +158,26 @@ public final class ListenSocket implements Closeable {
 		return this.address;
 	}
 
+	/**
+	 * An inherited Unix domain socket's file is removed at close (once nobody listens on it),
+	 * as if this master had bound it: the new master of an upgrade serving the same
+	 * prefork.unix-socket.path. Never for systemd's socket.
+	 */
+	public void removeFileAtClose() {
+		if (this.file != null) {
+			this.file.removeWhenUnused();
+		}
+	}
+
 	/** A Unix domain socket's path; null for a TCP socket. */
 	public String path() {
 		return (this.file != null) ? this.file.path() : null;
 	}
 
 	/**
-	 * Closes the socket; a Unix domain socket's file is removed too, unless another process
-	 * (the other master of an upgrade, systemd) still listens on it.
+	 * Closes the socket; a Unix domain socket's file is removed too if this master bound it
+	 * (or {@link #removeFileAtClose()}), unless another process (the other master of an
+	 * upgrade, a worker not gone yet) still listens on it.
 	 */
 	@Override
 	public synchronized void close() {

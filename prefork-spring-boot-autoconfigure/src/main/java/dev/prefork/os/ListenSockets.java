@@ -48,7 +48,7 @@ public final class ListenSockets implements Closeable {
 			socket = bind(address);
 			this.sockets.put(endpoint(address), socket);
 			this.backlogs.put(endpoint(address), address.backlog());
-			logger.info("Listening on " + socket + " for " + address + " (server.address or server.port changed)");
+			logger.info("Listening on " + socket + " for " + address + " (the listening address changed)");
 		}
 		return socket;
 	}

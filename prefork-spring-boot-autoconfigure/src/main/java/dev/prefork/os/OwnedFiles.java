@@ -96,6 +96,21 @@ public final class OwnedFiles {
 	}
 
 	/**
+	 * What would let another user swap the entry at {@code path} after the master created it,
+	 * or put one there first: its directories, as {@link #pathProblem(Path, boolean)} with
+	 * the master creating it; an entry already there must be the master's user's or root's,
+	 * whatever its mode (the master replaces it, such as a stale socket).
+	 */
+	public static String placeProblem(Path path) {
+		try {
+			return new Walk(Native.posix().geteuid(), true, true, true).entry(path.toAbsolutePath());
+		}
+		catch (IOException ex) {
+			return "cannot be checked: " + ex.getMessage();
+		}
+	}
+
+	/**
 	 * What is wrong with an existing path, not following a symbolic link.
 	 * @param path the path
 	 * @return the problem, e.g. {@code "is owned by uid 1001, not by this master's user (uid 0)"},
@@ -215,12 +230,20 @@ public final class OwnedFiles {
 		/** Whether the last entry may be root's as well as the owner's. */
 		private final boolean rootMayOwn;
 
+		/** Whether the last entry is replaced: only its owner counts, not its mode. */
+		private final boolean entryReplaced;
+
 		private int links;
 
 		Walk(int owner, boolean masterCreates, boolean rootMayOwn) {
+			this(owner, masterCreates, rootMayOwn, false);
+		}
+
+		Walk(int owner, boolean masterCreates, boolean rootMayOwn, boolean entryReplaced) {
 			this.owner = owner;
 			this.masterCreates = masterCreates;
 			this.rootMayOwn = rootMayOwn;
+			this.entryReplaced = entryReplaced;
 		}
 
 		/** Checks the directories of an absolute path, then its last entry by the file rule. */
@@ -273,6 +296,11 @@ public final class OwnedFiles {
 				if (nextStat == null) {
 					// Nobody but root and the owner can create what is missing here.
 					return null;
+				}
+				if (isLast && last && this.entryReplaced) {
+					boolean ours = nextStat.uid() == this.owner || (this.rootMayOwn && nextStat.uid() == 0);
+					return ours ? null : next + " is owned by uid " + nextStat.uid() + ", not by this master's user (uid "
+							+ this.owner + ")";
 				}
 				if (isLast && last) {
 					int entryOwner = (this.rootMayOwn && nextStat.uid() == 0) ? 0 : this.owner;

@@ -39,6 +39,12 @@ final class UnixSocketFile {
 	/** The inode of the file this master bound or inherited: another file there is not removed. */
 	private long inode = -1;
 
+	/**
+	 * Whether the file is removed once nobody listens: one this master bound, or inherited from
+	 * an upgrade for the same prefork.unix-socket.path; never one systemd passed.
+	 */
+	private volatile boolean removable;
+
 	private UnixSocketFile(String path, int mode, int gid) {
 		this.path = path;
 		this.mode = mode;
@@ -56,7 +62,10 @@ final class UnixSocketFile {
 		return new UnixSocketFile(path, unix.mode(), gid(unix.group()));
 	}
 
-	/** The file of a socket inherited (upgrade, systemd): removed at the end like one bound here. */
+	/**
+	 * The file of a socket inherited (upgrade, systemd): left in place at the end, unless
+	 * {@link #removeWhenUnused()} (a probe would connect to systemd's socket and start the service again).
+	 */
 	static UnixSocketFile inherited(String path) {
 		UnixSocketFile file = new UnixSocketFile(path, -1, -1);
 		FileStat stat = OwnedFiles.lstat(Path.of(path));
@@ -71,15 +80,22 @@ final class UnixSocketFile {
 	/**
 	 * Makes sure nothing is in the way: no file, or the socket of a process that no longer
 	 * listens (connecting is refused), which the bind replaces.
-	 * @throws BindException if a process listens on the path or it is another kind of file
+	 * @throws BindException if a process listens on the path
+	 * @throws IOException if it is another kind of file, or in a directory another user can change
 	 */
 	void checkReplaceable() throws IOException {
+		// chmod follows a symbolic link: nobody else may be able to swap the socket for one,
+		// nor a stale socket for another file before it is removed.
+		String untrusted = OwnedFiles.placeProblem(Path.of(this.path));
+		if (untrusted != null) {
+			throw new IOException("Refusing prefork.unix-socket.path " + this.path + ": " + untrusted);
+		}
 		FileStat stat = OwnedFiles.lstat(Path.of(this.path));
 		if (stat == null) {
 			return;
 		}
 		if (!stat.isSocket()) {
-			throw new BindException(this.path + " exists and is not a socket; prefork never removes it: "
+			throw new IOException(this.path + " exists and is not a socket; prefork never removes it: "
 					+ "remove it or choose another prefork.unix-socket.path");
 		}
 		int errno = connectErrno(this.path);
@@ -89,14 +105,14 @@ final class UnixSocketFile {
 					+ "process that ended without removing it)");
 			case GONE -> {
 			}
-			case UNKNOWN -> throw new BindException("Cannot tell whether a process listens on unix:" + this.path
+			case UNKNOWN -> throw new IOException("Cannot tell whether a process listens on unix:" + this.path
 					+ " (connecting to it failed: " + Native.libc().strerror(errno) + ")");
 		}
 	}
 
 	/**
-	 * Binds {@code fd} at the path (a stale socket there is removed first) in a directory only
-	 * this user (or root) can change, sets the mode and group, then listens. Until it listens, connecting is refused: nobody connects while the
+	 * Binds {@code fd} at the path (a stale socket there is removed first; see
+	 * {@link #checkReplaceable}), sets the mode and group, then listens. Until it listens, connecting is refused: nobody connects while the
 	 * socket still has the permissions the umask gave it. (Binding under another name and
 	 * renaming would not do: the socket keeps the name it was bound with, which a new master
 	 * of an upgrade and the workers read back.)
@@ -108,16 +124,13 @@ final class UnixSocketFile {
 		if (stale != null && stale.isSocket() && posix.unlink(this.path) != 0) {
 			throw Native.error("unlink " + this.path);
 		}
-		// chmod follows a symbolic link: nobody else may be able to swap the socket for one.
-		String untrusted = OwnedFiles.pathProblem(Path.of(this.path), true);
-		if (untrusted != null) {
-			throw new IOException("Refusing prefork.unix-socket.path " + this.path + ": " + untrusted);
-		}
 		byte[] sockaddr = UnixDatagram.sockaddrUn(this.path);
 		if (libc.bind(fd, sockaddr, sockaddr.length) != 0) {
 			int errno = Native.errno();
-			throw new BindException(
-					(errno == LibC.EADDRINUSE ? "Address already in use: " : libc.strerror(errno) + ": ") + "unix:" + this.path);
+			if (errno == LibC.EADDRINUSE) {
+				throw new BindException("Address already in use: unix:" + this.path);
+			}
+			throw new IOException("bind unix:" + this.path + ": " + libc.strerror(errno));
 		}
 		try {
 			if (posix.chmod(this.path, this.mode) != 0) {
@@ -136,6 +149,12 @@ final class UnixSocketFile {
 		}
 		FileStat stat = OwnedFiles.lstat(Path.of(this.path));
 		this.inode = (stat != null) ? stat.ino() : -1;
+		this.removable = true;
+	}
+
+	/** Removes the inherited file once nobody listens on it, as if this master had bound it. */
+	void removeWhenUnused() {
+		this.removable = true;
 	}
 
 	/**
@@ -144,6 +163,9 @@ final class UnixSocketFile {
 	 * has not exited yet.
 	 */
 	void removeIfUnused() {
+		if (!this.removable) {
+			return;
+		}
 		FileStat stat = OwnedFiles.lstat(Path.of(this.path));
 		if (stat == null || !stat.isSocket() || stat.ino() != this.inode) {
 			return;
@@ -230,7 +252,12 @@ final class UnixSocketFile {
 		}
 		String name = group.trim();
 		if (name.chars().allMatch(Character::isDigit)) {
-			return Integer.parseInt(name);
+			try {
+				return Integer.parseInt(name);
+			}
+			catch (NumberFormatException ex) {
+				throw new IOException("prefork.unix-socket.group=" + group + ": not a group id");
+			}
 		}
 		Group found = Native.posix().getgrnam(name);
 		if (found == null) {

@@ -115,6 +115,29 @@ class UnixSocketIT {
 	}
 
 	@Test
+	void anUpgradeHandsTheSocketOverAndTheLastMasterRemovesIt() throws Exception {
+		Path socket = this.temp.resolve("app.sock");
+		Path pidfile = this.temp.resolve("master.pid");
+		try (MasterProcess master = MasterProcess.start("--prefork.workers=1", "--prefork.unix-socket.path=" + socket,
+				"--prefork.pidfile=" + pidfile)) {
+			master.awaitReady(1);
+			master.signal("USR2");
+			long newMaster = MasterProcess.awaitPidfile(this.temp.resolve("master.pid.2"));
+			master.adopt(newMaster);
+			master.awaitLog("New master (pid " + newMaster + ") is ready");
+			master.signal("TERM");
+			assertThat(master.awaitExit(Duration.ofSeconds(60))).isZero();
+			master.awaitLog("Kept unix:" + socket + ": another process still listens on it");
+			String served = get(socket, "/whoami");
+			assertThat(served).as("served by the new master's worker").startsWith("HTTP/1.1 200");
+			MasterProcess.kill("TERM", newMaster);
+			MasterProcess.await("the new master to exit", Duration.ofSeconds(60), () -> !MasterProcess.isRunning(newMaster));
+			assertThat(Files.exists(socket, LinkOption.NOFOLLOW_LINKS)).as("removed by the new master at its exit")
+				.isFalse();
+		}
+	}
+
+	@Test
 	void aLiveSocketOrAnotherFileAtThePathRefusesTheStartAndStays() throws Exception {
 		Path socket = this.temp.resolve("live.sock");
 		try (ServerSocketChannel live = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {

@@ -1,0 +1,31 @@
+package dev.prefork.autoconfigure;
+
+import dev.prefork.master.SettingsLoader.InvalidSettingsException;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.SpringApplication;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+class ConfigurationReloaderTests {
+
+	private static final String[] UNIX_SOCKET = { "--prefork.unix-socket.path=/run/app/app.sock" };
+
+	@Test
+	void aReloadToAUnixSocketIsRefusedWhereTheWorkersCannotServeIt() {
+		ConfigurationReloader jetty = new ConfigurationReloader(new SpringApplication(Object.class), UNIX_SOCKET,
+				new WorkerStack("Jetty"));
+		assertThatExceptionOfType(InvalidSettingsException.class).isThrownBy(jetty::load)
+			.withMessage("a Unix domain socket (/run/app/app.sock) is served by workers on Tomcat only; this "
+					+ "application runs on Jetty");
+	}
+
+	@Test
+	void aReloadToAUnixSocketOnTomcatReadsIt() throws InvalidSettingsException {
+		ConfigurationReloader tomcat = new ConfigurationReloader(new SpringApplication(Object.class), UNIX_SOCKET,
+				new WorkerStack("Tomcat"));
+		assertThat(tomcat.load().listen()).hasToString("unix:/run/app/app.sock");
+	}
+
+}
