@@ -18,13 +18,13 @@ record WorkerStack(String name) {
 
 	/**
 	 * Why the workers cannot serve the Unix domain socket at {@code path}, or null if they can:
-	 * Tomcat takes an inherited one; Jetty's and Reactor Netty's servers would need their own
-	 * Unix-socket channels.
+	 * Tomcat and Reactor Netty (epoll) take an inherited one; Jetty's connector would need its
+	 * own Unix-socket module (jetty-unixdomain-server).
 	 */
 	String unixSocketProblem(String path) {
-		return this.name.equals("Tomcat") ? null
-				: "a Unix domain socket (" + path + ") is served by workers on Tomcat only; this application runs on "
-						+ this.name;
+		return !this.name.equals("Jetty") ? null
+				: "a Unix domain socket (" + path + ") is served by workers on Tomcat or Reactor Netty only; this "
+						+ "application runs on " + this.name;
 	}
 
 }

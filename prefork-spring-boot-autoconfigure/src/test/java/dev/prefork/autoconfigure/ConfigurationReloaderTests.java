@@ -17,8 +17,8 @@ class ConfigurationReloaderTests {
 		ConfigurationReloader jetty = new ConfigurationReloader(new SpringApplication(Object.class), UNIX_SOCKET,
 				new WorkerStack("Jetty"));
 		assertThatExceptionOfType(InvalidSettingsException.class).isThrownBy(jetty::load)
-			.withMessage("a Unix domain socket (/run/app/app.sock) is served by workers on Tomcat only; this "
-					+ "application runs on Jetty");
+			.withMessage("a Unix domain socket (/run/app/app.sock) is served by workers on Tomcat or Reactor Netty "
+					+ "only; this application runs on Jetty");
 	}
 
 	@Test

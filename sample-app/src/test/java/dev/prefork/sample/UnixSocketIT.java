@@ -27,6 +27,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import tools.jackson.databind.JsonNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -35,7 +37,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Workers serve a Unix domain socket the master binds ({@code prefork.unix-socket.path}), as
  * gunicorn's {@code bind = "unix:..."}: its mode and group as configured, a stale one
  * replaced, a live one or another file refused, removed at exit, and a HUP under load on it
- * fails no request.
+ * fails no request; on Tomcat and Reactor Netty, Jetty refused.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class UnixSocketIT {
@@ -46,11 +48,13 @@ class UnixSocketIT {
 	@TempDir
 	Path temp;
 
-	@Test
-	void workersServeTheSocketWithItsModeAndGroupAndAReloadUnderLoadFailsNothing() throws Exception {
+	@ParameterizedTest
+	@MethodSource("dev.prefork.sample.MasterProcess#matrix")
+	void workersServeTheSocketWithItsModeAndGroupAndAReloadUnderLoadFailsNothing(MasterProcess.Stack stack)
+			throws Exception {
 		Path socket = this.temp.resolve("app.sock");
 		staleSocket(socket);
-		try (MasterProcess master = MasterProcess.start("--prefork.workers=2", "--prefork.unix-socket.path=" + socket,
+		try (MasterProcess master = MasterProcess.start(stack, "--prefork.workers=2", "--prefork.unix-socket.path=" + socket,
 				"--prefork.unix-socket.group=" + GROUP)) {
 			JsonNode ready = master.awaitReady(2);
 			assertThat(master.output()).contains("Replacing unix:" + socket + ": a socket nobody listens on any more")
@@ -165,7 +169,7 @@ class UnixSocketIT {
 				"--prefork.unix-socket.path=" + socket);
 		assertThat(refused.code()).isNotZero();
 		assertThat(refused.output()).contains("A Unix domain socket (" + socket + ") is served by workers on Tomcat "
-				+ "only; this application runs on Jetty.");
+				+ "or Reactor Netty only; this application runs on Jetty.");
 		assertThat(refused.started()).as("no worker").isEmpty();
 		assertThat(Files.exists(socket, LinkOption.NOFOLLOW_LINKS)).as("removed").isFalse();
 	}

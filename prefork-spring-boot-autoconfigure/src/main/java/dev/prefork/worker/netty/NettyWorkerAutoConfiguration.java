@@ -1,6 +1,7 @@
 package dev.prefork.worker.netty;
 
 import dev.prefork.worker.WorkerServer;
+import io.netty.channel.unix.DomainSocketAddress;
 import reactor.netty.http.server.HttpServer;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -35,7 +36,11 @@ public final class NettyWorkerAutoConfiguration {
 				ObjectProvider<ReactorResourceFactory> resources) {
 			return (factory) -> {
 				factory.setResourceFactory(this.socket.resourceFactory(resources.getIfAvailable()));
-				factory.addServerCustomizers((server) -> server.doOnChannelInit(this.socket::onConnection));
+				String unixSocket = SharedSocket.unixSocketPath();
+				factory.addServerCustomizers((server) -> {
+					HttpServer shared = server.doOnChannelInit(this.socket::onConnection);
+					return (unixSocket != null) ? shared.bindAddress(() -> new DomainSocketAddress(unixSocket)) : shared;
+				});
 			};
 		}
 

@@ -1,12 +1,15 @@
 package dev.prefork.worker.netty;
 
 import java.io.IOException;
+import java.lang.reflect.Field;
 import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import io.netty.channel.AbstractChannel;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandler;
@@ -15,10 +18,13 @@ import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.channel.unix.ServerDomainSocketChannel;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -136,11 +142,54 @@ final class SharedSocket {
 		return this.serverChannel;
 	}
 
+	/**
+	 * The path of the master's socket when it is a Unix domain socket, else null: then the
+	 * server is told to bind that path, so that Reactor Netty asks for a domain-socket server
+	 * channel and sets no TCP option on the connections.
+	 */
+	static String unixSocketPath() {
+		try {
+			return (System.inheritedChannel() instanceof ServerSocketChannel server
+					&& server.getLocalAddress() instanceof UnixDomainSocketAddress unix) ? unix.getPath().toString() : null;
+		}
+		catch (IOException ex) {
+			return null;
+		}
+	}
+
+	/**
+	 * Netty learns a domain-socket server channel's address only from its own bind, which the
+	 * master did: without it the channel reports none, and the server fails to start. The
+	 * address is put where {@link Channel#localAddress()} caches it, not where the channel
+	 * keeps what it bound itself: a channel that bound its path deletes the file when it
+	 * closes, and this file is the master's.
+	 */
+	private static void boundTo(Channel channel, String path) {
+		try {
+			Field cached = AbstractChannel.class.getDeclaredField("localAddress");
+			cached.setAccessible(true);
+			cached.set(channel, new DomainSocketAddress(path));
+		}
+		catch (ReflectiveOperationException | RuntimeException ex) {
+			throw new IllegalStateException("prefork cannot give Netty's " + channel.getClass().getName() + " its address "
+					+ path + " (this Netty version caches it elsewhere): " + ex, ex);
+		}
+	}
+
 	/** The server channel over the inherited socket, of the transport the event loops use. */
 	private Channel openServerChannel(Class<? extends Channel> kind) {
 		Channel channel;
 		try {
-			if (kind.getName().equals("io.netty.channel.epoll.EpollServerSocketChannel")) {
+			if (unixSocketPath() != null) {
+				if (!kind.getName().equals("io.netty.channel.epoll.EpollServerDomainSocketChannel")) {
+					throw new IllegalStateException("prefork serves a Unix domain socket with Reactor Netty's native "
+							+ "epoll transport only, not with " + kind.getName());
+				}
+				((ServerSocketChannel) System.inheritedChannel()).configureBlocking(false);
+				channel = new EpollServerDomainSocketChannel(LISTEN_FD);
+				boundTo(channel, unixSocketPath());
+			}
+			else if (kind.getName().equals("io.netty.channel.epoll.EpollServerSocketChannel")) {
 				// The socket's file description is shared with the other workers: it must never block an event loop.
 				((ServerSocketChannel) System.inheritedChannel()).configureBlocking(false);
 				channel = new EpollServerSocketChannel(LISTEN_FD);
@@ -192,6 +241,12 @@ final class SharedSocket {
 		@Override
 		@SuppressWarnings("unchecked")
 		public <C extends Channel> C onChannel(Class<C> channelType, EventLoopGroup group) {
+			if (ServerDomainSocketChannel.class.isAssignableFrom(channelType)) {
+				// Reactor Netty names the class of a domain-socket channel only by making one.
+				Channel made = this.delegate.onChannel(channelType, group);
+				made.unsafe().closeForcibly();
+				return (C) openServerChannel(made.getClass());
+			}
 			if (ServerChannel.class.isAssignableFrom(channelType)) {
 				return (C) openServerChannel(this.delegate.onChannelClass(channelType, group));
 			}
