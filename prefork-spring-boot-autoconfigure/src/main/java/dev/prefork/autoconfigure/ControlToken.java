@@ -27,7 +27,7 @@ final class ControlToken {
 	 * @throws PreforkStartupException if both are set, or the file is missing, empty, too
 	 * large, or readable or writable by another user
 	 */
-	static String of(PreforkProperties.Control control) {
+	static String of(ControlProperties control) {
 		String token = control.getToken();
 		boolean given = token != null && !token.isBlank();
 		if (control.getTokenFile() == null) {

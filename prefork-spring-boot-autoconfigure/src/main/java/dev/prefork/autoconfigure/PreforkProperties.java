@@ -184,13 +184,16 @@ public class PreforkProperties {
 	 */
 	private DataSize maxWorkerMemoryKill;
 
-	private final Control control = new Control();
+	@NestedConfigurationProperty
+	private final ControlProperties control = new ControlProperties();
 
-	private final Worker worker = new Worker();
+	@NestedConfigurationProperty
+	private final WorkerProperties worker = new WorkerProperties();
 
 	private final Reload reload = new Reload();
 
-	private final Memory memory = new Memory();
+	@NestedConfigurationProperty
+	private final MemoryProperties memory = new MemoryProperties();
 
 	private final Datasource datasource = new Datasource();
 
@@ -252,7 +255,7 @@ public class PreforkProperties {
 		this.maxWorkerMemoryKill = maxWorkerMemoryKill;
 	}
 
-	public Memory getMemory() {
+	public MemoryProperties getMemory() {
 		return this.memory;
 	}
 
@@ -376,7 +379,7 @@ public class PreforkProperties {
 		this.group = group;
 	}
 
-	public Worker getWorker() {
+	public WorkerProperties getWorker() {
 		return this.worker;
 	}
 
@@ -452,7 +455,7 @@ public class PreforkProperties {
 		this.hooks = hooks;
 	}
 
-	public Control getControl() {
+	public ControlProperties getControl() {
 		return this.control;
 	}
 
@@ -507,8 +510,8 @@ public class PreforkProperties {
 		if (this.minReadyWorkers < 0) {
 			throw invalid("min-ready-workers", this.minReadyWorkers, "must be 0 or more");
 		}
-		if (this.worker.readyNice < 0 || this.worker.readyNice > 19) {
-			throw invalid("worker.ready-nice", this.worker.readyNice, "must be 0 (none) to 19");
+		if (this.worker.getReadyNice() < 0 || this.worker.getReadyNice() > 19) {
+			throw invalid("worker.ready-nice", this.worker.getReadyNice(), "must be 0 (none) to 19");
 		}
 		this.memory.validate();
 		WarmupSettings.Problem warmupProblem = this.warmup.problem();
@@ -556,113 +559,8 @@ public class PreforkProperties {
 		}
 	}
 
-	private static InvalidConfigurationPropertyValueException invalid(String name, Object value, String reason) {
+	static InvalidConfigurationPropertyValueException invalid(String name, Object value, String reason) {
 		return new InvalidConfigurationPropertyValueException("prefork." + name, value, reason);
-	}
-
-	/**
-	 * How the master divides memory among its workers.
-	 */
-	public static class Memory {
-
-		/**
-		 * Whether the master sizes each worker's max heap from the memory limit (unless the
-		 * user set a heap option for workers) and refuses worker counts that do not fit.
-		 */
-		private boolean sizeWorkers = true;
-
-		/**
-		 * Memory the master and all its workers must fit in. Defaults to the memory limit of
-		 * the master's cgroup (a container's limit, systemd's MemoryMax=), else the physical
-		 * memory.
-		 */
-		private DataSize limit;
-
-		/**
-		 * Most of the limit that the workers' max heaps may take together; the rest is for the
-		 * master and each worker's non-heap memory.
-		 */
-		private double heapFraction = 0.75;
-
-		/**
-		 * Memory a worker takes beside its heap (metaspace, code cache, thread stacks, GC
-		 * structures, direct buffers), counted against the limit for each worker.
-		 */
-		private DataSize workerNonHeap = DataSize.ofMegabytes(200);
-
-		/**
-		 * Memory counted against the limit for the master itself.
-		 */
-		private DataSize masterReserve = DataSize.ofMegabytes(200);
-
-		/**
-		 * Smallest max heap a worker is started with: a worker count that would give workers
-		 * less does not fit.
-		 */
-		private DataSize minWorkerHeap = DataSize.ofMegabytes(64);
-
-		public boolean isSizeWorkers() {
-			return this.sizeWorkers;
-		}
-
-		public void setSizeWorkers(boolean sizeWorkers) {
-			this.sizeWorkers = sizeWorkers;
-		}
-
-		public DataSize getLimit() {
-			return this.limit;
-		}
-
-		public void setLimit(DataSize limit) {
-			this.limit = limit;
-		}
-
-		public double getHeapFraction() {
-			return this.heapFraction;
-		}
-
-		public void setHeapFraction(double heapFraction) {
-			this.heapFraction = heapFraction;
-		}
-
-		public DataSize getWorkerNonHeap() {
-			return this.workerNonHeap;
-		}
-
-		public void setWorkerNonHeap(DataSize workerNonHeap) {
-			this.workerNonHeap = workerNonHeap;
-		}
-
-		public DataSize getMasterReserve() {
-			return this.masterReserve;
-		}
-
-		public void setMasterReserve(DataSize masterReserve) {
-			this.masterReserve = masterReserve;
-		}
-
-		public DataSize getMinWorkerHeap() {
-			return this.minWorkerHeap;
-		}
-
-		public void setMinWorkerHeap(DataSize minWorkerHeap) {
-			this.minWorkerHeap = minWorkerHeap;
-		}
-
-		void validate() {
-			if (this.limit != null && this.limit.toBytes() <= 0) {
-				throw invalid("memory.limit", this.limit, "must be positive, such as 2GB");
-			}
-			if (!(this.heapFraction > 0 && this.heapFraction <= 1)) {
-				throw invalid("memory.heap-fraction", this.heapFraction, "must be above 0 and at most 1, such as 0.75");
-			}
-			for (DataSize size : new DataSize[] { this.workerNonHeap, this.masterReserve, this.minWorkerHeap }) {
-				if (size == null || size.isNegative()) {
-					throw invalid("memory", size, "worker-non-heap, master-reserve and min-worker-heap must be 0 or more");
-				}
-			}
-		}
-
 	}
 
 	/**
@@ -704,163 +602,6 @@ public class PreforkProperties {
 
 		public void setStrategy(ReloadStrategy strategy) {
 			this.strategy = strategy;
-		}
-
-	}
-
-	/**
-	 * Who may send commands to the master over HTTP.
-	 */
-	public static class Control {
-
-		/**
-		 * Bearer token (Authorization: Bearer <token>) that the prefork endpoint (status and
-		 * commands), every write operation of any endpoint and every request for the
-		 * application's own endpoints (which the workers answer) require; health and
-		 * prometheus stay open to probes and scrapers. Required when the management server listens on a
-		 * non-loopback address.
-		 */
-		private String token;
-
-		/**
-		 * File that holds the bearer token (instead of prefork.control.token): owned by the
-		 * master's user and readable by no one else (mode 600 or 400). Recommended: a
-		 * command line is readable by every user of the machine.
-		 */
-		private File tokenFile;
-
-		/**
-		 * Host names the management server answers to besides IP addresses, localhost and
-		 * management.server.address (the Host header, against DNS rebinding); .example.com
-		 * for a domain and its subdomains.
-		 */
-		private List<String> allowedHosts = new ArrayList<>();
-
-		public String getToken() {
-			return this.token;
-		}
-
-		public void setToken(String token) {
-			this.token = token;
-		}
-
-		public File getTokenFile() {
-			return this.tokenFile;
-		}
-
-		public void setTokenFile(File tokenFile) {
-			this.tokenFile = tokenFile;
-		}
-
-		public List<String> getAllowedHosts() {
-			return this.allowedHosts;
-		}
-
-		public void setAllowedHosts(List<String> allowedHosts) {
-			this.allowedHosts = allowedHosts;
-		}
-
-	}
-
-	/**
-	 * Worker settings.
-	 */
-	public static class Worker {
-
-		/**
-		 * Extra JVM options for workers only, separated by spaces, such as "-Xmx512m
-		 * -XX:+UseSerialGC"; a value with spaces in double or single quotes, as a shell
-		 * takes it: -Dgreeting="hello world". Workers otherwise get exactly the master's JVM
-		 * options.
-		 */
-		private String jvmArgs = "";
-
-		/**
-		 * Whether each worker sees its share of the processors (-XX:ActiveProcessorCount, at
-		 * least 1) and of Spring Boot's 200 request threads of Tomcat or Jetty
-		 * (server.tomcat.threads.max, server.jetty.threads.max, at least 25) for a Spring MVC
-		 * application, unless the user set them.
-		 */
-		private boolean shareCpus = true;
-
-		/**
-		 * Nice levels (0-19) a worker's threads go below the master's once its application has started (warming up, or ready). Linux
-		 * shares the CPU per thread: under load, the serving workers' busy request threads
-		 * would leave a worker that boots or warms up beside them (a reload, a replacement)
-		 * a sliver of it. 0 keeps workers at the master's priority.
-		 */
-		private int readyNice = 10;
-
-		public int getReadyNice() {
-			return this.readyNice;
-		}
-
-		public void setReadyNice(int readyNice) {
-			this.readyNice = readyNice;
-		}
-
-		public boolean isShareCpus() {
-			return this.shareCpus;
-		}
-
-		public void setShareCpus(boolean shareCpus) {
-			this.shareCpus = shareCpus;
-		}
-
-		public String getJvmArgs() {
-			return this.jvmArgs;
-		}
-
-		public void setJvmArgs(String jvmArgs) {
-			this.jvmArgs = jvmArgs;
-		}
-
-		/**
-		 * The options, split as a shell splits words: on spaces outside quotes, the quotes
-		 * removed, a backslash keeping the next character outside single quotes.
-		 * @throws InvalidConfigurationPropertyValueException for a quote that is not closed
-		 */
-		List<String> jvmArgList() {
-			List<String> options = new ArrayList<>();
-			StringBuilder option = null;
-			char quote = 0;
-			String text = (this.jvmArgs != null) ? this.jvmArgs : "";
-			for (int i = 0; i < text.length(); i++) {
-				char c = text.charAt(i);
-				if (quote == 0 && Character.isWhitespace(c)) {
-					if (option != null) {
-						options.add(option.toString());
-						option = null;
-					}
-					continue;
-				}
-				option = (option != null) ? option : new StringBuilder();
-				if (c == '\\' && i + 1 < text.length()
-						&& (quote == 0 || (quote == '"' && (text.charAt(i + 1) == '"' || text.charAt(i + 1) == '\\')))) {
-					// as a shell: outside quotes a backslash keeps the next character, in double
-					// quotes only a quote or a backslash, in single quotes nothing
-					option.append(text.charAt(++i));
-				}
-				else if (quote == 0 && (c == '"' || c == '\'')) {
-					quote = c;
-				}
-				else if (c == quote) {
-					quote = 0;
-				}
-				else {
-					option.append(c);
-				}
-			}
-			if (quote != 0) {
-				throw invalid("worker.jvm-args", text, "a " + quote + " quote is not closed");
-			}
-			if (option != null) {
-				options.add(option.toString());
-			}
-			if (options.contains("")) {
-				throw invalid("worker.jvm-args", text, "an empty argument ('' or \"\") would be taken for the main class");
-			}
-			return options;
 		}
 
 	}

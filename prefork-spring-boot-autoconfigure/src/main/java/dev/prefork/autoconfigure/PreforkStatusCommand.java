@@ -41,8 +41,8 @@ final class PreforkStatusCommand {
 		try {
 			target = target(environment);
 			token = ControlToken.of(Binder.get(environment)
-				.bind("prefork.control", PreforkProperties.Control.class)
-				.orElseGet(PreforkProperties.Control::new));
+				.bind("prefork.control", ControlProperties.class)
+				.orElseGet(ControlProperties::new));
 		}
 		catch (IllegalStateException ex) {
 			err.println("prefork.signal=status: " + ex.getMessage());

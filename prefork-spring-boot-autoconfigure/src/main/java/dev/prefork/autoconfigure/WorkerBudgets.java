@@ -62,7 +62,7 @@ final class WorkerBudgets {
 	static WorkerBudget of(PreforkProperties properties, Environment environment, List<String> masterJvmOptions,
 			Map<String, String> variables, Optional<MemoryCgroup> cgroup, long physicalMemory, int processors) {
 		List<String> options = workerJvmOptions(properties, masterJvmOptions, variables);
-		PreforkProperties.Memory memory = properties.getMemory();
+		MemoryProperties memory = properties.getMemory();
 		MemoryBudget memoryBudget = MemoryBudget.NONE;
 		if (memory.isSizeWorkers()) {
 			String heapOption = last(options, HEAP_OPTIONS);

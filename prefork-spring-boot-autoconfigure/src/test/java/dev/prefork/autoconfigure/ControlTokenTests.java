@@ -74,8 +74,8 @@ class ControlTokenTests {
 		return file;
 	}
 
-	private static PreforkProperties.Control control(String token, Path file) {
-		PreforkProperties.Control control = new PreforkProperties.Control();
+	private static ControlProperties control(String token, Path file) {
+		ControlProperties control = new ControlProperties();
 		control.setToken(token);
 		control.setTokenFile((file != null) ? file.toFile() : null);
 		return control;

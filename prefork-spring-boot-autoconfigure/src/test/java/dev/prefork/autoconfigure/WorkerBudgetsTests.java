@@ -45,7 +45,7 @@ class WorkerBudgetsTests {
 	/** Each prefork.memory.* setting, with values no two of which could be swapped unnoticed. */
 	@Test
 	void everyMemorySettingReachesTheBudgetInItsOwnPlace() {
-		PreforkProperties.Memory memory = this.properties.getMemory();
+		MemoryProperties memory = this.properties.getMemory();
 		memory.setLimit(DataSize.ofGigabytes(2));
 		memory.setMasterReserve(DataSize.ofMegabytes(300));
 		memory.setWorkerNonHeap(DataSize.ofMegabytes(100));
