@@ -22,10 +22,12 @@ class ConfigurationReloaderTests {
 	}
 
 	@Test
-	void aReloadToAUnixSocketOnTomcatReadsIt() throws InvalidSettingsException {
-		ConfigurationReloader tomcat = new ConfigurationReloader(new SpringApplication(Object.class), UNIX_SOCKET,
-				new WorkerStack("Tomcat"));
-		assertThat(tomcat.load().listen()).hasToString("unix:/run/app/app.sock");
+	void aReloadToAUnixSocketOnTomcatOrReactorNettyReadsIt() throws InvalidSettingsException {
+		for (String stack : new String[] { "Tomcat", "Reactor Netty" }) {
+			ConfigurationReloader reloader = new ConfigurationReloader(new SpringApplication(Object.class), UNIX_SOCKET,
+					new WorkerStack(stack));
+			assertThat(reloader.load().listen()).as(stack).hasToString("unix:/run/app/app.sock");
+		}
 	}
 
 }

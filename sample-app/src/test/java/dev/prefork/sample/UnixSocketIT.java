@@ -74,7 +74,7 @@ class UnixSocketIT {
 			AtomicBoolean loading = new AtomicBoolean(true);
 			AtomicInteger ok = new AtomicInteger();
 			List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
-			ExecutorService clients = Executors.newFixedThreadPool(4);
+			ExecutorService clients = Executors.newFixedThreadPool(5);
 			try {
 				List<Future<?>> running = new ArrayList<>();
 				for (int i = 0; i < 4; i++) {
@@ -96,6 +96,8 @@ class UnixSocketIT {
 					}));
 				}
 				MasterProcess.await("requests served over the socket", Duration.ofSeconds(30), () -> ok.get() >= 20);
+				// In flight when its (old) worker stops: a graceful stop lets it finish.
+				Future<String> slow = clients.submit(() -> get(socket, "/sleep?ms=15000"));
 				MasterProcess.kill("HUP", master.pid());
 				master.awaitStatus("the reload to end", (status) -> status.get("generation").asInt() == 2
 						&& status.get("lastReload") != null && !status.get("lastReload").isNull());
@@ -107,6 +109,7 @@ class UnixSocketIT {
 				for (Future<?> client : running) {
 					client.get(30, TimeUnit.SECONDS);
 				}
+				assertThat(slow.get(60, TimeUnit.SECONDS)).as("a request in flight during the reload").startsWith("HTTP/1.1 200");
 			}
 			finally {
 				loading.set(false);
@@ -163,7 +166,7 @@ class UnixSocketIT {
 	}
 
 	@Test
-	void aStackOtherThanTomcatIsRefused() throws Exception {
+	void aJettyApplicationIsRefused() throws Exception {
 		Path socket = this.temp.resolve("app.sock");
 		MasterProcess.Exited refused = MasterProcess.runToExit(MasterProcess.JETTY_JAR,
 				"--prefork.unix-socket.path=" + socket);

@@ -44,7 +44,8 @@ import org.springframework.http.client.ReactorResourceFactory;
  * <p>
  * Reactor Netty creates the server channel through the {@link LoopResources} of the
  * server's {@link ReactorResourceFactory}: this class wraps the application's, so its event
- * loops, native transport (epoll) or NIO, and their settings stay the application's.
+ * loops, native transport (epoll) or NIO, and their settings stay the application's. A Unix
+ * domain socket ({@code prefork.unix-socket.path}) is served on epoll only.
  */
 final class SharedSocket {
 
@@ -183,10 +184,12 @@ final class SharedSocket {
 			if (unixSocketPath() != null) {
 				if (!kind.getName().equals("io.netty.channel.epoll.EpollServerDomainSocketChannel")) {
 					throw new IllegalStateException("prefork serves a Unix domain socket with Reactor Netty's native "
-							+ "epoll transport only, not with " + kind.getName());
+							+ "epoll transport only, not with " + kind.getName() + ": add io.netty:netty-transport-native-epoll "
+							+ "(classifier linux-x86_64 or linux-aarch_64) and leave reactor.netty.native unset, or serve TCP");
 				}
 				((ServerSocketChannel) System.inheritedChannel()).configureBlocking(false);
-				channel = new EpollServerDomainSocketChannel(LISTEN_FD);
+				// Active: it listens already (else the server's graceful shutdown skips it).
+				channel = new EpollServerDomainSocketChannel(LISTEN_FD, true);
 				boundTo(channel, unixSocketPath());
 			}
 			else if (kind.getName().equals("io.netty.channel.epoll.EpollServerSocketChannel")) {
