@@ -130,23 +130,26 @@ class PreforkMasterConfiguration {
 	@Bean(destroyMethod = "close")
 	ListenSockets preforkListenSockets(MasterSettings settings, PidfileHolder pidfile,
 			ObjectProvider<WorkerStack> stack) {
-		String unsupported = settings.listen().isUnix()
-				? stack.getIfAvailable(() -> new WorkerStack("Tomcat")).unixSocketProblem(settings.listen().unix().path())
-				: null;
-		ListenSockets sockets = (unsupported == null) ? listenSockets(settings.listen()) : null;
-		String passed = (sockets != null) ? sockets.currentPath() : null;
-		if (unsupported == null && passed != null) {
-			unsupported = stack.getIfAvailable(() -> new WorkerStack("Tomcat")).unixSocketProblem(passed);
-		}
-		if (unsupported != null) {
-			if (sockets != null) {
-				sockets.close();
-			}
-			throw new PreforkStartupException(Character.toUpperCase(unsupported.charAt(0)) + unsupported.substring(1) + ".",
-					"Serve TCP (server.port; without prefork.unix-socket.path, or a ListenStream= with a port) behind the "
-							+ "reverse proxy, or run the application on Tomcat.");
-		}
+		// Registered by the runner; absent only in tests of this configuration alone.
+		WorkerStack workers = stack.getIfAvailable(() -> new WorkerStack("Tomcat"));
+		ListenAddress address = settings.listen();
+		// Checked before binding, so that a refused start leaves the path alone; and after, for systemd's socket.
+		refuseUnsupported(address.isUnix() ? workers.unixSocketProblem(address.unix().path()) : null, null);
+		ListenSockets sockets = listenSockets(address);
+		String passed = sockets.currentPath();
+		refuseUnsupported((passed != null) ? workers.unixSocketProblem(passed) : null, sockets);
 		return sockets;
+	}
+
+	private static void refuseUnsupported(String problem, ListenSockets opened) {
+		if (problem != null) {
+			if (opened != null) {
+				opened.close();
+			}
+			throw new PreforkStartupException(Character.toUpperCase(problem.charAt(0)) + problem.substring(1) + ".",
+					"Serve TCP (server.port; without prefork.unix-socket.path, or a ListenStream= with a port) behind the "
+							+ "reverse proxy, or run the application on Tomcat or Reactor Netty.");
+		}
 	}
 
 	private ListenSockets listenSockets(ListenAddress address) {
